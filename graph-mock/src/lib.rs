@@ -1,0 +1,121 @@
+//! `graph-mock`: a local stand-in for Microsoft Graph (beta) `deviceManagementScriptUserState`,
+//! for tests. It keeps objects in memory and lets tests inject faults, throttling and
+//! dropped connections through a small control API.
+//!
+//! Run it as `graph-mock --port 0 [--host 127.0.0.1] [--static DIR]`; it prints exactly one
+//! line, `graph-mock listening on http://127.0.0.1:PORT`, and stops on SIGINT/SIGTERM.
+//!
+//! # Graph routes
+//! `/beta` (and `/v1.0`) `/deviceManagement/{deviceManagementScripts|deviceShellScripts|deviceCustomAttributeShellScripts}/{scriptId}/userRunStates[/{id}]`
+//! with GET (list: `$top`, `$skiptoken`, `$filter=userPrincipalName eq 'x'`), POST (create, 201),
+//! GET by id, PATCH (204, or 200 with `patchStatus: 200`), DELETE (204), and `POST /beta/$batch`.
+//! Any token works except an empty one (401), `expired*` (401) and `forbidden*` (403); a script id
+//! starting with `missing` is 404. Every answer carries `request-id`, `client-request-id` and `Date`.
+//!
+//! # Control API (no auth, CORS enabled)
+//! - `POST /_mock/reset` → 204: clears objects, faults, counters, the request log and the config.
+//! - `GET|POST /_mock/config` → current config; POST merges
+//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null}`.
+//!   With `keepAlive:false` (default) every response has `Connection: close`. Writes over the
+//!   `writeBudget` (sliding window, whole server) get 429 with an integer `Retry-After` and are
+//!   not processed.
+//! - `POST /_mock/faults` a rule or an array of rules → 204; `GET` lists pending rules, `DELETE`
+//!   clears them. Each Graph request (and each inner batch request) takes the first matching rule.
+//!   Match: `scriptId`, `op` (`create|list|get|update|delete|batch|any`, default `any`; `batch`
+//!   matches only outer `$batch` requests, `any` never does), `times` (default 1). Effect:
+//!   `status`, `code`, `message`, `retryAfter` (verbatim, or `"date+N"` for an HTTP-date N s
+//!   ahead), `commit` (process the request before answering with the fault), `drop` (close the
+//!   connection without answering), `delayMs`, `body` (`graph|empty|html|truncated|text`),
+//!   `contentType`. A rule without `status` and `drop` processes the request normally and then
+//!   applies its delay/body/header changes.
+//! - `GET /_mock/stats[?scriptId=s]` → `{requests, batches, creates, updates, deletes, throttled,
+//!   faults, objects}`.
+//! - `GET /_mock/requests[?scriptId=s]` → the last 20000 logged Graph requests
+//!   `{method, path, query, headers, body, batch, scriptId}`; `DELETE` clears the log.
+//! - `GET /_mock/objects[?scriptId=s][&collection=c]` → stored objects in creation order.
+//!
+//! Order of checks for a Graph request: log and count, auth, route (404/405), write budget
+//! (writes only), fault rule, then processing (missing script 404, 415, 400, 409, 404).
+
+mod batch;
+mod clock;
+mod control;
+mod encoding;
+mod envelope;
+mod faults;
+mod graph;
+mod http;
+mod resource;
+mod state;
+mod static_files;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// Server options fixed at start.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Directory served for GET paths outside `/beta`, `/v1.0` and `/_mock`.
+    pub static_dir: Option<PathBuf>,
+}
+
+/// Shared by every connection.
+pub(crate) struct App {
+    state: Mutex<state::State>,
+    opts: Options,
+    local_addr: SocketAddr,
+}
+
+impl App {
+    /// Locks the state, recovering from a poisoned lock.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, state::State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Serves connections from `listener` until `shutdown` completes.
+///
+/// Connections still open at shutdown are left to the runtime; the binary exits right after.
+pub async fn serve(
+    listener: TcpListener,
+    opts: Options,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = Arc::new(App {
+        state: Mutex::new(state::State::default()),
+        opts,
+        local_addr: listener.local_addr()?,
+    });
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut shutdown => return Ok(()),
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| http::handle(app.clone(), req));
+            let _ = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

@@ -1,0 +1,130 @@
+//! `graph-mock --port N [--host 127.0.0.1] [--static DIR]`
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use graph_mock::{serve, Options};
+
+const USAGE: &str = "usage: graph-mock --port N [--host 127.0.0.1] [--static DIR]";
+
+struct Args {
+    host: String,
+    port: u16,
+    static_dir: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut host = "127.0.0.1".to_string();
+    let mut port = None;
+    let mut static_dir = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        if name == "--help" || name == "-h" {
+            return Err(String::new());
+        }
+        let value = match inline.or_else(|| it.next()) {
+            Some(v) => v,
+            None => return Err(format!("{name} needs a value")),
+        };
+        match name.as_str() {
+            "--port" => {
+                port = Some(
+                    value
+                        .parse::<u16>()
+                        .map_err(|_| format!("bad port '{value}'"))?,
+                )
+            }
+            "--host" => host = value,
+            "--static" => {
+                let dir = PathBuf::from(value);
+                if !dir.is_dir() {
+                    return Err(format!("--static {} is not a directory", dir.display()));
+                }
+                static_dir = Some(dir);
+            }
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    let port = port.ok_or("--port is required")?;
+    Ok(Args {
+        host,
+        port,
+        static_dir,
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {},
+                    _ = term.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("graph-mock: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!(
+                "graph-mock: cannot listen on {}:{}: {e}",
+                args.host, args.port
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let port = match listener.local_addr() {
+        Ok(a) => a.port(),
+        Err(e) => {
+            eprintln!("graph-mock: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let host = if args.host.contains(':') {
+        format!("[{}]", args.host)
+    } else {
+        args.host.clone()
+    };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "graph-mock listening on http://{host}:{port}");
+    let _ = out.flush();
+    let opts = Options {
+        static_dir: args.static_dir,
+    };
+    match serve(listener, opts, shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("graph-mock: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Server state: configuration, stored objects, fault queue, counters, request log, write budget.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::faults::FaultRule;
+
+/// The `@odata.type` of the one entity this mock stores.
+pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.deviceManagementScriptUserState";
+
+/// Parent collections under `/deviceManagement/` that carry `userRunStates`.
+pub(crate) const COLLECTIONS: [&str; 3] = [
+    "deviceManagementScripts",
+    "deviceShellScripts",
+    "deviceCustomAttributeShellScripts",
+];
+
+/// How many requests the log keeps (oldest dropped first).
+const LOG_LIMIT: usize = 20_000;
+
+/// Runtime configuration, changed through `POST /_mock/config`.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub page_size: usize,
+    pub patch_status: u16,
+    pub keep_alive: bool,
+    pub write_budget: Option<WriteBudget>,
+}
+
+/// At most `writes` writes in any window of `window_ms` milliseconds (sliding window).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WriteBudget {
+    pub writes: u32,
+    pub window_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            page_size: 100,
+            patch_status: 204,
+            keep_alive: false,
+            write_budget: None,
+        }
+    }
+}
+
+impl Config {
+    /// The configuration as the control API shows it.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "pageSize": self.page_size,
+            "patchStatus": self.patch_status,
+            "keepAlive": self.keep_alive,
+            "writeBudget": self.write_budget.map(|b| json!({"writes": b.writes, "windowMs": b.window_ms})),
+        })
+    }
+
+    /// Merges a partial JSON configuration; nothing changes when any field is invalid.
+    pub fn merge(&mut self, patch: &Value) -> Result<(), String> {
+        let obj = patch.as_object().ok_or("config must be a JSON object")?;
+        let mut next = self.clone();
+        for (key, value) in obj {
+            match key.as_str() {
+                "pageSize" => {
+                    next.page_size = value
+                        .as_u64()
+                        .filter(|n| (1..=100_000).contains(n))
+                        .ok_or("pageSize must be an integer from 1 to 100000")?
+                        as usize
+                }
+                "patchStatus" => {
+                    next.patch_status = match value.as_u64() {
+                        Some(200) => 200,
+                        Some(204) => 204,
+                        _ => return Err("patchStatus must be 200 or 204".into()),
+                    }
+                }
+                "keepAlive" => {
+                    next.keep_alive = value.as_bool().ok_or("keepAlive must be a boolean")?
+                }
+                "writeBudget" => next.write_budget = parse_budget(value)?,
+                other => return Err(format!("unknown config field '{other}'")),
+            }
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
+fn parse_budget(value: &Value) -> Result<Option<WriteBudget>, String> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let err =
+        || "writeBudget must be null or {\"writes\": n >= 1, \"windowMs\": n >= 1}".to_string();
+    let obj = value.as_object().ok_or_else(err)?;
+    if obj.keys().any(|k| k != "writes" && k != "windowMs") {
+        return Err(err());
+    }
+    let writes = obj
+        .get("writes")
+        .and_then(Value::as_u64)
+        .filter(|n| *n >= 1 && *n <= u32::MAX as u64);
+    let window = obj
+        .get("windowMs")
+        .and_then(Value::as_u64)
+        .filter(|n| *n >= 1);
+    match (writes, window) {
+        (Some(w), Some(ms)) => Ok(Some(WriteBudget {
+            writes: w as u32,
+            window_ms: ms,
+        })),
+        _ => Err(err()),
+    }
+}
+
+/// Counters shown by `GET /_mock/stats`.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub(crate) struct Counters {
+    pub requests: u64,
+    pub batches: u64,
+    pub creates: u64,
+    pub updates: u64,
+    pub deletes: u64,
+    pub throttled: u64,
+    pub faults: u64,
+}
+
+/// One stored `deviceManagementScriptUserState`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserState {
+    #[serde(rename = "@odata.type")]
+    pub odata_type: &'static str,
+    pub id: String,
+    pub success_device_count: i32,
+    pub error_device_count: i32,
+    pub user_principal_name: Option<String>,
+}
+
+/// Objects of one (collection, script), in creation order, indexed by id.
+#[derive(Debug, Default)]
+pub(crate) struct Bucket {
+    next_seq: u64,
+    items: BTreeMap<u64, UserState>,
+    index: HashMap<String, u64>,
+}
+
+impl Bucket {
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+    pub fn get(&self, id: &str) -> Option<&UserState> {
+        self.index.get(id).and_then(|s| self.items.get(s))
+    }
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut UserState> {
+        let seq = *self.index.get(id)?;
+        self.items.get_mut(&seq)
+    }
+    pub fn insert(&mut self, obj: UserState) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.index.insert(obj.id.clone(), seq);
+        self.items.insert(seq, obj);
+    }
+    pub fn remove(&mut self, id: &str) -> Option<UserState> {
+        let seq = self.index.remove(id)?;
+        self.items.remove(&seq)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &UserState> {
+        self.items.values()
+    }
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+}
+
+/// One logged Graph request (outer `$batch` requests and inner requests included).
+#[derive(Clone, Debug)]
+pub(crate) struct LogEntry {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub batch: bool,
+    pub script_id: Option<String>,
+}
+
+impl LogEntry {
+    fn to_json(&self) -> Value {
+        let mut headers = Map::new();
+        for (k, v) in &self.headers {
+            headers.insert(k.clone(), Value::String(v.clone()));
+        }
+        json!({
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": headers,
+            "body": self.body,
+            "batch": self.batch,
+            "scriptId": self.script_id,
+        })
+    }
+}
+
+/// Everything the mock remembers; guarded by one mutex, never held across an await.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub config: Config,
+    pub buckets: HashMap<(&'static str, String), Bucket>,
+    pub faults: Vec<FaultRule>,
+    global: Counters,
+    per_script: HashMap<String, Counters>,
+    log: VecDeque<LogEntry>,
+    writes: VecDeque<Instant>,
+}
+
+impl State {
+    /// Back to a fresh server: no objects, faults, counters, log, and the default config.
+    pub fn reset(&mut self) {
+        *self = State::default();
+    }
+
+    /// Applies `f` to the global counters and to those of `script`, if any.
+    pub fn count(&mut self, script: Option<&str>, f: impl Fn(&mut Counters)) {
+        f(&mut self.global);
+        if let Some(s) = script {
+            f(self.per_script.entry(s.to_string()).or_default());
+        }
+    }
+
+    /// Logs a request and counts it in `requests`.
+    pub fn log(&mut self, entry: LogEntry) {
+        self.count(entry.script_id.as_deref(), |c| c.requests += 1);
+        if self.log.len() >= LOG_LIMIT {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+    }
+
+    /// Clears the request log only.
+    pub fn clear_log(&mut self) {
+        self.log.clear();
+    }
+
+    /// Logged requests, optionally only those under `script`.
+    pub fn requests_json(&self, script: Option<&str>) -> Value {
+        Value::Array(
+            self.log
+                .iter()
+                .filter(|e| script.is_none() || e.script_id.as_deref() == script)
+                .map(LogEntry::to_json)
+                .collect(),
+        )
+    }
+
+    /// Takes a slot of the write budget, or says how many seconds until one frees up.
+    pub fn admit_write(&mut self, now: Instant) -> Result<(), u64> {
+        let Some(budget) = self.config.write_budget else {
+            return Ok(());
+        };
+        let window = Duration::from_millis(budget.window_ms);
+        while let Some(first) = self.writes.front() {
+            if now.duration_since(*first) >= window {
+                self.writes.pop_front();
+            } else {
+                break;
+            }
+        }
+        if self.writes.len() < budget.writes as usize {
+            self.writes.push_back(now);
+            return Ok(());
+        }
+        // The slot frees when the oldest write in the window leaves it.
+        let oldest = self.writes[self.writes.len() - budget.writes as usize];
+        let wait = window.saturating_sub(now.duration_since(oldest));
+        Err(wait.as_millis().div_ceil(1000).max(1) as u64)
+    }
+
+    /// Stored objects, optionally of one script and one collection.
+    pub fn objects(&self, script: Option<&str>, collection: Option<&str>) -> Vec<&UserState> {
+        let mut out = Vec::new();
+        for coll in COLLECTIONS {
+            if collection.is_some_and(|c| c != coll) {
+                continue;
+            }
+            let mut keys: Vec<&String> = self
+                .buckets
+                .keys()
+                .filter(|(c, s)| *c == coll && script.is_none_or(|x| x == s))
+                .map(|(_, s)| s)
+                .collect();
+            keys.sort();
+            for s in keys {
+                out.extend(self.buckets[&(coll, s.clone())].iter());
+            }
+        }
+        out
+    }
+
+    /// `GET /_mock/stats` body.
+    pub fn stats_json(&self, script: Option<&str>) -> Value {
+        let counters = match script {
+            None => self.global,
+            Some(s) => {
+                let mut c = self.per_script.get(s).copied().unwrap_or_default();
+                c.batches = self.global.batches;
+                c
+            }
+        };
+        let objects: usize = self
+            .buckets
+            .iter()
+            .filter(|((_, s), _)| script.is_none_or(|x| x == s))
+            .map(|(_, b)| b.len())
+            .sum();
+        let mut v = serde_json::to_value(counters).unwrap_or_default();
+        v["objects"] = json!(objects);
+        v
+    }
+}
