@@ -1,0 +1,169 @@
+//! When to try again and how long to wait: `Retry-After` in each of its forms, exponential
+//! backoff with jitter when the service does not say, and which failures are worth a resend.
+
+use crate::http::Outcome;
+use std::time::{Duration, UNIX_EPOCH};
+
+/// The longest `Retry-After` a call waits out by itself, in seconds. Asked to wait longer, it
+/// rejects at once with the 429 and its `retryAfter`, for the caller to schedule.
+pub const MAX_WAIT_SECONDS: f64 = 120.0;
+/// The first backoff step when the service gives no `Retry-After`, in ms.
+pub const BACKOFF_BASE_MS: f64 = 500.0;
+/// The largest backoff step, in ms.
+pub const BACKOFF_CAP_MS: f64 = 30_000.0;
+
+/// Reads `Retry-After`: whole or fractional seconds (`2`, `2.128`), or an HTTP-date, counted
+/// from the answer's own `Date` when it has one (so a skewed local clock does not shorten
+/// the wait) or else from `now_ms`. A date in the past means 0. Anything else is `None`.
+pub fn retry_after_seconds(value: &str, date: Option<&str>, now_ms: f64) -> Option<f64> {
+    let value = value.trim();
+    let numeric = !value.is_empty()
+        && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && value.bytes().filter(|&b| b == b'.').count() <= 1
+        && value.bytes().next().is_some_and(|b| b.is_ascii_digit());
+    if numeric {
+        return value.parse::<f64>().ok().filter(|s| s.is_finite());
+    }
+    let at = epoch_seconds(value)?;
+    let from = date.and_then(epoch_seconds).unwrap_or(now_ms / 1000.0);
+    Some((at - from).max(0.0))
+}
+
+fn epoch_seconds(http_date: &str) -> Option<f64> {
+    let t = httpdate::parse_http_date(http_date.trim()).ok()?;
+    t.duration_since(UNIX_EPOCH)
+        .ok()
+        .as_ref()
+        .map(Duration::as_secs_f64)
+}
+
+/// The wait in whole ms for `seconds` of `Retry-After`, rounded up, plus one ms so that a
+/// timer that fires on the dot is never early.
+pub fn wait_ms(seconds: f64) -> u32 {
+    (seconds * 1000.0).ceil() as u32 + 1
+}
+
+/// A small deterministic generator for jitter (xorshift64*), seeded by the edge.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed | 1)
+    }
+
+    /// A number in `[0, 1)`.
+    pub fn next_f64(&mut self) -> f64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Backoff before attempt `n` (1 for the first resend): half of `base * 2^(n-1)` (capped),
+/// plus a random part up to the other half ("equal jitter").
+pub fn backoff_ms(n: u32, rng: &mut Rng) -> u32 {
+    let step =
+        (BACKOFF_BASE_MS * 2f64.powi(n.saturating_sub(1).min(16) as i32)).min(BACKOFF_CAP_MS);
+    (step / 2.0 + rng.next_f64() * step / 2.0).ceil() as u32
+}
+
+/// What a failed attempt means for what to do next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Failure {
+    /// 429: the request was not processed; resend after the wait (`Retry-After` seconds).
+    Throttled(Option<f64>),
+    /// 500, 502, 503, 504, a dropped connection or a timeout: it may or may not have been
+    /// processed.
+    Uncertain(Option<f64>),
+    /// 401: the token was refused.
+    Unauthorized,
+    /// Anything else: do not resend.
+    Final,
+}
+
+/// Sorts a failed outcome. `retry_after` is the answer's `Retry-After` in seconds, if any.
+pub fn classify(outcome: &Outcome, retry_after: Option<f64>) -> Failure {
+    match outcome {
+        Outcome::Network(_) | Outcome::Timeout => Failure::Uncertain(None),
+        Outcome::Response(r) => match r.status {
+            429 => Failure::Throttled(retry_after),
+            500 | 502 | 503 | 504 => Failure::Uncertain(retry_after),
+            401 => Failure::Unauthorized,
+            _ => Failure::Final,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: f64 = 1_795_000_000_000.0; // ms
+
+    #[test]
+    fn numeric_forms() {
+        assert_eq!(retry_after_seconds("2", None, NOW), Some(2.0));
+        assert_eq!(retry_after_seconds(" 2.128 ", None, NOW), Some(2.128));
+        assert_eq!(retry_after_seconds("0", None, NOW), Some(0.0));
+        for bad in [
+            "", "-1", "1e3", "NaN", "inf", ".5", "1.2.3", "two", "+1", "0x10",
+        ] {
+            assert_eq!(retry_after_seconds(bad, None, NOW), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn http_date_counts_from_the_date_header() {
+        let date = "Sun, 29 Nov 2026 13:00:00 GMT";
+        let later = "Sun, 29 Nov 2026 13:00:03 GMT";
+        assert_eq!(retry_after_seconds(later, Some(date), 0.0), Some(3.0));
+        // Without a Date header, from the local clock; in the past means now.
+        let at = epoch_seconds(later).unwrap();
+        assert_eq!(
+            retry_after_seconds(later, None, (at - 1.5) * 1000.0),
+            Some(1.5)
+        );
+        assert_eq!(
+            retry_after_seconds(later, None, (at + 10.0) * 1000.0),
+            Some(0.0)
+        );
+        // Obsolete forms that RFC 9110 asks recipients to accept.
+        assert_eq!(
+            retry_after_seconds("Sunday, 29-Nov-26 13:00:03 GMT", Some(date), 0.0),
+            Some(3.0)
+        );
+        assert_eq!(
+            retry_after_seconds("Sun Nov 29 13:00:03 2026", Some(date), 0.0),
+            Some(3.0)
+        );
+        assert_eq!(
+            retry_after_seconds("Sun, 29 Nov 2026 25:00:00 GMT", Some(date), 0.0),
+            None
+        );
+    }
+
+    #[test]
+    fn waits_are_never_short() {
+        assert_eq!(wait_ms(2.128), 2129);
+        assert_eq!(wait_ms(0.0), 1);
+        assert!(f64::from(wait_ms(0.0004)) >= 0.4);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let mut rng = Rng::new(7);
+        for n in 1..20 {
+            let step = (BACKOFF_BASE_MS * 2f64.powi(n as i32 - 1)).min(BACKOFF_CAP_MS);
+            for _ in 0..50 {
+                let ms = f64::from(backoff_ms(n, &mut rng));
+                assert!(ms >= step / 2.0 && ms <= step, "n={n} ms={ms}");
+            }
+        }
+        let a: Vec<u32> = (0..8).map(|_| backoff_ms(3, &mut rng)).collect();
+        assert!(a.windows(2).any(|w| w[0] != w[1]), "no jitter: {a:?}");
+    }
+}
