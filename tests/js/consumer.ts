@@ -1,0 +1,57 @@
+// A TypeScript consumer of the package: `tsc --noEmit` must accept the right uses and
+// reject the wrong ones (each @ts-expect-error must meet an error, or tsc fails).
+import {
+  createUserState,
+  validateUserState,
+  type CreateUserStateRequest,
+  type DeviceManagementScriptUserState,
+  type FieldProblem,
+  type GraphError,
+  type UserStateError,
+} from "intune-script-user-state";
+import init, * as web from "intune-script-user-state/web";
+
+async function main(signal: AbortSignal): Promise<string> {
+  const request: CreateUserStateRequest = {
+    token: async () => "token",
+    scriptId: "script",
+    cloud: "usgov",
+    signal,
+    timeoutMs: 10_000,
+    maxRetries: 2,
+    userState: { userPrincipalName: "ada@contoso.com", successDeviceCount: 1, errorDeviceCount: 0 },
+  };
+  const state: DeviceManagementScriptUserState = await createUserState(request);
+  const upn: string | null = state.userPrincipalName;
+  const problems: FieldProblem[] = validateUserState({ successDeviceCount: 1 });
+  try {
+    await createUserState({ ...request, token: "t", baseUrl: "http://127.0.0.1:8080" });
+  } catch (e) {
+    const err = e as UserStateError;
+    if (err.name === "GraphError") {
+      const status: number = err.status;
+      const retry: number | undefined = err.retryAfter;
+      void [status, retry];
+    } else if (err.name === "ValidationError") {
+      const field: string = err.field;
+      void field;
+    }
+  }
+  await init();
+  await web.createUserState(request);
+  return `${state.id} ${upn} ${problems.length}`;
+}
+
+// @ts-expect-error counts are numbers
+const badCount: CreateUserStateRequest = { token: "t", scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: "2", errorDeviceCount: 0 } };
+// @ts-expect-error the cloud must be one of four
+const badCloud: CreateUserStateRequest = { token: "t", scriptId: "s", cloud: "mars", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
+// @ts-expect-error scriptId is required
+const noScript: CreateUserStateRequest = { token: "t", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
+// @ts-expect-error a token function returns a string
+const badToken: CreateUserStateRequest = { token: () => 42, scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
+const graphError = {} as GraphError;
+// @ts-expect-error status is a number
+const statusText: string = graphError.status;
+
+export { main, badCount, badCloud, noScript, badToken, statusText };
