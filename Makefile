@@ -1,0 +1,53 @@
+# The two commands: `make demo` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+WITH_MOCK := scripts/with-mock.sh
+DEMO_PORT ?= 8080
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+
+.PHONY: help setup demo test pkg lint test-native test-browser test-node test-types size bench clean
+
+help:
+	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
+	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
+	@echo "make pkg    build the npm package into pkg/"
+
+setup:
+	@scripts/setup.sh
+
+pkg: setup
+	@scripts/build-pkg.sh
+
+demo: pkg
+	@scripts/demo.sh $(DEMO_PORT)
+
+test: setup lint test-native test-browser pkg test-node test-types size
+	@echo "make test: all green"
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p intune-script-user-state --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+test-native:
+	cargo test --workspace
+
+test-browser:
+	$(WITH_MOCK) -- wasm-pack test --headless --chrome
+
+# The package as users get it: packed, installed by name into the JS test project.
+test-node:
+	rm -rf target/npm && mkdir -p target/npm
+	cd pkg && npm pack --silent --pack-destination ../target/npm >/dev/null
+	cd tests/js && npm install --no-save --no-audit --no-fund --loglevel=error ../../target/npm/intune-script-user-state-*.tgz
+	$(WITH_MOCK) -- node --test tests/js/node.test.mjs
+
+test-types:
+	node_modules/.bin/tsc -p tests/js/tsconfig.json
+
+size:
+	node scripts/size.mjs
+
+clean:
+	rm -rf pkg target/wasm-pack target/npm node_modules tests/js/node_modules

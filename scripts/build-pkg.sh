@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: one release build of the crate, bound by wasm-pack for
+# three targets (browser ESM with init, bundler, Node), each module shrunk by wasm-opt -Oz,
+# and a package.json whose `exports` send Node, bundlers and browsers to the right one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=target/wasm-pack
+rm -rf "$out" pkg
+for target in web bundler nodejs; do
+  wasm-pack --log-level warn build --release --target "$target" \
+    --out-dir "$out/$target" --out-name intune_script_user_state >/dev/null
+done
+
+mkdir -p pkg/node pkg/bundler
+cp "$out"/web/intune_script_user_state{.js,.d.ts,_bg.wasm,_bg.wasm.d.ts} pkg/
+# The Node build is CommonJS inside an ESM package: .cjs says so (npm drops nested package.json).
+cp "$out"/nodejs/intune_script_user_state.js pkg/node/intune_script_user_state.cjs
+cp "$out"/nodejs/intune_script_user_state.d.ts pkg/node/intune_script_user_state.d.cts
+cp "$out"/nodejs/intune_script_user_state_bg.wasm pkg/node/
+cp "$out"/bundler/intune_script_user_state{.js,_bg.js,.d.ts,_bg.wasm,_bg.wasm.d.ts} pkg/bundler/
+
+# binaryen from npm (132): Debian's 108 rewrites wasm-bindgen's externref table as anyref,
+# which engines then refuse to fill with JS values.
+for wasm in pkg/intune_script_user_state_bg.wasm pkg/node/*.wasm pkg/bundler/*.wasm; do
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers --enable-bulk-memory \
+    --enable-reference-types --enable-sign-ext --enable-mutable-globals \
+    --enable-nontrapping-float-to-int "$wasm" -o "$wasm"
+done
+
+node scripts/package-json.mjs "$out/web/package.json" > pkg/package.json
+cp README.md pkg/README.md
+echo "pkg/ built: $(du -sh pkg | cut -f1)"
