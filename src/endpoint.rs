@@ -114,10 +114,16 @@ impl Endpoint {
     /// `{root}/beta/deviceManagement/{kind}/{scriptId}/userRunStates`, the id encoded as one
     /// path segment.
     pub fn user_run_states(&self, kind: ScriptKind, script_id: &str) -> String {
-        let mut url = format!("{}/beta/deviceManagement/{}/", self.origin, kind.name());
-        push_segment(&mut url, script_id);
-        url.push_str("/userRunStates");
-        url
+        format!(
+            "{}/beta{}",
+            self.origin,
+            relative_user_run_states(kind, script_id)
+        )
+    }
+
+    /// `{root}/beta/$batch`.
+    pub fn batch(&self) -> String {
+        format!("{}/beta/$batch", self.origin)
     }
 
     /// One user state's URL.
@@ -139,6 +145,31 @@ impl Endpoint {
         }
         Ok(())
     }
+}
+
+/// `/deviceManagement/{kind}/{scriptId}/userRunStates`, relative to the version root, as
+/// `$batch` wants it.
+pub fn relative_user_run_states(kind: ScriptKind, script_id: &str) -> String {
+    let mut path = format!("/deviceManagement/{}/", kind.name());
+    push_segment(&mut path, script_id);
+    path.push_str("/userRunStates");
+    path
+}
+
+/// `url` with OData query options, each value percent-encoded (`$top=5&$filter=a%20eq%20%27b%27`).
+pub fn with_query(url: String, options: &[(&str, Option<&str>)]) -> String {
+    let mut url = url;
+    let mut sep = '?';
+    for (name, value) in options {
+        if let Some(value) = value {
+            url.push(sep);
+            url.push_str(name);
+            url.push('=');
+            push_segment(&mut url, value);
+            sep = '&';
+        }
+    }
+    url
 }
 
 /// Splits `scheme://host[:port]` (normalised) from the rest, refusing any host but the Graph
@@ -299,6 +330,24 @@ mod tests {
         assert!(check_segment("a\nb").is_err());
         assert!(check_segment(&"x".repeat(257)).is_err());
         assert!(check_segment("0f3c1f4e-2a5b-4c2e-9d1a-1b2c3d4e5f60").is_ok());
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        let url = with_query(
+            "u".into(),
+            &[
+                ("$top", Some("5")),
+                ("$x", None),
+                ("$filter", Some("userPrincipalName eq 'a&b'")),
+            ],
+        );
+        assert_eq!(url, "u?$top=5&$filter=userPrincipalName%20eq%20%27a%26b%27");
+        assert_eq!(with_query("u".into(), &[("$top", None)]), "u");
+        assert_eq!(
+            relative_user_run_states(ScriptKind::DeviceShellScripts, "a/b"),
+            "/deviceManagement/deviceShellScripts/a%2Fb/userRunStates"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod bulk;
 pub mod call;
 pub mod create;
 pub mod endpoint;
@@ -19,6 +20,7 @@ pub mod http;
 pub mod json;
 pub mod model;
 pub mod retry;
+pub mod single;
 pub mod uuid;
 pub mod validate;
 

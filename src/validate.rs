@@ -275,32 +275,263 @@ fn call_options(f: &mut Fields) -> Option<CallOptions> {
     })
 }
 
-/// Checks a whole `createUserState` request object.
-pub fn create_request(value: &Json) -> Result<CreateRequest, ValidationError> {
+/// Reads a request object: `read` takes the call's own fields, then the common options are
+/// read and every field nobody read is reported as unknown.
+fn request<T>(
+    value: &Json,
+    what: &str,
+    read: impl FnOnce(&mut Fields) -> Option<T>,
+) -> Result<(T, CallOptions), ValidationError> {
     let map = object(value, "request").map_err(|e| ValidationError { errors: vec![e] })?;
     let mut f = Fields::new(map, "");
-    let script_id = f.required("scriptId", segment);
-    let user_state = match f.get("userState") {
-        None => {
-            f.fail("userState", "is required");
-            None
-        }
-        Some(v) => user_state(v, "userState")
-            .map_err(|e| f.errors.extend(e))
-            .ok(),
-    };
+    let own = read(&mut f);
     let options = call_options(&mut f);
-    let errors = f.finish("a createUserState request");
-    match (script_id, user_state, options) {
-        (Some(script_id), Some(user_state), Some(options)) if errors.is_empty() => {
-            Ok(CreateRequest {
-                script_id,
-                user_state,
-                options,
-            })
-        }
+    let errors = f.finish(what);
+    match (own, options) {
+        (Some(own), Some(options)) if errors.is_empty() => Ok((own, options)),
         _ => Err(ValidationError { errors }),
     }
+}
+
+/// A required nested value checked by `check`, whose errors join the request's.
+fn nested<T>(
+    f: &mut Fields,
+    name: &'static str,
+    check: impl FnOnce(&Json) -> Result<T, Vec<FieldError>>,
+) -> Option<T> {
+    match f.get(name) {
+        None => {
+            f.fail(name, "is required");
+            None
+        }
+        Some(v) => check(v).map_err(|e| f.errors.extend(e)).ok(),
+    }
+}
+
+/// Checks a whole `createUserState` request object.
+pub fn create_request(value: &Json) -> Result<CreateRequest, ValidationError> {
+    let ((script_id, user_state), options) = request(value, "a createUserState request", |f| {
+        let script_id = f.required("scriptId", segment);
+        let state = nested(f, "userState", |v| user_state(v, "userState"));
+        Some((script_id?, state?))
+    })?;
+    Ok(CreateRequest {
+        script_id,
+        user_state,
+        options,
+    })
+}
+
+/// A request about one user state: `getUserState`, `deleteUserState`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRequest {
+    pub script_id: String,
+    pub user_state_id: String,
+    pub options: CallOptions,
+}
+
+/// Checks a `getUserState` or `deleteUserState` request (`what` names it in errors).
+pub fn item_request(value: &Json, what: &str) -> Result<ItemRequest, ValidationError> {
+    let ((script_id, user_state_id), options) = request(value, what, |f| {
+        let script_id = f.required("scriptId", segment);
+        let id = f.required("userStateId", segment);
+        Some((script_id?, id?))
+    })?;
+    Ok(ItemRequest {
+        script_id,
+        user_state_id,
+        options,
+    })
+}
+
+/// The fields an update changes; at least one is set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Changes {
+    pub success_device_count: Option<i32>,
+    pub error_device_count: Option<i32>,
+    pub user_principal_name: Option<String>,
+}
+
+impl Changes {
+    /// The PATCH body: `@odata.type` and only the given fields.
+    pub fn to_json(&self) -> Json {
+        let mut body = Map::new();
+        body.insert("@odata.type", ODATA_TYPE.into());
+        if let Some(n) = self.success_device_count {
+            body.insert("successDeviceCount", n.into());
+        }
+        if let Some(n) = self.error_device_count {
+            body.insert("errorDeviceCount", n.into());
+        }
+        if let Some(upn) = &self.user_principal_name {
+            body.insert("userPrincipalName", upn.as_str().into());
+        }
+        Json::Object(body)
+    }
+}
+
+/// A checked `updateUserState` request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateRequest {
+    pub script_id: String,
+    pub user_state_id: String,
+    pub changes: Changes,
+    pub options: CallOptions,
+}
+
+/// Checks `changes`: the same rules as a create, every field optional, at least one given.
+pub fn changes(value: &Json, prefix: &str) -> Result<Changes, Vec<FieldError>> {
+    let map = object(value, prefix).map_err(|e| vec![e])?;
+    let mut f = Fields::new(map, prefix);
+    let changes = Changes {
+        success_device_count: f.optional("successDeviceCount", count),
+        error_device_count: f.optional("errorDeviceCount", count),
+        user_principal_name: f.optional("userPrincipalName", user_principal_name),
+    };
+    let given = map.0.iter().any(|(_, v)| *v != Json::Null);
+    let mut errors = f.finish(
+        "the changes of a user state (successDeviceCount, errorDeviceCount, userPrincipalName)",
+    );
+    if errors.is_empty() && !given {
+        errors.push(FieldError::new(prefix, "must change at least one field"));
+    }
+    if errors.is_empty() {
+        Ok(changes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks an `updateUserState` request.
+pub fn update_request(value: &Json) -> Result<UpdateRequest, ValidationError> {
+    let ((script_id, user_state_id, changes), options) =
+        request(value, "an updateUserState request", |f| {
+            let script_id = f.required("scriptId", segment);
+            let id = f.required("userStateId", segment);
+            let changes = nested(f, "changes", |v| changes(v, "changes"));
+            Some((script_id?, id?, changes?))
+        })?;
+    Ok(UpdateRequest {
+        script_id,
+        user_state_id,
+        changes,
+        options,
+    })
+}
+
+/// Largest `top` (page size) accepted.
+pub const MAX_TOP: u32 = 999;
+
+/// A checked `listUserStates` request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListRequest {
+    pub script_id: String,
+    /// `$top`: the page size asked for.
+    pub top: Option<u32>,
+    /// `$filter`, passed to the service as given.
+    pub filter: Option<String>,
+    pub options: CallOptions,
+}
+
+/// Checks a `listUserStates` / `listUserStatePages` request.
+pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
+    let ((script_id, top, filter), options) = request(value, "a listUserStates request", |f| {
+        let script_id = f.required("scriptId", segment);
+        let top = f.optional("top", |v| whole_in(v, 1, MAX_TOP));
+        let filter = f.optional("filter", |v| {
+            let s = string(v)?;
+            if s.trim().is_empty() || s.chars().count() > 2048 || s.chars().any(char::is_control) {
+                Err("must be an OData $filter expression of 1 to 2048 characters without control characters".to_owned())
+            } else {
+                Ok(s.to_owned())
+            }
+        });
+        Some((script_id?, top, filter))
+    })?;
+    Ok(ListRequest {
+        script_id,
+        top,
+        filter,
+        options,
+    })
+}
+
+/// Most user states one `createUserStates` call takes.
+pub const MAX_BULK_ITEMS: usize = 100_000;
+/// Most `$batch` requests a bulk import keeps in flight.
+pub const MAX_CONCURRENCY: u32 = 8;
+/// Default `concurrency`.
+pub const DEFAULT_CONCURRENCY: u32 = 4;
+
+/// A checked `createUserStates` request. Each item is checked on its own: a bad one is
+/// reported in its place and does not stop the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkRequest {
+    pub script_id: String,
+    pub items: Vec<Result<UserStateInput, ValidationError>>,
+    pub concurrency: u32,
+    pub options: CallOptions,
+}
+
+/// Checks a `createUserStates` request. A second item for the same user (same `id`, or same
+/// `userPrincipalName` ignoring ASCII case) is refused: a script has one user state per user,
+/// and the look-up that keeps creates exactly-once matches on that.
+pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
+    let ((script_id, items, concurrency), options) =
+        request(value, "a createUserStates request", |f| {
+            let script_id = f.required("scriptId", segment);
+            let concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
+            f.get("onProgress");
+            let items = nested(f, "userStates", |v| match v {
+                Json::Array(items) if items.len() <= MAX_BULK_ITEMS => Ok(bulk_items(items)),
+                Json::Array(_) => Err(vec![FieldError::new(
+                    "userStates",
+                    format!("must hold at most {MAX_BULK_ITEMS} items"),
+                )]),
+                other => Err(vec![FieldError::new(
+                    "userStates",
+                    format!("must be an array, not {}", other.kind()),
+                )]),
+            });
+            Some((
+                script_id?,
+                items?,
+                concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            ))
+        })?;
+    Ok(BulkRequest {
+        script_id,
+        items,
+        concurrency,
+        options,
+    })
+}
+
+fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let prefix = format!("userStates[{i}]");
+            let input = user_state(item, &prefix).map_err(|errors| ValidationError { errors })?;
+            let key = match &input.id {
+                Some(id) => format!("id:{id}"),
+                None => format!("upn:{}", input.user_principal_name.to_ascii_lowercase()),
+            };
+            if let Some(first) = seen.get(&key) {
+                let field = if input.id.is_some() { "id" } else { "userPrincipalName" };
+                return Err(ValidationError {
+                    errors: vec![FieldError::new(
+                        format!("{prefix}.{field}"),
+                        format!("repeats the user of userStates[{first}]: a script has one user state per user"),
+                    )],
+                });
+            }
+            seen.insert(key, i);
+            Ok(input)
+        })
+        .collect()
 }
 
 #[cfg(test)]

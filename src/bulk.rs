@@ -1,0 +1,679 @@
+//! `createUserStates`: many creates through JSON `$batch`, exactly-once under throttling and
+//! faults, paced to what the service allows.
+//!
+//! The rules are the single create's, per item:
+//! - an inner (or outer) 429 means not processed: the item goes back in the queue, and the
+//!   whole run waits out the `Retry-After` and slows down (the send rate halves);
+//! - an inner 5xx, a missing inner answer, or an outer 5xx, timeout or dropped connection
+//!   leaves items uncertain: after a wait, one look-up (a list of the script's user states)
+//!   settles every uncertain item at once, found ones resolving with the object, absent ones
+//!   going back in the queue;
+//! - a 401 is answered once per item by asking the token function again;
+//! - any other failure fails that item alone.
+//!
+//! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to send
+//! now and when to wake, and reports each answer with [`Bulk::on_outcome`].
+
+use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
+use crate::error::{Error, GraphError};
+use crate::graph;
+use crate::http::{Body, Method, Outcome, Request, Response};
+use crate::json::{Json, Map};
+use crate::model::{check_user_state, UserStateInput};
+use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
+use crate::single::{next_link, Policy};
+use crate::validate::BulkRequest;
+use std::collections::{HashSet, VecDeque};
+
+/// Most creates in one `$batch` (Graph's limit).
+pub const BATCH_SIZE: usize = 20;
+/// Most 429s one item takes before it fails with the last one.
+pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
+
+/// How far the run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+}
+
+/// What to do now: requests to send (each with a tag to report its outcome under), and when
+/// to call [`Bulk::poll`] again if no answer comes first.
+#[derive(Debug, Default)]
+pub struct Poll {
+    pub sends: Vec<(u64, Request)>,
+    pub wake_in_ms: Option<u32>,
+}
+
+#[derive(Debug)]
+struct Item {
+    input: Option<UserStateInput>,
+    result: Option<Result<Json, Error>>,
+    resends: u32,
+    throttles: u32,
+    refreshed: bool,
+    /// The failure that made the item uncertain, reported if it cannot be settled.
+    last_error: Option<Error>,
+}
+
+#[derive(Debug)]
+enum Flight {
+    Batch(Vec<usize>),
+    Page,
+}
+
+/// A running look-up: the items it settles, and the page being read.
+#[derive(Debug)]
+struct Lookup {
+    items: Vec<usize>,
+    url: String,
+    failures: u32,
+    /// Waiting to resend the page until then.
+    retry_at: Option<f64>,
+    in_flight: bool,
+}
+
+/// A `createUserStates` run.
+#[derive(Debug)]
+pub struct Bulk {
+    endpoint: Endpoint,
+    kind: ScriptKind,
+    script_id: String,
+    policy: Policy,
+    items: Vec<Item>,
+    queue: VecDeque<usize>,
+    uncertain: Vec<usize>,
+    lookup_at: f64,
+    lookup: Option<Lookup>,
+    flights: Vec<(u64, Flight)>,
+    next_tag: u64,
+    /// No new batch before this time (a `Retry-After` or the send rate).
+    not_before: f64,
+    /// Writes per second allowed, once the service has throttled; `None` until then.
+    rate: Option<f64>,
+    last_slowdown: f64,
+    max_in_flight: usize,
+    /// Ids of objects this run created or adopted, never matched twice.
+    claimed: HashSet<String>,
+    /// Successful creates, with when they were answered (for the first rate estimate).
+    started_at: Option<f64>,
+    successes: usize,
+    throttled: u32,
+    rng: Rng,
+}
+
+impl Bulk {
+    pub fn new(req: BulkRequest, policy: Policy) -> Self {
+        let items: Vec<Item> = req
+            .items
+            .into_iter()
+            .map(|input| {
+                let (input, result) = match input {
+                    Ok(input) => (Some(input), None),
+                    Err(e) => (None, Some(Err(Error::Validation(e)))),
+                };
+                Item {
+                    input,
+                    result,
+                    resends: 0,
+                    throttles: 0,
+                    refreshed: false,
+                    last_error: None,
+                }
+            })
+            .collect();
+        let queue = (0..items.len())
+            .filter(|&i| items[i].result.is_none())
+            .collect();
+        Self {
+            endpoint: req.options.endpoint,
+            kind: req.options.script_kind,
+            script_id: req.script_id,
+            rng: Rng::new(policy.seed),
+            policy,
+            items,
+            queue,
+            uncertain: Vec::new(),
+            lookup_at: 0.0,
+            lookup: None,
+            flights: Vec::new(),
+            next_tag: 0,
+            not_before: 0.0,
+            rate: None,
+            last_slowdown: f64::NEG_INFINITY,
+            max_in_flight: req.concurrency as usize,
+            claimed: HashSet::new(),
+            started_at: None,
+            successes: 0,
+            throttled: 0,
+        }
+    }
+
+    pub fn client_request_id(&self) -> &str {
+        &self.policy.client_request_id
+    }
+
+    pub fn timeout_ms(&self) -> u32 {
+        self.policy.timeout_ms
+    }
+
+    /// 429s seen so far, inner and outer.
+    pub fn throttled(&self) -> u32 {
+        self.throttled
+    }
+
+    pub fn progress(&self) -> Progress {
+        let mut p = Progress {
+            total: self.items.len(),
+            ..Progress::default()
+        };
+        for item in &self.items {
+            match item.result {
+                Some(Ok(_)) => p.succeeded += 1,
+                Some(Err(_)) => p.failed += 1,
+                None => {}
+            }
+        }
+        p.done = p.succeeded + p.failed;
+        p
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.items.iter().all(|i| i.result.is_some())
+    }
+
+    /// Ends the run: every item not settled yet fails with `AbortError`. Items whose create
+    /// was in flight may exist on the service; the error says the call was aborted, not that
+    /// nothing was created.
+    pub fn abort(&mut self) {
+        let id = self.policy.client_request_id.clone();
+        for item in self.items.iter_mut().filter(|i| i.result.is_none()) {
+            item.result = Some(Err(Error::Aborted {
+                client_request_id: id.clone(),
+            }));
+        }
+        self.queue.clear();
+        self.uncertain.clear();
+        self.lookup = None;
+        self.flights.clear();
+    }
+
+    /// Each item's result, in input order.
+    pub fn into_results(self) -> Vec<Result<Json, Error>> {
+        let id = self.policy.client_request_id;
+        self.items
+            .into_iter()
+            .map(|i| {
+                i.result.unwrap_or_else(|| {
+                    Err(Error::Aborted {
+                        client_request_id: id.clone(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    fn tag(&mut self, flight: Flight) -> u64 {
+        self.next_tag += 1;
+        self.flights.push((self.next_tag, flight));
+        self.next_tag
+    }
+
+    fn batches_in_flight(&self) -> usize {
+        self.flights
+            .iter()
+            .filter(|(_, f)| matches!(f, Flight::Batch(_)))
+            .count()
+    }
+
+    /// What to send now, and when to look again.
+    pub fn poll(&mut self, now: f64) -> Poll {
+        let mut poll = Poll::default();
+        self.started_at.get_or_insert(now);
+        let mut wake = f64::INFINITY;
+
+        // Settle uncertain items once their wait is over.
+        if self.lookup.is_none() && !self.uncertain.is_empty() {
+            if now >= self.lookup_at {
+                let url = self.endpoint.user_run_states(self.kind, &self.script_id);
+                self.lookup = Some(Lookup {
+                    items: std::mem::take(&mut self.uncertain),
+                    url,
+                    failures: 0,
+                    retry_at: Some(now),
+                    in_flight: false,
+                });
+            } else {
+                wake = wake.min(self.lookup_at);
+            }
+        }
+        if let Some(lookup) = &mut self.lookup {
+            match lookup.retry_at {
+                Some(at) if !lookup.in_flight && now >= at => {
+                    lookup.retry_at = None;
+                    lookup.in_flight = true;
+                    let request = Request::get(lookup.url.clone());
+                    let tag = self.tag(Flight::Page);
+                    poll.sends.push((tag, request));
+                }
+                Some(at) if !lookup.in_flight => wake = wake.min(at),
+                _ => {}
+            }
+        }
+
+        while !self.queue.is_empty() && self.batches_in_flight() < self.max_in_flight {
+            if now < self.not_before {
+                wake = wake.min(self.not_before);
+                break;
+            }
+            let n = self.queue.len().min(BATCH_SIZE);
+            let batch: Vec<usize> = self.queue.drain(..n).collect();
+            if let Some(rate) = self.rate {
+                self.not_before = now.max(self.not_before) + n as f64 * 1000.0 / rate;
+            }
+            let request = self.batch_request(&batch);
+            let tag = self.tag(Flight::Batch(batch));
+            poll.sends.push((tag, request));
+        }
+        if wake.is_finite() {
+            poll.wake_in_ms = Some((wake - now).max(0.0).ceil() as u32 + 1);
+        }
+        poll
+    }
+
+    fn batch_request(&self, batch: &[usize]) -> Request {
+        let url = relative_user_run_states(self.kind, &self.script_id);
+        let requests = batch
+            .iter()
+            .filter_map(|&i| self.items[i].input.as_ref().map(|input| (i, input)))
+            .map(|(i, input)| {
+                let mut headers = Map::new();
+                headers.insert("Content-Type", "application/json".into());
+                let mut r = Map::new();
+                r.insert("id", i.to_string().into());
+                r.insert("method", "POST".into());
+                r.insert("url", url.as_str().into());
+                r.insert("headers", Json::Object(headers));
+                r.insert("body", input.to_json());
+                Json::Object(r)
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("requests", Json::Array(requests));
+        Request {
+            method: Method::Post,
+            url: self.endpoint.batch(),
+            body: Some(Json::Object(body)),
+        }
+    }
+
+    /// Reports how the request sent under `tag` ended.
+    pub fn on_outcome(&mut self, tag: u64, outcome: Outcome, now: f64) {
+        let Some(pos) = self.flights.iter().position(|(t, _)| *t == tag) else {
+            return;
+        };
+        match self.flights.swap_remove(pos).1 {
+            Flight::Batch(items) => self.on_batch(items, outcome, now),
+            Flight::Page => self.on_page(outcome, now),
+        }
+    }
+
+    fn on_batch(&mut self, items: Vec<usize>, outcome: Outcome, now: f64) {
+        if let Outcome::Response(r) = &outcome {
+            if r.status == 200 {
+                match batch_responses(r) {
+                    Some(responses) => return self.on_inner(items, responses, now),
+                    None => {
+                        let e = Error::Graph(graph::invalid_body(
+                            r,
+                            "its body is not a $batch answer",
+                            now,
+                        ));
+                        return self.all_uncertain(&items, e, None, now);
+                    }
+                }
+            }
+        }
+        let error = crate::call::failure_error(
+            &outcome,
+            self.policy.timeout_ms,
+            &self.policy.client_request_id,
+            now,
+        );
+        let retry_after = match &error {
+            Error::Graph(g) => g.retry_after,
+            _ => None,
+        };
+        match classify(&outcome, retry_after) {
+            Failure::Throttled(after) => {
+                self.slow_down(after, now);
+                for i in items.into_iter().rev() {
+                    self.throttle_item(i, &error);
+                }
+            }
+            Failure::Uncertain(after) => self.all_uncertain(&items, error, after, now),
+            Failure::Unauthorized => {
+                for i in items.into_iter().rev() {
+                    self.unauthorized_item(i, &error);
+                }
+            }
+            Failure::Final => {
+                for i in items {
+                    self.items[i].result = Some(Err(error.clone()));
+                }
+            }
+        }
+    }
+
+    fn on_inner(&mut self, items: Vec<usize>, responses: Vec<(usize, Response)>, now: f64) {
+        let mut answered = vec![false; items.len()];
+        let mut slowed = false;
+        let mut uncertain_after: Option<f64> = None;
+        let mut any_uncertain = false;
+        let mut requeue = Vec::new();
+        for (id, resp) in responses {
+            let Some(k) = items.iter().position(|&i| i == id) else {
+                continue;
+            };
+            if answered[k] {
+                continue;
+            }
+            answered[k] = true;
+            let i = items[k];
+            if matches!(resp.status, 200 | 201) {
+                let result = match &resp.body {
+                    Body::Json(state) => match check_user_state(state) {
+                        Ok(()) => Ok(state.clone()),
+                        Err(why) => Err(Error::Graph(graph::invalid_body(&resp, &why, now))),
+                    },
+                    _ => Err(Error::Graph(graph::invalid_body(
+                        &resp,
+                        "its body is not a user state",
+                        now,
+                    ))),
+                };
+                self.settle(i, result);
+                continue;
+            }
+            let error = Error::Graph(graph::error_from(&resp, now));
+            let retry_after = graph::error_from(&resp, now).retry_after;
+            match classify(&Outcome::Response(resp), retry_after) {
+                Failure::Throttled(after) => {
+                    if !slowed {
+                        self.slow_down(after, now);
+                        slowed = true;
+                    }
+                    requeue.push((i, error));
+                }
+                Failure::Uncertain(after) => {
+                    any_uncertain = true;
+                    uncertain_after = match (uncertain_after, after) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    self.make_uncertain(i, error);
+                }
+                Failure::Unauthorized => self.unauthorized_item(i, &error),
+                Failure::Final => self.items[i].result = Some(Err(error)),
+            }
+        }
+        // Throttled items go back first, in their order.
+        for (i, error) in requeue.into_iter().rev() {
+            self.throttle_item(i, &error);
+        }
+        let missing: Vec<usize> = items
+            .iter()
+            .zip(&answered)
+            .filter(|(_, a)| !**a)
+            .map(|(&i, _)| i)
+            .collect();
+        for &i in &missing {
+            let e = Error::Graph(GraphError {
+                status: 200,
+                code: crate::error::INVALID_RESPONSE.to_owned(),
+                message: "the $batch answer had no response for this item".to_owned(),
+                request_id: None,
+                client_request_id: None,
+                date: None,
+                retry_after: None,
+            });
+            self.make_uncertain(i, e);
+        }
+        if any_uncertain || !missing.is_empty() {
+            self.schedule_lookup(uncertain_after, now);
+        }
+        if !slowed {
+            self.speed_up();
+        }
+    }
+
+    fn settle(&mut self, i: usize, result: Result<Json, Error>) {
+        if let Ok(state) = &result {
+            if let Some(id) = state.get("id").and_then(Json::as_str) {
+                self.claimed.insert(id.to_owned());
+            }
+            self.successes += 1;
+        }
+        self.items[i].result = Some(result);
+    }
+
+    fn make_uncertain(&mut self, i: usize, error: Error) {
+        self.items[i].last_error = Some(error);
+        self.uncertain.push(i);
+    }
+
+    fn all_uncertain(&mut self, items: &[usize], error: Error, after: Option<f64>, now: f64) {
+        for &i in items {
+            self.make_uncertain(i, error.clone());
+        }
+        self.schedule_lookup(after, now);
+    }
+
+    /// The look-up waits for the service's `Retry-After`, or backoff, so that a slow commit
+    /// has landed before it is looked for.
+    fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
+        let wait = match after {
+            Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+            None => f64::from(backoff_ms(2, &mut self.rng)),
+        };
+        self.lookup_at = self.lookup_at.max(now + wait);
+    }
+
+    fn throttle_item(&mut self, i: usize, error: &Error) {
+        self.throttled += 1;
+        let item = &mut self.items[i];
+        item.throttles += 1;
+        if item.throttles > MAX_THROTTLES_PER_ITEM {
+            item.result = Some(Err(error.clone()));
+        } else {
+            self.queue.push_front(i);
+        }
+    }
+
+    fn unauthorized_item(&mut self, i: usize, error: &Error) {
+        let item = &mut self.items[i];
+        if self.policy.refreshable && !item.refreshed {
+            item.refreshed = true;
+            self.queue.push_front(i);
+        } else {
+            item.result = Some(Err(error.clone()));
+        }
+    }
+
+    /// The service throttled: wait what it said, and halve the send rate (at most once a
+    /// second, so one burst of 429s counts once). The first time, the rate starts from what
+    /// got through so far.
+    fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
+        let wait = match retry_after {
+            Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+            None => f64::from(backoff_ms(1, &mut self.rng)),
+        };
+        self.not_before = self.not_before.max(now + wait);
+        if now - self.last_slowdown < 1000.0 {
+            return;
+        }
+        self.last_slowdown = now;
+        let rate = self.rate.unwrap_or_else(|| {
+            let elapsed = (now - self.started_at.unwrap_or(now)).max(1000.0) / 1000.0;
+            self.successes.max(1) as f64 / elapsed
+        });
+        self.rate = Some((rate / 2.0).max(0.5));
+    }
+
+    /// A batch went through unthrottled: let the rate grow a little.
+    fn speed_up(&mut self) {
+        if let Some(rate) = self.rate {
+            self.rate = Some(rate + (rate * 0.05).max(1.0));
+        }
+    }
+
+    fn on_page(&mut self, outcome: Outcome, now: f64) {
+        let Some(mut lookup) = self.lookup.take() else {
+            return;
+        };
+        lookup.in_flight = false;
+        if let Outcome::Response(r) = &outcome {
+            if r.status == 200 {
+                if let Body::Json(page) = &r.body {
+                    if let Some(Json::Array(states)) = page.get("value") {
+                        self.match_page(&mut lookup, states);
+                        match next_link(page, &self.endpoint) {
+                            Ok(Some(url)) => {
+                                lookup.url = url;
+                                lookup.retry_at = Some(now);
+                                self.lookup = Some(lookup);
+                            }
+                            Ok(None) => self.requeue_unfound(lookup.items),
+                            Err(_) => self.fail_unsettled(lookup.items),
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        let retry_after = match &outcome {
+            Outcome::Response(r) => graph::error_from(r, now).retry_after,
+            _ => None,
+        };
+        match classify(&outcome, retry_after) {
+            Failure::Throttled(after) | Failure::Uncertain(after)
+                if lookup.failures < self.policy.max_retries.max(1) =>
+            {
+                lookup.failures += 1;
+                let wait = match after {
+                    Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+                    None => f64::from(backoff_ms(lookup.failures, &mut self.rng)),
+                };
+                lookup.retry_at = Some(now + wait);
+                self.lookup = Some(lookup);
+            }
+            Failure::Unauthorized if self.policy.refreshable && lookup.failures == 0 => {
+                lookup.failures += 1;
+                lookup.retry_at = Some(now);
+                self.lookup = Some(lookup);
+            }
+            _ => self.fail_unsettled(lookup.items),
+        }
+    }
+
+    /// Resolves the look-up's items found on this page (each object at most once).
+    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
+        for state in states {
+            let Some(id) = state.get("id").and_then(Json::as_str) else {
+                continue;
+            };
+            if self.claimed.contains(id) || check_user_state(state).is_err() {
+                continue;
+            }
+            let found = lookup.items.iter().position(|&i| {
+                self.items[i].result.is_none()
+                    && self.items[i]
+                        .input
+                        .as_ref()
+                        .is_some_and(|input| input.is_created_as(state))
+            });
+            if let Some(k) = found {
+                let i = lookup.items.swap_remove(k);
+                self.settle(i, Ok(state.clone()));
+            }
+        }
+    }
+
+    /// Items the look-up did not find were not created: send them again, within budget.
+    fn requeue_unfound(&mut self, items: Vec<usize>) {
+        for i in items {
+            let item = &mut self.items[i];
+            if item.result.is_some() {
+                continue;
+            }
+            if item.resends < self.policy.max_retries {
+                item.resends += 1;
+                self.queue.push_back(i);
+            } else {
+                item.result = item.last_error.take().map(Err);
+            }
+        }
+    }
+
+    /// The look-up could not finish: whether these exist is unknown; each fails with the
+    /// failure that made it uncertain.
+    fn fail_unsettled(&mut self, items: Vec<usize>) {
+        for i in items {
+            let item = &mut self.items[i];
+            if item.result.is_none() {
+                let fallback = || Error::Network {
+                    message: "the look-up after an uncertain create failed".to_owned(),
+                    client_request_id: String::new(),
+                };
+                item.result = Some(Err(item.last_error.take().unwrap_or_else(fallback)));
+            }
+        }
+    }
+}
+
+/// The inner responses of a `$batch` answer: `(item index, response)`. `None` when the body
+/// is not `{"responses": [...]}`. Inner answers with an id that is not a number are skipped
+/// (their item then counts as unanswered).
+pub fn batch_responses(r: &Response) -> Option<Vec<(usize, Response)>> {
+    let Body::Json(body) = &r.body else {
+        return None;
+    };
+    let Some(Json::Array(responses)) = body.get("responses") else {
+        return None;
+    };
+    Some(
+        responses
+            .iter()
+            .filter_map(|inner| {
+                let id = inner.get("id")?.as_str()?.parse::<usize>().ok()?;
+                let status = inner.get("status")?.as_i32()?;
+                let status = u16::try_from(status).ok()?;
+                let headers = inner
+                    .get("headers")
+                    .and_then(Json::as_object)
+                    .map(|h| {
+                        h.0.iter()
+                            .filter_map(|(k, v)| {
+                                Some((k.to_ascii_lowercase(), v.as_str()?.to_owned()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let body = match inner.get("body") {
+                    None | Some(Json::Null) => Body::Empty,
+                    Some(v) => Body::Json(v.clone()),
+                };
+                Some((
+                    id,
+                    Response {
+                        status,
+                        headers,
+                        body,
+                    },
+                ))
+            })
+            .collect(),
+    )
+}
