@@ -326,11 +326,11 @@ impl Bulk {
                 match batch_responses(r) {
                     Some(responses) => return self.on_inner(items, responses, now),
                     None => {
-                        let e = Error::Graph(graph::invalid_body(
+                        let e = Error::Graph(Box::new(graph::invalid_body(
                             r,
                             "its body is not a $batch answer",
                             now,
-                        ));
+                        )));
                         return self.all_uncertain(&items, e, None, now);
                     }
                 }
@@ -386,18 +386,20 @@ impl Bulk {
                 let result = match &resp.body {
                     Body::Json(state) => match check_user_state(state) {
                         Ok(()) => Ok(state.clone()),
-                        Err(why) => Err(Error::Graph(graph::invalid_body(&resp, &why, now))),
+                        Err(why) => Err(Error::Graph(Box::new(graph::invalid_body(
+                            &resp, &why, now,
+                        )))),
                     },
-                    _ => Err(Error::Graph(graph::invalid_body(
+                    _ => Err(Error::Graph(Box::new(graph::invalid_body(
                         &resp,
                         "its body is not a user state",
                         now,
-                    ))),
+                    )))),
                 };
                 self.settle(i, result);
                 continue;
             }
-            let error = Error::Graph(graph::error_from(&resp, now));
+            let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
             let retry_after = graph::error_from(&resp, now).retry_after;
             match classify(&Outcome::Response(resp), retry_after) {
                 Failure::Throttled(after) => {
@@ -430,7 +432,7 @@ impl Bulk {
             .map(|(&i, _)| i)
             .collect();
         for &i in &missing {
-            let e = Error::Graph(GraphError {
+            let e = Error::Graph(Box::new(GraphError {
                 status: 200,
                 code: crate::error::INVALID_RESPONSE.to_owned(),
                 message: "the $batch answer had no response for this item".to_owned(),
@@ -438,7 +440,7 @@ impl Bulk {
                 client_request_id: None,
                 date: None,
                 retry_after: None,
-            });
+            }));
             self.make_uncertain(i, e);
         }
         if any_uncertain || !missing.is_empty() {

@@ -99,13 +99,15 @@ impl Create {
                 return Action::Done(match &r.body {
                     Body::Json(state) => match check_user_state(state) {
                         Ok(()) => Ok(state.clone()),
-                        Err(why) => Err(Error::Graph(graph::invalid_body(r, &why, now_ms))),
+                        Err(why) => {
+                            Err(Error::Graph(Box::new(graph::invalid_body(r, &why, now_ms))))
+                        }
                     },
-                    _ => Err(Error::Graph(graph::invalid_body(
+                    _ => Err(Error::Graph(Box::new(graph::invalid_body(
                         r,
                         "its body is not a user state",
                         now_ms,
-                    ))),
+                    )))),
                 });
             }
         }

@@ -12,7 +12,7 @@ pub enum Error {
     Validation(ValidationError),
     /// The service answered with a failure (or with a body that is not what it promised).
     #[error("{0}")]
-    Graph(GraphError),
+    Graph(Box<GraphError>),
     /// The request did not get an answer: connection refused or dropped, DNS, CORS.
     #[error("network error: {message}")]
     Network {
@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn redact_scrubs_every_text() {
         let secret = "eyJ0eXAiOiJKV1QiLCJhbGciOi";
-        let g = Error::Graph(GraphError {
+        let g = Error::Graph(Box::new(GraphError {
             status: 400,
             code: format!("x{secret}"),
             message: format!("token {secret} is bad, {secret}"),
@@ -154,7 +154,7 @@ mod tests {
             client_request_id: None,
             date: None,
             retry_after: None,
-        })
+        }))
         .redact(secret);
         assert!(!format!("{g:?}").contains(secret));
         assert!(format!("{g}").contains("token [redacted] is bad, [redacted]"));

@@ -67,7 +67,7 @@ impl Single {
     }
 
     fn success(&self, r: &Response, now_ms: f64) -> Option<Result<Json, Error>> {
-        let invalid = |why: &str| Err(Error::Graph(graph::invalid_body(r, why, now_ms)));
+        let invalid = |why: &str| Err(Error::Graph(Box::new(graph::invalid_body(r, why, now_ms))));
         let state = || match &r.body {
             Body::Json(v) => check_user_state(v)
                 .map(|()| v.clone())
@@ -163,7 +163,7 @@ pub fn next_link(page: &Json, endpoint: &Endpoint) -> Result<Option<String>, Err
 }
 
 fn invalid_page(why: &str) -> Error {
-    Error::Graph(crate::error::GraphError {
+    Error::Graph(Box::new(crate::error::GraphError {
         status: 200,
         code: crate::error::INVALID_RESPONSE.to_owned(),
         message: format!("the service answered 200 but {why}"),
@@ -171,7 +171,7 @@ fn invalid_page(why: &str) -> Error {
         client_request_id: None,
         date: None,
         retry_after: None,
-    })
+    }))
 }
 
 /// All pages of a list, one [`Single`] per page; resolves to the array of every item.
