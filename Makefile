@@ -5,6 +5,8 @@ SHELL := /bin/bash
 WITH_MOCK := scripts/with-mock.sh
 DEMO_PORT ?= 8080
 export CHROMEDRIVER ?= /usr/bin/chromedriver
+# The runner gives a whole test binary 20 s by default; the bulk runs take longer.
+export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
 .PHONY: help setup demo test pkg lint test-native test-browser test-node test-types size bench clean
 

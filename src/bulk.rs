@@ -27,6 +27,11 @@ use std::collections::{HashSet, VecDeque};
 
 /// Most creates in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
+/// How far back successes count when measuring what gets through, in ms.
+const RATE_WINDOW_MS: f64 = 2000.0;
+/// The slowest pace, in writes per second.
+const MIN_RATE: f64 = 0.5;
+
 /// Most 429s one item takes before it fails with the last one.
 pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
 
@@ -54,6 +59,8 @@ struct Item {
     resends: u32,
     throttles: u32,
     refreshed: bool,
+    /// Not to be sent before this time (its own `Retry-After`).
+    ready_at: f64,
     /// The failure that made the item uncertain, reported if it cannot be settled.
     last_error: Option<Error>,
 }
@@ -97,9 +104,9 @@ pub struct Bulk {
     max_in_flight: usize,
     /// Ids of objects this run created or adopted, never matched twice.
     claimed: HashSet<String>,
-    /// Successful creates, with when they were answered (for the first rate estimate).
     started_at: Option<f64>,
-    successes: usize,
+    /// When recent creates succeeded (the last few seconds), to measure what gets through.
+    recent: VecDeque<f64>,
     throttled: u32,
     rng: Rng,
 }
@@ -120,6 +127,7 @@ impl Bulk {
                     resends: 0,
                     throttles: 0,
                     refreshed: false,
+                    ready_at: 0.0,
                     last_error: None,
                 }
             })
@@ -146,7 +154,7 @@ impl Bulk {
             max_in_flight: req.concurrency as usize,
             claimed: HashSet::new(),
             started_at: None,
-            successes: 0,
+            recent: VecDeque::new(),
             throttled: 0,
         }
     }
@@ -268,8 +276,17 @@ impl Bulk {
                 wake = wake.min(self.not_before);
                 break;
             }
-            let n = self.queue.len().min(BATCH_SIZE);
-            let batch: Vec<usize> = self.queue.drain(..n).collect();
+            let batch = self.take_ready(now);
+            if batch.is_empty() {
+                let soonest = self
+                    .queue
+                    .iter()
+                    .map(|&i| self.items[i].ready_at)
+                    .fold(f64::INFINITY, f64::min);
+                wake = wake.min(soonest);
+                break;
+            }
+            let n = batch.len();
             if let Some(rate) = self.rate {
                 self.not_before = now.max(self.not_before) + n as f64 * 1000.0 / rate;
             }
@@ -281,6 +298,21 @@ impl Bulk {
             poll.wake_in_ms = Some((wake - now).max(0.0).ceil() as u32 + 1);
         }
         poll
+    }
+
+    /// Up to a batch of queued items whose own wait is over, in queue order.
+    fn take_ready(&mut self, now: f64) -> Vec<usize> {
+        let mut batch = Vec::new();
+        let mut rest = VecDeque::with_capacity(self.queue.len());
+        for i in self.queue.drain(..) {
+            if batch.len() < BATCH_SIZE && self.items[i].ready_at <= now {
+                batch.push(i);
+            } else {
+                rest.push_back(i);
+            }
+        }
+        self.queue = rest;
+        batch
     }
 
     fn batch_request(&self, batch: &[usize]) -> Request {
@@ -350,7 +382,7 @@ impl Bulk {
             Failure::Throttled(after) => {
                 self.slow_down(after, now);
                 for i in items.into_iter().rev() {
-                    self.throttle_item(i, &error);
+                    self.throttle_item(i, &error, now);
                 }
             }
             Failure::Uncertain(after) => self.all_uncertain(&items, error, after, now),
@@ -369,7 +401,6 @@ impl Bulk {
 
     fn on_inner(&mut self, items: Vec<usize>, responses: Vec<(usize, Response)>, now: f64) {
         let mut answered = vec![false; items.len()];
-        let mut slowed = false;
         let mut uncertain_after: Option<f64> = None;
         let mut any_uncertain = false;
         let mut requeue = Vec::new();
@@ -396,19 +427,13 @@ impl Bulk {
                         now,
                     )))),
                 };
-                self.settle(i, result);
+                self.settle(i, result, now);
                 continue;
             }
             let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
             let retry_after = graph::error_from(&resp, now).retry_after;
             match classify(&Outcome::Response(resp), retry_after) {
-                Failure::Throttled(after) => {
-                    if !slowed {
-                        self.slow_down(after, now);
-                        slowed = true;
-                    }
-                    requeue.push((i, error));
-                }
+                Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => {
                     any_uncertain = true;
                     uncertain_after = match (uncertain_after, after) {
@@ -421,9 +446,22 @@ impl Bulk {
                 Failure::Final => self.items[i].result = Some(Err(error)),
             }
         }
-        // Throttled items go back first, in their order.
-        for (i, error) in requeue.into_iter().rev() {
-            self.throttle_item(i, &error);
+        // Most of the batch throttled: the service is at its limit, so the whole run waits
+        // and slows down. A few scattered 429s: only those items wait their Retry-After.
+        let throttled = !requeue.is_empty();
+        if requeue.len() * 2 > items.len() {
+            let after = requeue
+                .iter()
+                .filter_map(|r| r.2)
+                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
+            self.slow_down(after, now);
+        }
+        for (i, error, after) in requeue.into_iter().rev() {
+            let wait = match after {
+                Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+                None => f64::from(backoff_ms(self.items[i].throttles + 1, &mut self.rng)),
+            };
+            self.throttle_item(i, &error, now + wait);
         }
         let missing: Vec<usize> = items
             .iter()
@@ -446,17 +484,24 @@ impl Bulk {
         if any_uncertain || !missing.is_empty() {
             self.schedule_lookup(uncertain_after, now);
         }
-        if !slowed {
+        if !throttled {
             self.speed_up();
         }
     }
 
-    fn settle(&mut self, i: usize, result: Result<Json, Error>) {
+    fn settle(&mut self, i: usize, result: Result<Json, Error>, now: f64) {
         if let Ok(state) = &result {
             if let Some(id) = state.get("id").and_then(Json::as_str) {
                 self.claimed.insert(id.to_owned());
             }
-            self.successes += 1;
+            self.recent.push_back(now);
+            while self
+                .recent
+                .front()
+                .is_some_and(|t| now - t > RATE_WINDOW_MS)
+            {
+                self.recent.pop_front();
+            }
         }
         self.items[i].result = Some(result);
     }
@@ -483,10 +528,11 @@ impl Bulk {
         self.lookup_at = self.lookup_at.max(now + wait);
     }
 
-    fn throttle_item(&mut self, i: usize, error: &Error) {
+    fn throttle_item(&mut self, i: usize, error: &Error, ready_at: f64) {
         self.throttled += 1;
         let item = &mut self.items[i];
         item.throttles += 1;
+        item.ready_at = ready_at;
         if item.throttles > MAX_THROTTLES_PER_ITEM {
             item.result = Some(Err(error.clone()));
         } else {
@@ -504,30 +550,42 @@ impl Bulk {
         }
     }
 
-    /// The service throttled: wait what it said, and halve the send rate (at most once a
-    /// second, so one burst of 429s counts once). The first time, the rate starts from what
-    /// got through so far.
+    /// The service throttled: wait what it said, and pace the run just under what has been
+    /// getting through lately (at most one adjustment per half second, so one burst of 429s
+    /// counts once). Scattered 429s while much gets through barely slow it; a write budget
+    /// holds it near the budget.
     fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
         let wait = match retry_after {
             Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
             None => f64::from(backoff_ms(1, &mut self.rng)),
         };
         self.not_before = self.not_before.max(now + wait);
-        if now - self.last_slowdown < 1000.0 {
+        if now - self.last_slowdown < 500.0 {
             return;
         }
         self.last_slowdown = now;
-        let rate = self.rate.unwrap_or_else(|| {
-            let elapsed = (now - self.started_at.unwrap_or(now)).max(1000.0) / 1000.0;
-            self.successes.max(1) as f64 / elapsed
-        });
-        self.rate = Some((rate / 2.0).max(0.5));
+        let since_start = now - self.started_at.unwrap_or(now);
+        let window = since_start.clamp(1000.0, RATE_WINDOW_MS) / 1000.0;
+        let got_through = self
+            .recent
+            .iter()
+            .filter(|t| now - **t <= window * 1000.0)
+            .count();
+        if got_through >= 5 {
+            self.rate = Some((got_through as f64 / window * 0.9).max(MIN_RATE));
+        } else {
+            // Too little got through lately to measure (a long wait before): halve instead.
+            self.rate = Some(
+                self.rate
+                    .map_or(MIN_RATE * 2.0, |r| (r / 2.0).max(MIN_RATE)),
+            );
+        }
     }
 
-    /// A batch went through unthrottled: let the rate grow a little.
+    /// A batch went through unthrottled: let the rate grow again, 5% a batch.
     fn speed_up(&mut self) {
         if let Some(rate) = self.rate {
-            self.rate = Some(rate + (rate * 0.05).max(1.0));
+            self.rate = Some(rate * 1.05);
         }
     }
 
@@ -540,7 +598,7 @@ impl Bulk {
             if r.status == 200 {
                 if let Body::Json(page) = &r.body {
                     if let Some(Json::Array(states)) = page.get("value") {
-                        self.match_page(&mut lookup, states);
+                        self.match_page(&mut lookup, states, now);
                         match next_link(page, &self.endpoint) {
                             Ok(Some(url)) => {
                                 lookup.url = url;
@@ -581,7 +639,7 @@ impl Bulk {
     }
 
     /// Resolves the look-up's items found on this page (each object at most once).
-    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
+    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json], now: f64) {
         for state in states {
             let Some(id) = state.get("id").and_then(Json::as_str) else {
                 continue;
@@ -598,7 +656,7 @@ impl Bulk {
             });
             if let Some(k) = found {
                 let i = lookup.items.swap_remove(k);
-                self.settle(i, Ok(state.clone()));
+                self.settle(i, Ok(state.clone()), now);
             }
         }
     }

@@ -33,4 +33,8 @@ pub use error::{Error, FieldError, GraphError, ValidationError};
 pub use json::Json;
 
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{create_user_state, validate_user_state};
+pub use wasm::{
+    create_user_state, create_user_states, delete_user_state, get_user_state,
+    list_user_state_pages, list_user_states, update_user_state, validate_user_state,
+    UserStatePages,
+};

@@ -1,5 +1,5 @@
-//! Runs a core call machine: asks the token source before each send, sends, waits, and
-//! turns the end into a JS value or a JS error with the token scrubbed from it.
+//! Runs core call machines: asks the token source before each send, sends, waits, and turns
+//! the end into a JS value or a JS error with the token scrubbed from it.
 
 use super::convert::{error_to_js, to_js};
 use super::global::now_ms;
@@ -7,53 +7,113 @@ use super::token::{TokenFailure, TokenSource};
 use super::transport::{send, sleep, Aborted};
 use crate::call::{Action, Operation};
 use crate::error::Error;
+use crate::http::{Outcome, Request};
+use crate::json::Json;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
-/// Drives `op` to its end.
-pub async fn drive(
-    op: &mut dyn Operation,
-    tokens: &TokenSource,
-    signal: Option<&AbortSignal>,
-) -> Result<JsValue, JsValue> {
-    let mut last_token = String::new();
-    let aborted = |op: &dyn Operation| Error::Aborted {
-        client_request_id: op.client_request_id().to_owned(),
-    };
-    let mut action = op.start();
-    let result = loop {
-        action = match action {
-            Action::Send(req) => {
-                if signal.is_some_and(AbortSignal::aborted) {
-                    break Err(aborted(op));
-                }
-                let token = match tokens.get().await {
-                    Ok(t) => t,
-                    Err(TokenFailure::Invalid(e)) => break Err(e),
-                    Err(TokenFailure::Thrown(thrown)) => return Err(thrown),
-                };
-                let outcome = send(
-                    &req,
-                    &token,
-                    op.client_request_id(),
-                    op.timeout_ms(),
-                    signal,
-                )
-                .await;
-                last_token = token;
-                match outcome {
-                    Ok(outcome) => op.on_outcome(outcome, now_ms()),
-                    Err(Aborted) => break Err(aborted(op)),
-                }
-            }
-            Action::Wait(ms) => match sleep(ms, signal).await {
-                Ok(()) => op.on_wait_over(),
-                Err(Aborted) => break Err(aborted(op)),
-            },
-            Action::Done(result) => break result,
+/// Why a call ended without a result: one of ours, or what the caller's token function threw
+/// (handed back untouched).
+pub enum Failure {
+    Error(Error),
+    Thrown(JsValue),
+}
+
+/// The token source and signal of one call, and the last token used (to scrub from errors).
+pub struct Session<'a> {
+    pub tokens: &'a TokenSource,
+    pub signal: Option<&'a AbortSignal>,
+    pub client_request_id: String,
+    pub timeout_ms: u32,
+    last_token: std::cell::RefCell<String>,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(
+        tokens: &'a TokenSource,
+        signal: Option<&'a AbortSignal>,
+        client_request_id: String,
+        timeout_ms: u32,
+    ) -> Self {
+        Self {
+            tokens,
+            signal,
+            client_request_id,
+            timeout_ms,
+            last_token: Default::default(),
         }
-    };
-    result
-        .map(|json| to_js(&json))
-        .map_err(|e| error_to_js(&e.redact(&last_token)))
+    }
+
+    pub fn aborted(&self) -> bool {
+        self.signal.is_some_and(AbortSignal::aborted)
+    }
+
+    pub fn abort_error(&self) -> Error {
+        Error::Aborted {
+            client_request_id: self.client_request_id.clone(),
+        }
+    }
+
+    /// Asks for a token and sends `req` once.
+    pub async fn send(&self, req: &Request) -> Result<Outcome, Failure> {
+        if self.aborted() {
+            return Err(Failure::Error(self.abort_error()));
+        }
+        let token = match self.tokens.get().await {
+            Ok(t) => t,
+            Err(TokenFailure::Invalid(e)) => return Err(Failure::Error(e)),
+            Err(TokenFailure::Thrown(thrown)) => return Err(Failure::Thrown(thrown)),
+        };
+        let outcome = send(
+            req,
+            &token,
+            &self.client_request_id,
+            self.timeout_ms,
+            self.signal,
+        )
+        .await;
+        *self.last_token.borrow_mut() = token;
+        outcome.map_err(|Aborted| Failure::Error(self.abort_error()))
+    }
+
+    /// Waits `ms`, cut short by the signal.
+    pub async fn wait(&self, ms: u32) -> Result<(), Failure> {
+        sleep(ms, self.signal)
+            .await
+            .map_err(|Aborted| Failure::Error(self.abort_error()))
+    }
+
+    /// The JS error for `failure`, with the token scrubbed from it.
+    pub fn to_js_error(&self, failure: Failure) -> JsValue {
+        match failure {
+            Failure::Error(e) => error_to_js(&e.redact(&self.last_token.borrow())),
+            Failure::Thrown(thrown) => thrown,
+        }
+    }
+
+    /// Runs `op` to its end.
+    pub async fn run(&self, op: &mut dyn Operation) -> Result<Json, Failure> {
+        let mut action = op.start();
+        loop {
+            action = match action {
+                Action::Send(req) => {
+                    let outcome = self.send(&req).await?;
+                    op.on_outcome(outcome, now_ms())
+                }
+                Action::Wait(ms) => {
+                    self.wait(ms).await?;
+                    op.on_wait_over()
+                }
+                Action::Done(result) => return result.map_err(Failure::Error),
+            }
+        }
+    }
+
+    /// Runs `op` and converts its end for JS.
+    pub async fn drive(&self, op: &mut dyn Operation) -> Result<JsValue, JsValue> {
+        match self.run(op).await {
+            Ok(json) => Ok(to_js(&json)),
+            Err(failure) => Err(self.to_js_error(failure)),
+        }
+    }
 }

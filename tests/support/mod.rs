@@ -147,3 +147,43 @@ pub fn rejected(result: Result<JsValue, JsValue>, token: &str) -> JsValue {
 pub fn name(err: &JsValue) -> String {
     get_str(err, "name").unwrap_or_default()
 }
+
+/// Sets graph-mock's config (JSON text) and returns the previous one.
+pub async fn config(json: &str) -> JsValue {
+    let before = mock_get("/_mock/config").await;
+    mock_post("/_mock/config", json).await;
+    before
+}
+
+/// A request with only the common options and `fields` (JSON text) for `script`.
+pub fn call(script: &str, fields: &str) -> JsValue {
+    let req = parse(&format!(
+        r#"{{"token":"{TOKEN}","scriptId":"{script}","baseUrl":"{MOCK}"}}"#
+    ));
+    Object::assign(
+        req.unchecked_ref::<Object>(),
+        parse(fields).unchecked_ref::<Object>(),
+    )
+    .into()
+}
+
+/// `n` distinct user states as a JS array.
+pub fn user_states(n: usize, prefix: &str) -> js_sys::Array {
+    (0..n)
+        .map(|i| {
+            parse(&format!(
+                r#"{{"userPrincipalName":"{prefix}{i}@contoso.com","successDeviceCount":{},"errorDeviceCount":{}}}"#,
+                i % 5,
+                i % 3
+            ))
+        })
+        .collect()
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function recorder(list) { return (p) => { list.push({ ...p }); }; }
+"#)]
+extern "C" {
+    /// An `onProgress` callback that copies each report into `list`.
+    pub fn recorder(list: &js_sys::Array) -> js_sys::Function;
+}

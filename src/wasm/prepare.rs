@@ -1,0 +1,89 @@
+//! What every export does first: read the token source and signal off the request, check the
+//! rest with the core's rules, and settle the client request id.
+
+use super::convert::{error_to_js, from_js};
+use super::global::random_bytes;
+use super::token::TokenSource;
+use crate::error::Error;
+use crate::json::Json;
+use crate::single::Policy;
+use crate::uuid;
+use crate::validate::CallOptions;
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+/// The parts of a request the edge keeps for itself.
+pub struct Edge {
+    pub tokens: TokenSource,
+    pub signal: Option<AbortSignal>,
+    /// `onProgress`, for bulk imports.
+    pub on_progress: Option<Function>,
+}
+
+/// Fields that hold JS objects (functions, a signal) and never reach the core's rules.
+const EDGE_FIELDS: [&str; 3] = ["token", "signal", "onProgress"];
+
+fn get(request: &JsValue, key: &str) -> JsValue {
+    Reflect::get(request, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn edge(request: &JsValue) -> Result<Edge, Error> {
+    let signal = match get(request, "signal") {
+        s if s.is_undefined() || s.is_null() => None,
+        s => Some(
+            s.dyn_into::<AbortSignal>()
+                .map_err(|_| Error::field("signal", "must be an AbortSignal"))?,
+        ),
+    };
+    let on_progress = match get(request, "onProgress") {
+        f if f.is_undefined() || f.is_null() => None,
+        f => Some(
+            f.dyn_into::<Function>()
+                .map_err(|_| Error::field("onProgress", "must be a function"))?,
+        ),
+    };
+    Ok(Edge {
+        tokens: TokenSource::from_js(get(request, "token"))?,
+        signal,
+        on_progress,
+    })
+}
+
+/// Reads `request`: the edge's parts, and the rest checked by `check`. Any problem is the JS
+/// `ValidationError` to reject with; nothing has been sent.
+pub fn prepare<T>(
+    request: &JsValue,
+    check: impl FnOnce(&Json) -> Result<T, Error>,
+) -> Result<(T, Edge), JsValue> {
+    let read = || {
+        if !request.is_object() || Array::is_array(request) {
+            return Err(Error::field("request", "must be an object"));
+        }
+        let copy = Object::assign(&Object::new(), request.unchecked_ref());
+        for key in EDGE_FIELDS {
+            let _ = Reflect::delete_property(&copy, &key.into());
+        }
+        let checked = check(&from_js(&copy, "request")?)?;
+        Ok((checked, edge(request)?))
+    };
+    read().map_err(|e| error_to_js(&e))
+}
+
+/// The client request id (the caller's, or a fresh UUID) and the retry policy of a call.
+pub fn policy(options: &CallOptions, tokens: &TokenSource) -> Policy {
+    let bytes = random_bytes();
+    let seed = u64::from_le_bytes([
+        bytes[0], bytes[3], bytes[5], bytes[7], bytes[9], bytes[11], bytes[13], bytes[15],
+    ]);
+    Policy {
+        client_request_id: options
+            .client_request_id
+            .clone()
+            .unwrap_or_else(|| uuid::v4(bytes)),
+        timeout_ms: options.timeout_ms,
+        max_retries: options.max_retries,
+        refreshable: tokens.refreshable(),
+        seed,
+    }
+}

@@ -1,0 +1,174 @@
+//! The TypeScript types of the JS API, written out so the `.d.ts` says exactly what the
+//! functions take and give.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r##"
+/** A national cloud: which Graph root and sign-in authority to use. */
+export type Cloud = "global" | "usgov" | "usgovdod" | "china";
+
+/** The collection a script lives in. */
+export type ScriptKind = "deviceManagementScripts" | "deviceShellScripts" | "deviceCustomAttributeShellScripts";
+
+/** An access token (without "Bearer "), or a function asked for one before every attempt. */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** Options every call takes. */
+export interface CallOptions {
+  /** Access token, or a function returning one; a function is asked again once after a 401. */
+  token: TokenSource;
+  /** Default "global". */
+  cloud?: Cloud;
+  /** Overrides `cloud`: a Graph root over https, or http(s)://127.0.0.1 | localhost | [::1] with any port. */
+  baseUrl?: string;
+  /** Default "deviceManagementScripts". */
+  scriptKind?: ScriptKind;
+  /** Stops the call; it then rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Time limit of one attempt in ms, 1 to 600000. Default 30000. */
+  timeoutMs?: number;
+  /** Resends after the first attempt, 0 to 10. Default 3. */
+  maxRetries?: number;
+  /** A GUID sent as client-request-id on every request of the call. Default: a fresh UUID v4. */
+  clientRequestId?: string;
+}
+
+/** A user state to create. */
+export interface UserStateInput {
+  /** Integer, 0 to 2147483647. */
+  successDeviceCount: number;
+  /** Integer, 0 to 2147483647. */
+  errorDeviceCount: number;
+  /** Non-empty, no control characters, at most 1024 characters. */
+  userPrincipalName: string;
+  /** Sent through when given. */
+  id?: string;
+  "@odata.type"?: "#microsoft.graph.deviceManagementScriptUserState";
+}
+
+export interface CreateUserStateRequest extends CallOptions {
+  /** The deviceManagementScriptId. */
+  scriptId: string;
+  userState: UserStateInput;
+}
+
+/** A user state as the service returned it, with any fields it added. */
+export interface DeviceManagementScriptUserState {
+  "@odata.type"?: string;
+  id: string;
+  successDeviceCount: number;
+  errorDeviceCount: number;
+  userPrincipalName: string | null;
+  [property: string]: unknown;
+}
+
+/** One broken input rule. */
+export interface FieldProblem {
+  /** The path of the field, like "userState.successDeviceCount". */
+  field: string;
+  /** The rule, like "must be a whole number". */
+  message: string;
+}
+
+/** Bad input; nothing was sent. */
+export interface ValidationError extends Error {
+  name: "ValidationError";
+  /** The first broken rule's field. */
+  field: string;
+  /** Every broken rule. */
+  errors: FieldProblem[];
+}
+
+/** The service answered with a failure. */
+export interface GraphError extends Error {
+  name: "GraphError";
+  status: number;
+  /** Graph's error code, or "invalidResponse" when the body was not what Graph sends. */
+  code: string;
+  requestId?: string;
+  clientRequestId?: string;
+  date?: string;
+  /** Seconds the service asked to wait, when it said. */
+  retryAfter?: number;
+}
+
+/** No answer: refused, dropped, blocked by CORS. */
+export interface NetworkError extends Error {
+  name: "NetworkError";
+  clientRequestId: string;
+}
+
+/** An attempt got no answer within timeoutMs. */
+export interface TimeoutError extends Error {
+  name: "TimeoutError";
+  clientRequestId: string;
+  timeoutMs: number;
+}
+
+/** The signal fired. */
+export interface AbortError extends Error {
+  name: "AbortError";
+  clientRequestId: string;
+}
+
+/** A request about one user state. */
+export interface UserStateRequest extends CallOptions {
+  scriptId: string;
+  userStateId: string;
+}
+
+/** The fields an update changes (at least one), with the same rules as a create. */
+export interface UserStateChanges {
+  successDeviceCount?: number;
+  errorDeviceCount?: number;
+  userPrincipalName?: string;
+}
+
+export interface UpdateUserStateRequest extends UserStateRequest {
+  changes: UserStateChanges;
+}
+
+export interface ListUserStatesRequest extends CallOptions {
+  scriptId: string;
+  /** Page size ($top), 1 to 999. */
+  top?: number;
+  /** An OData $filter, sent as given. */
+  filter?: string;
+}
+
+/** How far a bulk import is. */
+export interface BulkProgress {
+  done: number;
+  total: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface CreateUserStatesRequest extends CallOptions {
+  scriptId: string;
+  /** At most 100000; one per user (a repeated user is a ValidationError for that item). */
+  userStates: UserStateInput[];
+  /** Called as items settle. */
+  onProgress?: (progress: BulkProgress) => void;
+  /** $batch requests in flight at most, 1 to 8. Default 4. */
+  concurrency?: number;
+}
+
+/** The outcome of one item of a bulk import. */
+export type BulkItemResult =
+  | { ok: true; userState: DeviceManagementScriptUserState }
+  | { ok: false; error: UserStateError };
+
+export interface BulkResult {
+  succeeded: number;
+  failed: number;
+  /** 429s the service answered during the run (inner and outer). */
+  throttled: number;
+  /** One per input item, in input order. */
+  results: BulkItemResult[];
+}
+
+/** What a call rejects with (or whatever a token function threw). */
+export type UserStateError = ValidationError | GraphError | NetworkError | TimeoutError | AbortError;
+"##;
