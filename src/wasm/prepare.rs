@@ -28,6 +28,7 @@ fn get(request: &JsValue, key: &str) -> JsValue {
     Reflect::get(request, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
+#[inline(never)]
 fn edge(request: &JsValue) -> Result<Edge, Error> {
     let signal = match get(request, "signal") {
         s if s.is_undefined() || s.is_null() => None,

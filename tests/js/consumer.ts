@@ -2,6 +2,11 @@
 // reject the wrong ones (each @ts-expect-error must meet an error, or tsc fails).
 import {
   createUserState,
+  createUserStates,
+  listUserStatePages,
+  listUserStates,
+  updateUserState,
+  type BulkResult,
   validateUserState,
   type CreateUserStateRequest,
   type DeviceManagementScriptUserState,
@@ -37,6 +42,22 @@ async function main(signal: AbortSignal): Promise<string> {
       void field;
     }
   }
+  const bulk: BulkResult = await createUserStates({
+    token: "t",
+    scriptId: "s",
+    userStates: [request.userState],
+    onProgress: ({ done, total }) => void [done, total],
+  });
+  for (const r of bulk.results) {
+    if (r.ok) void r.userState.id;
+    else void r.error.name;
+  }
+  const list: DeviceManagementScriptUserState[] = await listUserStates({ token: "t", scriptId: "s", top: 50 });
+  for await (const page of listUserStatePages({ token: "t", scriptId: "s" })) void page.length;
+  const patched: DeviceManagementScriptUserState | null = await updateUserState({
+    token: "t", scriptId: "s", userStateId: "u", changes: { errorDeviceCount: 1 },
+  });
+  void [list, patched];
   await init();
   await web.createUserState(request);
   return `${state.id} ${upn} ${problems.length}`;
@@ -50,8 +71,10 @@ const badCloud: CreateUserStateRequest = { token: "t", scriptId: "s", cloud: "ma
 const noScript: CreateUserStateRequest = { token: "t", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
 // @ts-expect-error a token function returns a string
 const badToken: CreateUserStateRequest = { token: () => 42, scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
+// @ts-expect-error changes must not carry an id
+const badChange = updateUserState({ token: "t", scriptId: "s", userStateId: "u", changes: { id: "x" } });
 const graphError = {} as GraphError;
 // @ts-expect-error status is a number
 const statusText: string = graphError.status;
 
-export { main, badCount, badCloud, noScript, badToken, statusText };
+export { main, badCount, badCloud, noScript, badToken, badChange, statusText };

@@ -3,7 +3,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { createUserState, validateUserState } from "intune-script-user-state";
+import {
+  createUserState,
+  createUserStates,
+  deleteUserState,
+  getUserState,
+  listUserStatePages,
+  listUserStates,
+  updateUserState,
+  validateUserState,
+} from "intune-script-user-state";
 import { MOCK, fault, objects, requests } from "./mock.mjs";
 
 const TOKEN = "node-token-8c2d4e6f";
@@ -111,4 +120,48 @@ test("an AbortSignal stops a call that is waiting", async () => {
   const started = performance.now();
   await assert.rejects(createUserState(request("n-abort", { signal: AbortSignal.timeout(300) })), { name: "AbortError" });
   assert.ok(performance.now() - started < 5000);
+});
+
+test("a bulk import from Node: faults, exactly once, progress", async () => {
+  const scriptId = "n-bulk";
+  const rules = [];
+  for (let g = 0; g < 40; g++) {
+    rules.push({ scriptId, op: "create", times: 6 }, { scriptId, op: "create", status: 429, retryAfter: "0" });
+    if (g % 4 === 0) rules.push({ scriptId, op: "create", status: 503, commit: true });
+  }
+  await fault(rules);
+  const userStates = Array.from({ length: 250 }, (_, i) => ({ userPrincipalName: `bulk${i}@contoso.com`, successDeviceCount: i % 4, errorDeviceCount: 0 }));
+  userStates.push({ userPrincipalName: "", successDeviceCount: 0, errorDeviceCount: 0 });
+  const seen = [];
+  const out = await createUserStates({ token: TOKEN, baseUrl: MOCK, scriptId, userStates, onProgress: (p) => seen.push(p) });
+  assert.equal(out.succeeded, 250);
+  assert.equal(out.failed, 1);
+  assert.ok(out.throttled >= 30);
+  assert.equal(out.results[250].error.name, "ValidationError");
+  assert.equal(out.results[250].error.field, "userStates[250].userPrincipalName");
+  out.results.slice(0, 250).forEach((r, i) => assert.equal(r.userState.userPrincipalName, `bulk${i}@contoso.com`));
+  const held = await objects(scriptId);
+  assert.equal(held.length, 250);
+  assert.equal(new Set(held.map((o) => o.userPrincipalName)).size, 250);
+  assert.deepEqual(seen.at(-1), { done: 251, total: 251, succeeded: 250, failed: 1 });
+});
+
+test("list, page, get, update and delete from Node", async () => {
+  const scriptId = "n-resource";
+  const created = [];
+  for (let i = 0; i < 5; i++) {
+    created.push(await createUserState(request(scriptId, { userState: { ...userState, userPrincipalName: `r${i}@contoso.com` } })));
+  }
+  const all = await listUserStates({ token: TOKEN, baseUrl: MOCK, scriptId, top: 2 });
+  assert.deepEqual(all.map((s) => s.id), created.map((s) => s.id));
+  const pages = [];
+  for await (const page of listUserStatePages({ token: TOKEN, baseUrl: MOCK, scriptId, top: 2 })) pages.push(page.length);
+  assert.deepEqual(pages, [2, 2, 1]);
+  const ref = { token: TOKEN, baseUrl: MOCK, scriptId, userStateId: created[0].id };
+  assert.equal((await getUserState(ref)).userPrincipalName, "r0@contoso.com");
+  assert.equal(await updateUserState({ ...ref, changes: { errorDeviceCount: 9 } }), null);
+  assert.equal((await getUserState(ref)).errorDeviceCount, 9);
+  assert.equal(await deleteUserState(ref), undefined);
+  await assert.rejects(getUserState(ref), { name: "GraphError", status: 404 });
+  assert.equal((await objects(scriptId)).length, 4);
 });
