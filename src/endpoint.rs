@@ -136,9 +136,10 @@ impl Endpoint {
 
     /// Accepts an `@odata.nextLink` only when it stays on this endpoint's origin and version.
     pub fn check_next_link(&self, link: &str) -> Result<(), &'static str> {
-        let (origin, rest) = split_origin(link)?;
+        const ELSEWHERE: &str = "points to another host than the one the call went to";
+        let (origin, rest) = split_origin(link).map_err(|_| ELSEWHERE)?;
         if origin != self.origin {
-            return Err("points to another host than the one the call went to");
+            return Err(ELSEWHERE);
         }
         if !rest.starts_with("/beta/") {
             return Err("leaves the /beta API");

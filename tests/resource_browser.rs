@@ -194,3 +194,33 @@ async fn reads_and_writes_are_retried() {
         .await
         .expect("listed after a 429");
 }
+
+#[wasm_bindgen_test]
+async fn a_next_link_to_another_host_is_refused() {
+    let script = "r-foreign";
+    seed(script, 3).await;
+    config(r#"{"nextLinkOrigin":"https://evil.example"}"#).await;
+    let result = list_user_states(call(script, r#"{"top":2}"#)).await;
+    let pages = list_user_state_pages(call(script, r#"{"top":2}"#)).expect("an iterator");
+    let next = js_sys::Function::from(get(&pages, "next"));
+    let first = JsFuture::from(js_sys::Promise::from(next.call0(&pages).unwrap())).await;
+    config(r#"{"nextLinkOrigin":null}"#).await;
+
+    let err = rejected(result, TOKEN);
+    assert_eq!(
+        (name(&err), get_str(&err, "code")),
+        ("GraphError".into(), Some("invalidResponse".into()))
+    );
+    assert!(get_str(&err, "message").unwrap().contains("another host"));
+    let err = rejected(first, TOKEN);
+    assert_eq!(get_str(&err, "code").as_deref(), Some("invalidResponse"));
+    let gets = requests(script)
+        .await
+        .iter()
+        .filter(|r| get_str(r, "method").as_deref() == Some("GET"))
+        .count();
+    assert_eq!(
+        gets, 2,
+        "one first page per call, and nothing sent to the link"
+    );
+}

@@ -15,7 +15,9 @@
 //! # Control API (no auth, CORS enabled)
 //! - `POST /_mock/reset` → 204: clears objects, faults, counters, the request log and the config.
 //! - `GET|POST /_mock/config` → current config; POST merges
-//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null}`.
+//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null,"nextLinkOrigin":null}`.
+//!   `nextLinkOrigin` (e.g. `"https://evil.example"`) puts another origin in list pages'
+//!   `@odata.nextLink`, to test that clients refuse to follow it.
 //!   With `keepAlive:false` (default) every response has `Connection: close`. Writes over the
 //!   `writeBudget` (sliding window, whole server) get 429 with an integer `Retry-After` and are
 //!   not processed.

@@ -112,7 +112,12 @@ fn list(state: &mut State, req: &GraphRequest, route: &Route) -> OpResult {
             q.push(format!("$top={t}"));
         }
         q.push(format!("$skiptoken={}", skip + page_size));
-        format!("{}{}?{}", req.base, collection_path(route), q.join("&"))
+        let origin = state
+            .config
+            .next_link_origin
+            .as_deref()
+            .unwrap_or(&req.base);
+        format!("{origin}{}?{}", collection_path(route), q.join("&"))
     });
     let context = format!(
         "{}/$metadata#deviceManagement/{}('{}')/userRunStates",

@@ -28,6 +28,9 @@ pub(crate) struct Config {
     pub patch_status: u16,
     pub keep_alive: bool,
     pub write_budget: Option<WriteBudget>,
+    /// When set, list pages put this origin in `@odata.nextLink` instead of the request's own
+    /// (so tests can check that a client refuses to follow a link to another host).
+    pub next_link_origin: Option<String>,
 }
 
 /// At most `writes` writes in any window of `window_ms` milliseconds (sliding window).
@@ -44,6 +47,7 @@ impl Default for Config {
             patch_status: 204,
             keep_alive: false,
             write_budget: None,
+            next_link_origin: None,
         }
     }
 }
@@ -56,6 +60,7 @@ impl Config {
             "patchStatus": self.patch_status,
             "keepAlive": self.keep_alive,
             "writeBudget": self.write_budget.map(|b| json!({"writes": b.writes, "windowMs": b.window_ms})),
+            "nextLinkOrigin": self.next_link_origin,
         })
     }
 
@@ -83,6 +88,13 @@ impl Config {
                     next.keep_alive = value.as_bool().ok_or("keepAlive must be a boolean")?
                 }
                 "writeBudget" => next.write_budget = parse_budget(value)?,
+                "nextLinkOrigin" => {
+                    next.next_link_origin = match value {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.trim_end_matches('/').to_owned()),
+                        _ => return Err("nextLinkOrigin must be null or a string".into()),
+                    }
+                }
                 other => return Err(format!("unknown config field '{other}'")),
             }
         }
