@@ -182,8 +182,11 @@ pub fn user_states(n: usize, prefix: &str) -> js_sys::Array {
 
 #[wasm_bindgen(inline_js = r#"
 export function recorder(list) { return (p) => { list.push({ ...p }); }; }
+export function log(text) { console.log(text); }
 "#)]
 extern "C" {
+    /// `console.log`, which the test runner prints.
+    pub fn log(text: &str);
     /// An `onProgress` callback that copies each report into `list`.
     pub fn recorder(list: &js_sys::Array) -> js_sys::Function;
 }
