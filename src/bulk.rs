@@ -1,7 +1,9 @@
 //! `createUserStates`: many creates through JSON `$batch`, exactly-once under throttling and
 //! faults, paced to what the service allows.
 //!
-//! The rules are the single create's, per item:
+//! The rules are the single create's, per item, except that a run waits out every
+//! `Retry-After` however long (a single call hands a wait over two minutes back to the
+//! caller; a run has no caller to hand it to until it ends, and the signal can stop it):
 //! - an inner (or outer) 429 means not processed: the item goes back in the queue, and the
 //!   whole run waits out the `Retry-After` and slows down (the send rate halves);
 //! - an inner 5xx, a missing inner answer, or an outer 5xx, timeout or dropped connection
@@ -20,7 +22,7 @@ use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
-use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
+use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng};
 use crate::single::{next_link, Policy};
 use crate::validate::BulkRequest;
 use std::collections::{HashSet, VecDeque};
@@ -458,7 +460,7 @@ impl Bulk {
         }
         for (i, error, after) in requeue.into_iter().rev() {
             let wait = match after {
-                Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+                Some(s) => f64::from(wait_ms(s)),
                 None => f64::from(backoff_ms(self.items[i].throttles + 1, &mut self.rng)),
             };
             self.throttle_item(i, &error, now + wait);
@@ -522,7 +524,7 @@ impl Bulk {
     /// has landed before it is looked for.
     fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
         let wait = match after {
-            Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+            Some(s) => f64::from(wait_ms(s)),
             None => f64::from(backoff_ms(2, &mut self.rng)),
         };
         self.lookup_at = self.lookup_at.max(now + wait);
@@ -556,7 +558,7 @@ impl Bulk {
     /// holds it near the budget.
     fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
         let wait = match retry_after {
-            Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+            Some(s) => f64::from(wait_ms(s)),
             None => f64::from(backoff_ms(1, &mut self.rng)),
         };
         self.not_before = self.not_before.max(now + wait);
@@ -623,7 +625,7 @@ impl Bulk {
             {
                 lookup.failures += 1;
                 let wait = match after {
-                    Some(s) => f64::from(wait_ms(s.min(MAX_WAIT_SECONDS))),
+                    Some(s) => f64::from(wait_ms(s)),
                     None => f64::from(backoff_ms(lookup.failures, &mut self.rng)),
                 };
                 lookup.retry_at = Some(now + wait);
