@@ -8,12 +8,13 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
-.PHONY: help setup demo test pkg lint test-native test-browser test-node test-types size bench clean
+.PHONY: help setup demo test pkg lint test-native test-browser test-node test-types test-page size bench clean
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
 	@echo "make pkg    build the npm package into pkg/"
+	@echo "make test-page   the admin page in headless Chromium against graph-mock (screenshots in artifacts/screenshots/)"
 
 setup:
 	@scripts/setup.sh
@@ -24,7 +25,7 @@ pkg: setup
 demo: pkg
 	@scripts/demo.sh $(DEMO_PORT)
 
-test: setup lint test-native test-browser pkg test-node test-types size
+test: setup lint test-native test-browser pkg test-node test-types test-page size
 	@echo "make test: all green"
 
 lint:
@@ -47,6 +48,12 @@ test-node:
 
 test-types:
 	node_modules/.bin/tsc -p tests/js/tsconfig.json
+
+# The admin page in headless Chromium (playwright-core) against graph-mock, which serves
+# target/site built as `make demo` builds it; plus the page's CSV, settings and message unit tests.
+test-page: pkg
+	scripts/demo.sh --site-only
+	$(WITH_MOCK) --static target/site -- node --test tests/page/
 
 size:
 	node scripts/size.mjs

@@ -44,7 +44,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The JS tools (binaryen's wasm-opt, TypeScript, Playwright's driver), from the lock file.
+# The JS tools (binaryen's wasm-opt, TypeScript, Playwright's driver for Debian's Chromium, and
+# MSAL's browser build that the admin page serves), from the lock file.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing the JS tools"
   npm ci --no-audit --no-fund --loglevel=error

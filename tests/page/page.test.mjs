@@ -1,0 +1,653 @@
+// The admin page in headless Chromium against graph-mock (which also serves target/site).
+// Run: scripts/demo.sh --site-only && scripts/with-mock.sh --static target/site -- node --test tests/page/
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { MOCK, RUN, fakeCloud, launch, mock, open, screenshot, splitCsv } from "./helpers.mjs";
+
+const XSS = "<img src=x onerror=alert(1)>";
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const script = (name) => `page-${name}-${RUN}`;
+
+async function useScript(page, scriptId) {
+  await page.fill("#scriptId", scriptId);
+}
+
+/** Waits until the list shows `n` rows; fails at once with the page's message if it shows an error. */
+async function listRows(page, n) {
+  await page.waitForFunction(
+    (want) => document.querySelectorAll("#listBody tr").length === want || document.querySelector("#manageStatus .alert.error"),
+    n,
+  );
+  const error = page.locator("#manageStatus .alert.error");
+  if (await error.count()) assert.fail(`the page reported: ${await error.innerText()}`);
+}
+
+/** Violations of the page's CSP while `fn` runs in the page: [{ directive, blockedURI }]. */
+async function cspViolations(page, urls) {
+  return page.evaluate(async (targets) => {
+    const seen = [];
+    const listener = (e) => seen.push({ directive: e.effectiveDirective, blocked: e.blockedURI });
+    document.addEventListener("securitypolicyviolation", listener);
+    for (const url of targets) await fetch(url).catch(() => {});
+    await new Promise((r) => setTimeout(r, 200));
+    document.removeEventListener("securitypolicyviolation", listener);
+    return seen;
+  }, urls);
+}
+
+test("demo mode: marked as such, talks only to its own origin", async () => {
+  const { page, seen } = await open(browser.context);
+  const banner = page.locator("#demoBanner");
+  assert.ok(await banner.isVisible());
+  assert.match(await banner.innerText(), /Demo mode/i);
+  assert.match(await banner.innerText(), new RegExp(`graph-mock\\) at ${MOCK.replace(/[.]/g, "\\.")}`));
+  assert.match(await page.locator("#connection").innerText(), /Demo/);
+  // The narrowed CSP: connect-src 'self' only, so no Graph root can be reached from demo mode.
+  const violations = await cspViolations(page, ["https://graph.microsoft.com/beta/", `${MOCK}/beta/`]);
+  assert.deepEqual(violations, [{ directive: "connect-src", blocked: "https://graph.microsoft.com/beta/" }]);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test("create one through the form: the server holds it, the page shows it with its ids", async () => {
+  const { page, seen } = await open(browser.context);
+  const scriptId = script("create");
+  await useScript(page, scriptId);
+  await page.fill("#userPrincipalName", "ada@contoso.com");
+  await page.fill("#successDeviceCount", "3");
+  await page.fill("#errorDeviceCount", "1");
+  await page.click("#createSubmit");
+  const id = (await page.locator("#createdId").innerText({ timeout: 10_000 })).trim();
+  const held = await mock.objects(scriptId);
+  assert.equal(held.length, 1);
+  assert.equal(held[0].id, id);
+  assert.equal(held[0].userPrincipalName, "ada@contoso.com");
+  assert.equal(held[0].successDeviceCount, 3);
+  assert.equal(held[0].errorDeviceCount, 1);
+  const facts = await page.locator("#createdFacts").innerText();
+  const [sent] = await mock.requests(scriptId);
+  assert.equal(sent.method, "POST");
+  assert.equal(sent.headers.authorization, "Bearer demo-token");
+  const clientRequestId = sent.headers["client-request-id"];
+  assert.match(clientRequestId, GUID);
+  assert.match(facts, new RegExp(`client-request-id\\s+${clientRequestId}`));
+  assert.match(facts, /request-id\s+[0-9a-f]{8}-[0-9a-f-]{27}/i);
+  assert.deepEqual(JSON.parse(await page.locator("#createdJson").innerText()), held[0]);
+  assert.deepEqual(seen.errors, []);
+  await screenshot(page, "create");
+  await page.close();
+});
+
+test("inline validation while typing, from validateUserState; nothing is sent", async () => {
+  const { page } = await open(browser.context);
+  const scriptId = script("validation");
+  await useScript(page, scriptId);
+  const error = (field) => page.locator(`#${field}-error`).innerText();
+  await page.fill("#successDeviceCount", "2.5");
+  assert.equal(await error("successDeviceCount"), "Success device count must be a whole number");
+  assert.equal(await page.getAttribute("#successDeviceCount", "aria-invalid"), "true");
+  await page.fill("#successDeviceCount", "");
+  assert.equal(await error("successDeviceCount"), "Success device count is required");
+  await page.fill("#successDeviceCount", "-1");
+  assert.equal(await error("successDeviceCount"), "Success device count must be between 0 and 2147483647");
+  await page.fill("#errorDeviceCount", "abc");
+  assert.equal(await error("errorDeviceCount"), "Error device count must be a number, not a string");
+  assert.equal(await error("userPrincipalName"), "", "an untouched field is not flagged while typing elsewhere");
+  await page.fill("#userPrincipalName", "x");
+  await page.fill("#userPrincipalName", "");
+  assert.equal(await error("userPrincipalName"), "User principal name must not be empty");
+  await page.click("#createSubmit");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "successDeviceCount", "submit focuses the first problem");
+  await screenshot(page, "create-validation");
+  await page.fill("#successDeviceCount", "7");
+  assert.equal(await error("successDeviceCount"), "");
+  assert.equal(await page.getAttribute("#successDeviceCount", "aria-invalid"), "false");
+  assert.deepEqual(await mock.requests(scriptId), [], "nothing reached the service");
+  await page.close();
+});
+
+test("failures in plain language: 401, 403, 404 and 429, with the ids for support", async () => {
+  const { page } = await open(browser.context);
+  const scriptId = script("errors");
+  await useScript(page, scriptId);
+  await page.fill("#userPrincipalName", "grace@contoso.com");
+  const submit = async () => {
+    await page.locator("#createResult").evaluate((el) => el.replaceChildren());
+    await page.click("#createSubmit");
+    return page.locator("#createResult .alert.error").innerText({ timeout: 10_000 });
+  };
+  await page.fill("#token", "expired-token-1");
+  let text = await submit();
+  assert.match(text, /^Sign in again/);
+  await page.fill("#token", "forbidden-token-1");
+  text = await submit();
+  assert.match(text, /^Access denied/);
+  assert.match(text, /DeviceManagementConfiguration\.ReadWrite\.All/);
+  assert.match(text, /Intune licence/);
+  await page.fill("#token", "demo-token");
+  await useScript(page, `missing-${scriptId}`);
+  text = await submit();
+  assert.match(text, /^No such script/);
+  await page.click("#createResult summary");
+  const support = await page.locator("#createResult .support").innerText();
+  assert.match(support, /HTTP status\s+404/);
+  assert.match(support, /Graph code\s+ResourceNotFound/);
+  assert.match(support, /request-id\s+[0-9a-f-]{36}/);
+  assert.match(support, /client-request-id\s+[0-9a-f-]{36}/);
+  await useScript(page, scriptId);
+  await mock.fault({ scriptId, op: "create", status: 429, retryAfter: "200" });
+  text = await submit();
+  assert.match(text, /^Microsoft Graph is throttling requests/);
+  assert.match(text, /Waiting 200 seconds/);
+  assert.match(await page.locator("#createWait").innerText(), /You can try again in (200|199) s/);
+  assert.ok(await page.locator("#createSubmit").isDisabled(), "the button waits out Retry-After");
+  await screenshot(page, "create-error");
+  assert.deepEqual(await mock.objects(scriptId), []);
+  await page.close();
+});
+
+test("paste-token path: the pasted token is what Graph gets, and it is kept nowhere else", async () => {
+  const context = browser.context;
+  const { page, seen } = await open(context);
+  const scriptId = script("paste");
+  const token = `eyJ0eXAi.pasted-${RUN}-5f3e9c`;
+  await useScript(page, scriptId);
+  await page.fill("#token", `Bearer ${token}`);
+  assert.equal(await page.getAttribute("#token", "type"), "password");
+  await page.fill("#userPrincipalName", "paste@contoso.com");
+  await page.click("#createSubmit");
+  await page.locator("#createdId").waitFor();
+  const [sent] = await mock.requests(scriptId);
+  assert.equal(sent.headers.authorization, `Bearer ${token}`);
+  // An error path too: the token must not come back in what the page shows.
+  await mock.fault({ scriptId, op: "create", status: 400, code: "BadRequest", message: `echo ${token}` });
+  await page.click("#createSubmit");
+  await page.locator("#createResult .alert.error").waitFor();
+  const stored = await page.evaluate(() => ({
+    local: Object.entries(localStorage),
+    session: Object.entries(sessionStorage),
+    cookie: document.cookie,
+    url: location.href,
+    html: document.documentElement.outerHTML,
+    text: document.body.innerText,
+  }));
+  const cookies = await context.cookies();
+  const everything = JSON.stringify({ stored, cookies, console: seen.console });
+  assert.ok(!everything.includes(token), "the token is not in storage, cookies, the URL, the DOM or the console");
+  assert.ok(!everything.includes("pasted-"), "no part of it either");
+  assert.deepEqual(stored.local.map(([k]) => k), [], "the page wrote nothing to localStorage in demo mode");
+  assert.deepEqual(stored.session, []);
+  await page.close();
+});
+
+test("manage: list page by page, edit the counts in place, delete after confirming", async () => {
+  const scriptId = script("manage");
+  const seeded = await mock.seed(scriptId, Array.from({ length: 23 }, (_, i) => ({ userPrincipalName: `user${i}@contoso.com`, successDeviceCount: i, errorDeviceCount: 0 })));
+  const { page, seen } = await open(browser.context, "/?demo=1#manage");
+  try {
+    assert.equal(await page.getAttribute("#tab-manage", "aria-selected"), "true");
+    await useScript(page, scriptId);
+    await page.selectOption("#pageSize", "10");
+    const rows = page.locator("#listBody tr");
+    await page.click("#listLoad");
+    await listRows(page, 10);
+    assert.ok(await page.locator("#listMore").isVisible());
+    await page.click("#listMore");
+    await listRows(page, 20);
+    await page.click("#listMore");
+    await listRows(page, 23);
+    await page.locator("#listMore").waitFor({ state: "hidden" });
+    assert.equal(await page.locator("#manageStatus").innerText(), "All user states are listed.");
+    assert.deepEqual(await rows.locator("td.id").allInnerTexts(), seeded.map((s) => s.id));
+    assert.match(await page.locator("#listSummary").innerText(), /^23 user states$/);
+    const lists = (await mock.requests(scriptId)).filter((r) => r.method === "GET");
+    assert.equal(lists.length, 3, "one request per page");
+    assert.match(decodeURIComponent(lists[0].query), /\$top=10/);
+    await screenshot(page, "manage");
+
+    // Edit in place: the rules apply while typing; Save sends a PATCH; the row shows the result.
+    const target = rows.nth(2);
+    await target.getByRole("button", { name: "Edit counts of user2@contoso.com" }).click();
+    const success = target.locator('input[data-field="successDeviceCount"]');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.field), "successDeviceCount");
+    await success.fill("2.5");
+    assert.match(await target.innerText(), /Success device count must be a whole number/);
+    await screenshot(page, "manage-edit");
+    await target.getByRole("button", { name: "Save" }).click();
+    assert.equal((await mock.objects(scriptId))[2].successDeviceCount, 2, "nothing sent while invalid");
+    await success.fill("9");
+    await target.locator('input[data-field="errorDeviceCount"]').fill("4");
+    await target.getByRole("button", { name: "Save" }).click();
+    await page.waitForFunction(() => document.querySelectorAll("#listBody tr")[2].querySelector('td[data-field="successDeviceCount"]')?.textContent === "9");
+    assert.equal(await target.locator('td[data-field="errorDeviceCount"]').innerText(), "4");
+    const held = (await mock.objects(scriptId)).find((o) => o.id === seeded[2].id);
+    assert.equal(held.successDeviceCount, 9);
+    assert.equal(held.errorDeviceCount, 4);
+    const patch = (await mock.requests(scriptId)).find((r) => r.method === "PATCH");
+    const { "@odata.type": _type, ...sent } = JSON.parse(patch.body);
+    assert.deepEqual(sent, { successDeviceCount: 9, errorDeviceCount: 4 }, "only the changed counts");
+    assert.match(await page.locator("#manageStatus").innerText(), /Saved the counts of user2@contoso.com/);
+
+    // Escape leaves the editor without saving.
+    await rows.nth(3).getByRole("button", { name: /^Edit/ }).click();
+    await rows.nth(3).locator('input[data-field="successDeviceCount"]').fill("99");
+    await page.keyboard.press("Escape");
+    assert.equal(await rows.nth(3).locator('td[data-field="successDeviceCount"]').innerText(), "3");
+
+    // Delete: the dialog names the user; "Keep it" keeps it, "Delete" deletes it.
+    await rows.nth(0).getByRole("button", { name: "Delete user0@contoso.com" }).click();
+    const dialog = page.locator("#confirmDelete");
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /user0@contoso\.com/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), "confirmCancel", "the safe choice has focus");
+    await screenshot(page, "manage-delete", { fullPage: false });
+    await page.keyboard.press("Enter");
+    await dialog.waitFor({ state: "hidden" });
+    assert.equal((await mock.objects(scriptId)).length, 23);
+    await rows.nth(0).getByRole("button", { name: "Delete user0@contoso.com" }).click();
+    await page.click("#confirmDeleteButton");
+    await dialog.waitFor({ state: "hidden" });
+    await listRows(page, 22);
+    const left = await mock.objects(scriptId);
+    assert.deepEqual(left.map((o) => o.id), seeded.slice(1).map((s) => s.id));
+    assert.match(await page.locator("#manageStatus").innerText(), /Deleted the user state of user0@contoso.com/);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("manage: a missing script is explained, not listed", async () => {
+  const { page } = await open(browser.context, "/?demo=1#manage");
+  await useScript(page, `missing-${RUN}`);
+  await page.click("#listLoad");
+  assert.match(await page.locator("#manageStatus .alert.error").innerText(), /^No such script/);
+  assert.ok(await page.locator("#listTable").isHidden());
+  await page.close();
+});
+
+/** A CSV with a BOM, CRLF, quoted fields, the XSS name, and two bad rows (lines 4 and 9). */
+function bigCsv(n) {
+  const lines = ["userPrincipalName,successDeviceCount,errorDeviceCount"];
+  for (let i = 0; i < n; i++) {
+    if (i === 2) lines.push("bad-count@contoso.com,2.5,0");
+    if (i === 6) lines.push(",1,1");
+    const upn = i === 0 ? XSS : i === 1 ? '"quoted, ""name""@contoso.com"' : `bulk${i}@contoso.com`;
+    lines.push(`${upn},${i % 5},${i % 3}`);
+  }
+  return `\uFEFF${lines.join("\r\n")}\r\n`;
+}
+
+test("bulk import: 500 rows under throttling, progress, results that match the server, results CSV", async () => {
+  const scriptId = script("bulk");
+  const { page, seen } = await open(browser.context, "/?demo=1#import");
+  try {
+    await useScript(page, scriptId);
+    await page.setInputFiles("#csvFile", { name: "users.csv", mimeType: "text/csv", buffer: Buffer.from(bigCsv(500)) });
+    await page.locator("#preview").waitFor();
+    assert.equal(await page.locator("#previewSummary").innerText(), "502 rows: 500 ready, 2 with problems (skipped).");
+    assert.deepEqual(await page.locator("#previewProblems li").allInnerTexts(), [
+      "Line 4: Success device count must be a whole number",
+      "Line 9: User principal name must not be empty",
+    ]);
+    assert.equal(await page.locator("#importStart").innerText(), "Import 500 user states");
+    await screenshot(page, "import-preview");
+
+    // Throttling: at most 100 writes per 1.5 s for the whole server, plus scripted 429s and
+    // two 503s after committing (the package must not create those twice).
+    await mock.config({ writeBudget: { writes: 100, windowMs: 1000 } });
+    await mock.fault([{ scriptId, op: "create", status: 503, commit: true, retryAfter: "1", times: 2 }]);
+    await page.click("#importStart");
+    const values = new Set();
+    let shot = false;
+    while (!(await page.locator("#results").isVisible())) {
+      const v = await page.locator("#importProgress").evaluate((el) => (el.isConnected && !el.closest("[hidden]") ? el.value : -1));
+      if (v >= 0) values.add(v);
+      if (!shot && v > 150) {
+        await screenshot(page, "import-progress");
+        assert.match(await page.locator("#progressText").innerText(), /^\d+ of 500 · \d+ created · \d+ failed · [\d.]+ per second · about .+ left$/);
+        shot = true;
+      }
+      await page.waitForTimeout(100);
+    }
+    const moving = [...values].filter((v) => v > 0 && v < 500);
+    assert.ok(moving.length >= 3, `the bar moved through several values: ${[...values]}`);
+    const stats = await mock.stats(scriptId);
+    assert.ok(stats.throttled >= 20, `the service throttled the run: ${JSON.stringify(stats)}`);
+    assert.equal(stats.faults, 2, "both 503s (after committing) were served");
+
+    // The results table against the server's contents.
+    assert.match(await page.locator("#resultsSummary").innerText(), /^500 created, 0 failed, 2 skipped \(problems in the file\), in [\d.]+ s\.$/);
+    const table = await page.locator("#resultsBody tr").evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    assert.equal(table.length, 502);
+    const held = await mock.objects(scriptId);
+    assert.equal(held.length, 500, "each row created exactly once");
+    const created = table.filter((r) => r[2] === "created");
+    assert.deepEqual(new Set(created.map((r) => r[3])), new Set(held.map((o) => o.id)));
+    const heldById = new Map(held.map((o) => [o.id, o]));
+    for (const [, upn, , id] of created) assert.equal(heldById.get(id).userPrincipalName, upn);
+    assert.deepEqual(table.find((r) => r[0] === "2"), ["2", XSS, "created", heldById.get(table[0][3]).id]);
+    assert.equal(heldById.get(table.find((r) => r[0] === "3")[3]).userPrincipalName, 'quoted, "name"@contoso.com');
+    assert.deepEqual(table.filter((r) => r[2] === "skipped").map((r) => r[0]), ["4", "9"]);
+    assert.equal(await page.locator("img").count(), 0, "the XSS name stayed text");
+    await screenshot(page, "import-results");
+
+    // The download: the same rows as the table.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#resultsDownload")]);
+    assert.equal(download.suggestedFilename(), "users-results.csv");
+    const csv = splitCsv(readFileSync(await download.path(), "utf8"));
+    assert.deepEqual(csv[0], ["row", "userPrincipalName", "status", "id", "error"]);
+    assert.equal(csv.length, 503);
+    for (const [i, [line, upn, status, idOrError]] of table.entries()) {
+      const [cLine, cUpn, cStatus, cId, cError] = csv[i + 1];
+      assert.deepEqual([cLine, cUpn, cStatus], [line, upn === "(empty)" ? "" : upn, status]);
+      assert.equal(status === "created" ? cId : cError, idOrError);
+      assert.equal(status === "created" ? cError : cId, "");
+    }
+    assert.deepEqual(seen.dialogs, []);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await mock.config({ writeBudget: null });
+    await mock.clearFaults();
+    await page.close();
+  }
+});
+
+test("bulk import: a dropped file works, and Cancel stops the run", async () => {
+  const scriptId = script("cancel");
+  const { page } = await open(browser.context, "/?demo=1#import");
+  try {
+    await useScript(page, scriptId);
+    const text = bigCsv(200).replace(/^.*\r\n.*\r\n.*\r\n.*\r\n/, "userPrincipalName,successDeviceCount,errorDeviceCount\r\n");
+    await page.locator("#dropZone").evaluate((zone, csv) => {
+      const data = new DataTransfer();
+      data.items.add(new File([csv], "dropped.csv", { type: "text/csv" }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, text);
+    await page.locator("#preview").waitFor();
+    assert.match(await page.locator("#previewFile").innerText(), /dropped\.csv/);
+    await mock.config({ writeBudget: { writes: 20, windowMs: 1000 } });
+    await page.click("#importStart");
+    await page.waitForFunction(() => document.querySelector("#importProgress").value >= 20 || !document.querySelector("#results").hidden);
+    assert.ok(await page.locator("#results").isHidden(), `the run ended by itself: ${await page.locator("#resultsSummary").innerText()}`);
+    await page.click("#importCancel");
+    await page.locator("#results").waitFor();
+    assert.match(await page.locator("#resultsSummary").innerText(), /^Cancelled\. \d+ created, 0 failed, 1 skipped \(problems in the file\), \d+ cancelled/);
+    const statuses = await page.locator("#resultsBody tr td:nth-child(3)").allInnerTexts();
+    const created = statuses.filter((s) => s === "created").length;
+    assert.ok(created >= 20 && created < 150, `stopped early: ${created} created`);
+    const atCancel = (await mock.objects(scriptId)).length;
+    await page.waitForTimeout(1500);
+    const later = (await mock.objects(scriptId)).length;
+    assert.equal(later, atCancel, "nothing more was created after the run stopped");
+    // Creates in flight when Cancel was pressed may have landed: those rows say "cancelled".
+    assert.ok(later >= created && later < 199, `server ${later}, page ${created}`);
+  } finally {
+    await mock.config({ writeBudget: null });
+    await page.close();
+  }
+});
+
+test("bulk import: a row that fails says why, with its CSV line; the filter shows only those rows", async () => {
+  const scriptId = script("bulk-fail");
+  const { page } = await open(browser.context, "/?demo=1#import");
+  try {
+    await useScript(page, scriptId);
+    const csv = "userPrincipalName,successDeviceCount,errorDeviceCount\nfirst@contoso.com,1,0\nsecond@contoso.com,1,0\nFIRST@contoso.com,2,0\n";
+    await page.setInputFiles("#csvFile", { name: "few.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.locator("#preview").waitFor();
+    assert.deepEqual(await page.locator("#previewProblems li").allInnerTexts(), [
+      "Line 4: same user principal name as line 2: a script has one user state per user, so this row will fail",
+    ]);
+    await mock.fault({ scriptId, op: "create", status: 403, code: "Forbidden" });
+    await page.click("#importStart");
+    await page.locator("#results").waitFor();
+    const rows = await page.locator("#resultsBody tr").evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+    assert.equal(rows.length, 3);
+    const denied = rows.filter((r) => r[3].startsWith("Access denied"));
+    assert.equal(denied.length, 1, JSON.stringify(rows));
+    assert.match(denied[0][3], /^Access denied \(HTTP status 403, Graph code Forbidden, request-id [0-9a-f-]{36}\)$/);
+    assert.deepEqual(rows[2], ["4", "FIRST@contoso.com", "failed", "User principal name repeats the user of line 2: a script has one user state per user"]);
+    assert.match(await page.locator("#resultsSummary").innerText(), /^1 created, 2 failed, in/);
+    await page.check("#resultsProblemsOnly");
+    assert.deepEqual(await page.locator("#resultsBody tr:visible td:first-child").allInnerTexts(), rows.filter((r) => r[2] !== "created").map((r) => r[0]));
+    assert.equal((await mock.objects(scriptId)).length, 1);
+  } finally {
+    await mock.clearFaults();
+    await page.close();
+  }
+});
+
+test("an XSS user principal name typed in the form is sent and shown as text", async () => {
+  const scriptId = script("xss-form");
+  const { page, seen } = await open(browser.context);
+  await useScript(page, scriptId);
+  await page.fill("#userPrincipalName", XSS);
+  await page.click("#createSubmit");
+  await page.locator("#createdId").waitFor();
+  assert.match(await page.locator("#createdFacts").innerText(), /User principal name\s+<img src=x onerror=alert\(1\)>/);
+  assert.equal((await mock.objects(scriptId))[0].userPrincipalName, XSS);
+  assert.equal(await page.locator("img").count(), 0);
+  await page.waitForTimeout(300);
+  assert.deepEqual(seen.dialogs, [], "no alert fired");
+  await page.close();
+});
+
+test("values from the service render as text: XSS user principal names in the list and the delete dialog", async () => {
+  const scriptId = script("xss-list");
+  const evil = `${XSS}<script>alert(2)</script>`;
+  await mock.seed(scriptId, [{ userPrincipalName: evil, successDeviceCount: 1, errorDeviceCount: 0 }, { userPrincipalName: XSS, successDeviceCount: 0, errorDeviceCount: 1 }]);
+  const { page, seen } = await open(browser.context, "/?demo=1#manage");
+  await useScript(page, scriptId);
+  await page.click("#listLoad");
+  await listRows(page, 2);
+  assert.deepEqual(await page.locator("#listBody td.upn").allInnerTexts(), [evil, XSS]);
+  await page.locator("#listBody tr").first().getByRole("button", { name: /^Delete/ }).click();
+  assert.match(await page.locator("#confirmText").innerText(), /<img src=x onerror=alert\(1\)><script>/);
+  await page.click("#confirmCancel");
+  assert.equal(await page.locator("img, #listBody script, #confirmText script").count(), 0);
+  await page.waitForTimeout(300);
+  assert.deepEqual(seen.dialogs, [], "no alert fired");
+  await page.close();
+});
+
+test("keyboard: the tabs follow the arrow keys, every input has a label", async () => {
+  const { page } = await open(browser.context);
+  await page.focus("#tab-create");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.getAttribute("#tab-manage", "aria-selected"), "true");
+  assert.ok(await page.locator("#view-manage").isVisible());
+  assert.ok(await page.locator("#view-create").isHidden());
+  await page.keyboard.press("End");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-import");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-create");
+  const unlabeled = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select")].filter((el) => el.labels.length === 0 && !el.getAttribute("aria-label")).map((el) => el.id || el.outerHTML),
+  );
+  assert.deepEqual(unlabeled, []);
+  await page.close();
+});
+
+test("narrow window: one column, nothing wider than the screen, in each view", async () => {
+  const scriptId = script("narrow");
+  await mock.seed(scriptId, [{ userPrincipalName: "someone.with.a.rather.long.name@contoso.onmicrosoft.com", successDeviceCount: 12, errorDeviceCount: 3 }]);
+  const { page } = await open(browser.context);
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await useScript(page, scriptId);
+  await page.fill("#userPrincipalName", "someone.with.a.rather.long.name@contoso.onmicrosoft.com");
+  assert.ok((await overflow()) <= 0, "create view fits");
+  await screenshot(page, "narrow");
+  await page.click("#tab-manage");
+  await page.click("#listLoad");
+  await listRows(page, 1);
+  assert.ok((await overflow()) <= 0, "manage view fits (the table scrolls inside its box)");
+  await screenshot(page, "narrow-manage");
+  await page.click("#tab-import");
+  await page.setInputFiles("#csvFile", { name: "n.csv", mimeType: "text/csv", buffer: Buffer.from("userPrincipalName,successDeviceCount,errorDeviceCount\na@contoso.com,1,x\n") });
+  await page.locator("#preview").waitFor();
+  assert.ok((await overflow()) <= 0, "import view fits");
+  await page.close();
+});
+
+test("settings: cloud, client id and tenant; the scope per cloud; kept in localStorage; CSP follows the cloud", async () => {
+  const { page, seen } = await open(browser.context, "/");
+  try {
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    assert.ok(await page.locator("#demoBanner").isHidden());
+    assert.ok(await page.locator("#signIn").isDisabled(), "no sign-in before a client id is set");
+    await page.click("#settings > summary");
+    const expected = {
+      global: ["https://graph.microsoft.com/DeviceManagementConfiguration.ReadWrite.All", "https://login.microsoftonline.com/organizations"],
+      usgov: ["https://graph.microsoft.us/DeviceManagementConfiguration.ReadWrite.All", "https://login.microsoftonline.us/organizations"],
+      usgovdod: ["https://dod-graph.microsoft.us/DeviceManagementConfiguration.ReadWrite.All", "https://login.microsoftonline.us/organizations"],
+      china: ["https://microsoftgraph.chinacloudapi.cn/DeviceManagementConfiguration.ReadWrite.All", "https://login.chinacloudapi.cn/organizations"],
+    };
+    for (const [cloud, [scope, authority]] of Object.entries(expected)) {
+      await page.selectOption("#cloud", cloud);
+      assert.equal(await page.locator("#scope").innerText(), scope);
+      assert.equal(await page.locator("#authority").innerText(), authority);
+    }
+    assert.equal(await page.locator("#redirectUri").innerText(), `${MOCK}/redirect.html`);
+    await page.selectOption("#cloud", "usgov");
+    await page.fill("#clientId", "not-a-guid");
+    await page.fill("#tenant", "contoso.onmicrosoft.us");
+    await page.click("#settingsSave");
+    assert.match(await page.locator("#clientId-error").innerText(), /GUID/);
+    assert.equal(await page.evaluate(() => localStorage.length), 0, "nothing saved while invalid");
+    await page.fill("#clientId", "11111111-2222-4333-8444-555555555555");
+    await screenshot(page, "settings");
+    await Promise.all([page.waitForEvent("load"), page.click("#settingsSave")]);
+    await page.waitForSelector("body[data-ready]");
+    const saved = await page.evaluate(() => Object.fromEntries(Object.entries(localStorage)));
+    assert.deepEqual(Object.keys(saved), ["intune-user-states.settings"]);
+    assert.deepEqual(JSON.parse(saved["intune-user-states.settings"]), { cloud: "usgov", clientId: "11111111-2222-4333-8444-555555555555", tenant: "contoso.onmicrosoft.us", tokenSource: "msal" });
+    assert.equal(await page.inputValue("#clientId"), "11111111-2222-4333-8444-555555555555");
+    assert.equal(await page.inputValue("#cloud"), "usgov");
+    assert.match(await page.locator("#connection").innerText(), /usgov https:\/\/graph\.microsoft\.us/);
+    assert.ok(await page.locator("#signIn").isEnabled());
+    // Only the chosen cloud's Graph root and authority may be reached now.
+    const violations = await cspViolations(page, ["https://graph.microsoft.com/beta/", "https://graph.microsoft.us/beta/", "https://login.microsoftonline.us/x", "https://login.chinacloudapi.cn/x"]);
+    assert.deepEqual(violations.map((v) => v.blocked), ["https://graph.microsoft.com/beta/", "https://login.chinacloudapi.cn/x"]);
+    assert.equal(await page.evaluate(() => typeof window.msal), "undefined", "MSAL is not loaded before signing in");
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await page.evaluate(() => localStorage.clear());
+    await page.close();
+  }
+});
+
+test("sign in with Microsoft: MSAL on demand, popup through the redirect bridge, silent token before each call, popup fallback", async () => {
+  const { context } = browser;
+  const clientId = "11111111-2222-4333-8444-555555555555";
+  // Tokens that live 60 s, inside MSAL's 5-minute renewal margin: every silent call renews.
+  let refreshWorks = true;
+  let ssoWorks = true;
+  const cloud = await fakeCloud(context, {
+    login: "https://login.microsoftonline.us", graph: "https://graph.microsoft.us", clientId,
+    expiresIn: () => 60, refresh: () => refreshWorks, sso: () => ssoWorks,
+  });
+  const { page, seen } = await open(context, "/");
+  const scriptId = script("msal");
+  const popups = [];
+  const onPage = (p) => popups.push(p);
+  context.on("page", onPage);
+  const create = async (upn) => {
+    await page.fill("#userPrincipalName", upn);
+    await page.click("#createSubmit");
+    await page.waitForFunction((name) => document.querySelector("#createdFacts")?.textContent.includes(name) || document.querySelector("#createResult .alert.error"), upn);
+    const error = page.locator("#createResult .alert.error");
+    if (await error.count()) assert.fail(`the page reported: ${await error.innerText()}`);
+  };
+  try {
+    const scripts = [];
+    page.on("request", (r) => r.resourceType() === "script" && scripts.push(new URL(r.url()).pathname));
+    await page.evaluate((id) => localStorage.setItem("intune-user-states.settings", JSON.stringify({ cloud: "usgov", clientId: id, tenant: "contoso.onmicrosoft.us", tokenSource: "msal" })), clientId);
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    assert.equal(await page.evaluate(() => typeof window.msal), "undefined");
+    assert.ok(!scripts.includes("/vendor/msal-browser.min.js"), "MSAL is not loaded before the user signs in");
+
+    // Sign in: a popup to the authority, answered on redirect.html, which hands the code back.
+    await page.click("#signIn");
+    await page.locator("#account strong").waitFor();
+    assert.equal(await page.locator("#account").innerText(), "Signed in as ada@contoso.us");
+    assert.ok(scripts.includes("/vendor/msal-browser.min.js"));
+    assert.equal(popups.length, 1);
+    const [authorize] = cloud.log.authorize;
+    assert.equal(authorize.client_id, clientId);
+    assert.equal(authorize.redirect_uri, `${MOCK}/redirect.html`);
+    assert.deepEqual(authorize.scope.split(" ").sort(), ["https://graph.microsoft.us/DeviceManagementConfiguration.ReadWrite.All", "offline_access", "openid", "profile"]);
+    assert.equal(cloud.log.token[0].grant_type, "authorization_code");
+    assert.match(await page.locator("#connection").innerText(), /usgov https:\/\/graph\.microsoft\.us · ada@contoso\.us/);
+
+    // Each call asks acquireTokenSilent first: here it renews with the refresh token, no popup,
+    // and the token goes to the chosen cloud's Graph root.
+    await useScript(page, scriptId);
+    await create("signed-in@contoso.us");
+    assert.deepEqual(cloud.log.token.map((t) => t.grant_type), ["authorization_code", "refresh_token"]);
+    assert.equal(cloud.log.graph.at(-1).authorization, `Bearer ${cloud.log.issued[1]}`);
+    assert.equal((await mock.objects(scriptId)).length, 1);
+
+    // The refresh token is refused: MSAL renews in a hidden iframe (through redirect.html), still no popup.
+    refreshWorks = false;
+    await create("iframe@contoso.us");
+    assert.equal(cloud.log.authorize.at(-1).prompt, "none");
+    assert.equal(popups.length, 1, "no popup while the sign-in can be renewed silently");
+    assert.equal(cloud.log.graph.at(-1).authorization, `Bearer ${cloud.log.issued.at(-1)}`);
+
+    // Silent renewal impossible (login_required): acquireTokenPopup takes over.
+    ssoWorks = false;
+    await create("renewed@contoso.us");
+    assert.equal(popups.length, 2, "the popup fallback opened");
+    assert.deepEqual(cloud.log.authorize.slice(-2).map((a) => a.prompt ?? "(none given)"), ["none", "(none given)"]);
+    assert.equal(cloud.log.token.at(-1).grant_type, "authorization_code");
+    assert.equal(cloud.log.graph.at(-1).authorization, `Bearer ${cloud.log.issued.at(-1)}`);
+    assert.equal((await mock.objects(scriptId)).length, 3);
+
+    // Tokens: in MSAL's sessionStorage cache only; the page's own storage, cookies, console, DOM and URL hold none.
+    const state = await page.evaluate(() => ({ local: Object.entries(localStorage), session: Object.keys(sessionStorage), html: document.documentElement.outerHTML, url: location.href }));
+    const outside = JSON.stringify({ local: state.local, html: state.html, url: state.url, cookies: await context.cookies(), console: seen.console });
+    for (const token of cloud.log.issued) assert.ok(!outside.includes(token), "an access token leaked");
+    assert.deepEqual(state.session.filter((k) => !k.startsWith("msal.")), [], "the page writes no sessionStorage keys of its own");
+    assert.ok(cloud.log.graph.every((g) => g.path.startsWith("/beta/deviceManagement/")), "Graph got only the page's Graph requests");
+    assert.ok(!seen.console.some((m) => /Content Security Policy/.test(m)), `no CSP violation: ${seen.console.join("\n")}`);
+    await screenshot(page, "signed-in");
+
+    // After a reload the tab's sign-in is picked up from MSAL's cache by the first call.
+    refreshWorks = true;
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    await useScript(page, scriptId);
+    await create("after-reload@contoso.us");
+    assert.equal(popups.length, 2, "no new popup");
+    assert.equal(await page.locator("#account").innerText(), "Signed in as ada@contoso.us");
+
+    // The redirect-bridge page must not send Cross-Origin-Opener-Policy (it would cut the popup off).
+    const bridge = await fetch(`${MOCK}/redirect.html`);
+    assert.equal(bridge.status, 200);
+    assert.equal(bridge.headers.get("cross-origin-opener-policy"), null);
+
+    await page.click("#signOut");
+    assert.equal(await page.locator("#account").innerText(), "Not signed in.");
+    assert.deepEqual(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => /\|(accesstoken|refreshtoken|idtoken)\|/.test(k))), []);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    context.off("page", onPage);
+    await cloud.stop();
+    await page.evaluate(() => localStorage.clear()).catch(() => {});
+    await page.close();
+  }
+});

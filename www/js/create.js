@@ -1,0 +1,97 @@
+// "Create one": the form, inline validation from validateUserState, and the outcome.
+import { $, details, errorBox, fill, h } from "./dom.js";
+import { countFromText, describeProblem } from "./format.js";
+import { describeError } from "./errors.js";
+
+const FIELDS = ["userPrincipalName", "successDeviceCount", "errorDeviceCount"];
+
+export function setupCreate({ api, options, checkScript, showScriptProblem, requestIdsFor }) {
+  const form = $("createForm");
+  const result = $("createResult");
+  const submit = $("createSubmit");
+  const touched = new Set();
+  let waitTimer = null;
+
+  // Exactly what was typed: "" is null and "2.5" is 2.5, so the rules see it (never 0 or 2).
+  const userState = () => ({
+    userPrincipalName: $("userPrincipalName").value,
+    successDeviceCount: countFromText($("successDeviceCount").value),
+    errorDeviceCount: countFromText($("errorDeviceCount").value),
+  });
+
+  function showProblems(all) {
+    const problems = api.validateUserState(userState());
+    for (const field of FIELDS) {
+      const problem = problems.find((p) => p.field === field);
+      const shown = problem && (all || touched.has(field));
+      $(`${field}-error`).textContent = shown ? describeProblem(problem) : "";
+      $(field).setAttribute("aria-invalid", shown ? "true" : "false");
+    }
+    return problems;
+  }
+
+  form.addEventListener("input", (event) => {
+    touched.add(event.target.id);
+    showProblems(false);
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const problems = showProblems(true);
+    if (problems.length) {
+      $(problems[0].field)?.focus();
+      return;
+    }
+    if (!checkScript()) return;
+    const clientRequestId = crypto.randomUUID();
+    submit.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    fill(result, h("p", { class: "muted" }, "Creating…"));
+    try {
+      const state = await api.createUserState(options({ userState: userState(), clientRequestId }));
+      fill(result, created(state, clientRequestId, requestIdsFor(clientRequestId)));
+    } catch (err) {
+      if (err?.name === "ValidationError" && String(err.field).startsWith("scriptId")) showScriptProblem(describeProblem({ field: "scriptId", message: err.errors?.[0]?.message ?? err.message }));
+      const d = describeError(err, "create");
+      const wait = d.retryAfter ? h("p", { class: "countdown", id: "createWait" }) : null;
+      fill(result, errorBox(d, wait));
+      if (wait) return countdown(wait, d.retryAfter);
+    } finally {
+      form.removeAttribute("aria-busy");
+    }
+    submit.disabled = false;
+  });
+
+  // After a 429: keep the button disabled for the seconds Graph asked for, counting down.
+  function countdown(el, seconds) {
+    clearInterval(waitTimer);
+    let left = seconds;
+    const tick = () => {
+      el.textContent = left > 0 ? `You can try again in ${left} s.` : "You can try again now.";
+      submit.disabled = left > 0;
+      if (left-- <= 0) clearInterval(waitTimer);
+    };
+    tick();
+    waitTimer = setInterval(tick, 1000);
+  }
+}
+
+function created(state, clientRequestId, requestIds) {
+  return h(
+    "div",
+    { class: "alert success", role: "status" },
+    h("p", { class: "alert-title" }, "User state created"),
+    details(
+      [
+        ["Id", h("code", { id: "createdId" }, state.id)],
+        ["User principal name", state.userPrincipalName ?? "(none)"],
+        ["Success devices", state.successDeviceCount],
+        ["Error devices", state.errorDeviceCount],
+        ["request-id", requestIds.length ? requestIds.join(", ") : "(not exposed by the service)"],
+        ["client-request-id", clientRequestId],
+      ],
+      { id: "createdFacts" },
+    ),
+    h("details", { class: "raw", open: true }, h("summary", {}, "As returned by Microsoft Graph"), h("pre", { id: "createdJson" }, JSON.stringify(state, null, 2))),
+  );
+}
