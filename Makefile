@@ -14,6 +14,7 @@ help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
 	@echo "make pkg    build the npm package into pkg/"
+	@echo "make bench  time createUserState(s) against plain-fetch floors on graph-mock; appends to BENCHMARKS.md"
 	@echo "make test-page   the admin page in headless Chromium against graph-mock (screenshots in artifacts/screenshots/)"
 
 setup:
@@ -57,6 +58,11 @@ test-page: pkg
 
 size:
 	node scripts/size.mjs
+
+# Speed, never asserted: createUserState(s) against plain-fetch floors on graph-mock, side by
+# side in one Node process; appends a dated section to BENCHMARKS.md.
+bench: pkg
+	@scripts/bench.sh
 
 clean:
 	rm -rf pkg target/wasm-pack target/npm node_modules tests/js/node_modules

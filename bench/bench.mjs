@@ -1,0 +1,404 @@
+// `make bench`: the npm package's create paths against graph-mock, side by side with plain
+// `fetch` loops doing the same requests, in one Node process and one run.
+//
+// Run through scripts/bench.sh (it starts graph-mock and sets GRAPH_MOCK_URL). Options:
+//   --no-record   print the table only; do not append a section to BENCHMARKS.md
+//
+// Rows (each into its own fresh scriptId, each checked afterwards: the server must hold
+// exactly N objects for it, one per input user, or the bench fails):
+//   lib-single   createUserState, one awaited call after another
+//   lib-bulk     createUserStates, default concurrency
+//   fetch-single plain fetch: the same POST createUserState sends, one after another (floor)
+//   fetch-batch  plain fetch: $batch, 20 creates per request, one batch after another (floor)
+//   lib-budget   createUserStates under a scaled write budget (floor: the budget's minimum)
+// Benchmarks are not assertions: only the exactly-N check can fail the run.
+
+import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, appendFileSync, statSync } from "node:fs";
+import { createHash, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { performance } from "node:perf_hooks";
+import os from "node:os";
+import path from "node:path";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const MOCK = process.env.GRAPH_MOCK_URL;
+if (!MOCK) {
+  console.error("GRAPH_MOCK_URL is not set: run scripts/bench.sh (or make bench)");
+  process.exit(2);
+}
+const RECORD = !process.argv.includes("--no-record");
+
+// What `require("intune-script-user-state")` resolves to in Node (the "node" export). The wasm
+// is read once, here: a pkg/ rebuilt while the bench runs does not change what is measured.
+const lib = createRequire(import.meta.url)(path.join(ROOT, "pkg/node/intune_script_user_state.cjs"));
+const WASM = path.join(ROOT, "pkg/node/intune_script_user_state_bg.wasm");
+const PKG = `wasm sha256 ${createHash("sha256").update(readFileSync(WASM)).digest("hex").slice(0, 12)}, built ${statSync(WASM).mtime.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`;
+
+const N = 1000;
+const BATCH = 20; // Graph's $batch limit, and what createUserStates packs per request.
+const DEFAULT_CONCURRENCY = 4; // createUserStates' documented default (not passed below).
+// Intune's real budget is { writes: 200, windowMs: 20000 }: 1,000 items would take 80 s at
+// best. Scaled down 20x in time (and half the writes) to keep the bench short.
+const BUDGET = { writes: 100, windowMs: 2000 };
+const TOKEN = "bench-token";
+const ODATA_TYPE = "#microsoft.graph.deviceManagementScriptUserState";
+const RUN = Date.now().toString(36);
+// Other work on the machine moves these numbers a lot: recorded with each run.
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" / ");
+const LOAD_AT_START = load();
+
+const users = (prefix, n) =>
+  Array.from({ length: n }, (_, i) => ({
+    userPrincipalName: `${prefix}${String(i).padStart(4, "0")}@bench.contoso.com`,
+    successDeviceCount: i % 7,
+    errorDeviceCount: i % 3,
+  }));
+const USERS = users("user", N);
+
+// ---- graph-mock control API (never timed) -------------------------------------------------
+
+async function control(method, p, body) {
+  const init = { method };
+  if (body !== undefined) {
+    init.headers = { "content-type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  const r = await fetch(MOCK + p, init);
+  const text = await r.text();
+  if (!r.ok) throw new Error(`graph-mock ${method} ${p}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+const q = (scriptId) => `scriptId=${encodeURIComponent(scriptId)}`;
+
+// ---- the plain-fetch floors: exactly what the library sends ---------------------------------
+
+const collectionUrl = (scriptId) =>
+  `${MOCK}/beta/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/userRunStates`;
+const relativeUrl = (scriptId) =>
+  `/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/userRunStates`;
+const bodyOf = (u) => ({
+  "@odata.type": ODATA_TYPE,
+  successDeviceCount: u.successDeviceCount,
+  errorDeviceCount: u.errorDeviceCount,
+  userPrincipalName: u.userPrincipalName,
+});
+// Same headers, in the same order, and the same RequestInit options as the wasm edge
+// (src/wasm/transport.rs); the library adds a per-attempt timer and AbortController on top.
+const init = (clientRequestId, body) => ({
+  method: "POST",
+  headers: {
+    Authorization: `Bearer ${TOKEN}`,
+    Accept: "application/json",
+    "client-request-id": clientRequestId,
+    "Content-Type": "application/json",
+  },
+  body: JSON.stringify(body),
+  credentials: "omit",
+  redirect: "error",
+  referrerPolicy: "no-referrer",
+});
+
+async function fetchSingle(scriptId, list) {
+  const url = collectionUrl(scriptId);
+  const ids = [];
+  for (const u of list) {
+    const r = await fetch(url, init(randomUUID(), bodyOf(u)));
+    const text = await r.text();
+    if (r.status !== 201) throw new BenchFailure(`plain fetch POST answered ${r.status}: ${text.slice(0, 200)}`);
+    ids.push(JSON.parse(text).id);
+  }
+  return { ids };
+}
+
+async function fetchBatch(scriptId, list) {
+  const url = `${MOCK}/beta/$batch`;
+  const rel = relativeUrl(scriptId);
+  const clientRequestId = randomUUID(); // createUserStates uses one per run, too
+  const ids = [];
+  for (let start = 0; start < list.length; start += BATCH) {
+    const chunk = list.slice(start, start + BATCH);
+    const requests = chunk.map((u, k) => ({
+      id: String(start + k),
+      method: "POST",
+      url: rel,
+      headers: { "Content-Type": "application/json" },
+      body: bodyOf(u),
+    }));
+    const r = await fetch(url, init(clientRequestId, { requests }));
+    const text = await r.text();
+    if (r.status !== 200) throw new BenchFailure(`plain $batch answered ${r.status}: ${text.slice(0, 200)}`);
+    const { responses } = JSON.parse(text);
+    if (responses.length !== chunk.length) throw new BenchFailure(`plain $batch: ${responses.length} answers for ${chunk.length} requests`);
+    for (const inner of responses) {
+      if (inner.status !== 201) throw new BenchFailure(`plain $batch inner ${inner.id} answered ${inner.status}`);
+      ids.push(inner.body.id);
+    }
+  }
+  return { ids };
+}
+
+// ---- the library ------------------------------------------------------------------------
+
+async function libSingle(scriptId, list) {
+  const ids = [];
+  for (const userState of list) {
+    const state = await lib.createUserState({ token: TOKEN, baseUrl: MOCK, scriptId, userState });
+    ids.push(state.id);
+  }
+  return { ids };
+}
+
+async function libBulk(scriptId, list) {
+  const out = await lib.createUserStates({ token: TOKEN, baseUrl: MOCK, scriptId, userStates: list });
+  if (out.succeeded !== list.length || out.failed !== 0) {
+    const first = out.results.find((r) => !r.ok);
+    throw new BenchFailure(
+      `createUserStates: ${out.succeeded} succeeded, ${out.failed} failed` +
+        (first ? ` (first: ${first.error?.name} ${first.error?.status ?? ""} ${first.error?.message})` : ""),
+    );
+  }
+  return { ids: out.results.map((r) => r.userState.id), throttled: out.throttled };
+}
+
+// ---- the exactly-N check ------------------------------------------------------------------
+
+class BenchFailure extends Error {}
+
+async function verify(label, scriptId, list, returnedIds) {
+  const objects = await control("GET", `/_mock/objects?${q(scriptId)}`);
+  const problems = [];
+  if (objects.length !== list.length) {
+    problems.push(`the server holds ${objects.length} objects, expected exactly ${list.length}`);
+  }
+  const perUpn = new Map();
+  for (const o of objects) perUpn.set(o.userPrincipalName, (perUpn.get(o.userPrincipalName) ?? 0) + 1);
+  const missing = list.filter((u) => !perUpn.has(u.userPrincipalName));
+  const doubled = [...perUpn].filter(([, n]) => n > 1);
+  const wanted = new Set(list.map((u) => u.userPrincipalName));
+  const foreign = objects.filter((o) => !wanted.has(o.userPrincipalName));
+  if (missing.length) problems.push(`${missing.length} users missing (first: ${missing[0].userPrincipalName})`);
+  if (doubled.length) problems.push(`${doubled.length} users created more than once (first: ${doubled[0][0]} x${doubled[0][1]})`);
+  if (foreign.length) problems.push(`${foreign.length} objects that were not asked for`);
+  const serverIds = new Set(objects.map((o) => o.id));
+  if (serverIds.size !== objects.length) problems.push("duplicate ids on the server");
+  if (returnedIds.length !== list.length) problems.push(`the client got ${returnedIds.length} results for ${list.length} items`);
+  const unknown = returnedIds.filter((id) => !serverIds.has(id));
+  if (unknown.length) problems.push(`${unknown.length} returned ids the server does not hold`);
+  if (new Set(returnedIds).size !== returnedIds.length) problems.push("the client got the same id twice");
+  if (problems.length) throw new BenchFailure(`${label} (scriptId ${scriptId}): ${problems.join("; ")}`);
+}
+
+// ---- running a scenario ------------------------------------------------------------------
+
+async function scenario(key, label, run, list = USERS) {
+  const scriptId = `bench-${RUN}-${key}`;
+  const before = await control("GET", "/_mock/stats");
+  const t0 = performance.now();
+  const out = await run(scriptId, list);
+  const seconds = (performance.now() - t0) / 1000;
+  const after = await control("GET", "/_mock/stats");
+  const stats = await control("GET", `/_mock/stats?${q(scriptId)}`);
+  await verify(label, scriptId, list, out.ids);
+  if (stats.objects !== list.length) throw new BenchFailure(`${label}: /_mock/stats says ${stats.objects} objects`);
+  // HTTP requests on the wire: the script's own (POSTs, look-ups) plus the outer $batch ones
+  // (scenarios run one after another, so the global $batch count's growth is this one's).
+  const log = await control("GET", `/_mock/requests?${q(scriptId)}`);
+  const direct = log.filter((e) => !e.batch).length;
+  const inner = log.length - direct;
+  return {
+    key,
+    label,
+    items: list.length,
+    seconds,
+    throttledLib: out.throttled,
+    throttledServer: stats.throttled,
+    wire: direct + (after.batches - before.batches),
+    inner,
+    lookups: log.filter((e) => !e.batch && e.method === "GET").length,
+  };
+}
+
+// ---- machine and commit ------------------------------------------------------------------
+
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function machine() {
+  let cpu = null;
+  try {
+    cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? null;
+  } catch {}
+  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
+  const status = sh("git", ["status", "--porcelain"]);
+  return {
+    nproc: sh("nproc", []) ?? String(os.availableParallelism?.() ?? os.cpus().length),
+    cpu: cpu ?? os.cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    commit: commit ? (status ? `${commit} (dirty: uncommitted changes)` : commit) : "unknown (no git)",
+  };
+}
+
+// ---- output -------------------------------------------------------------------------------
+
+const fmt = (x, d) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+
+function table(rows) {
+  const head = ["scenario", "items", "seconds", "items/s", "x floor", "429s (lib / server)", "HTTP requests"];
+  const lines = [head, head.map((h, i) => (i === 0 ? "---" : "---:"))];
+  for (const r of rows) {
+    lines.push([
+      r.label,
+      fmt(r.items, 0),
+      fmt(r.seconds, 3),
+      fmt(r.items / r.seconds, 0),
+      r.floorSeconds ? `${fmt(r.seconds / r.floorSeconds, 2)}x ${r.floorName}` : "—",
+      `${r.throttledLib ?? "–"} / ${r.throttledServer}`,
+      fmt(r.wire, 0) + (r.lookups ? ` (${r.lookups} look-ups)` : ""),
+    ]);
+  }
+  return lines.map((l) => `| ${l.join(" | ")} |`).join("\n");
+}
+
+const HEADER = `# Benchmarks
+
+\`make bench\` (\`scripts/bench.sh\`, code in \`bench/bench.mjs\`) creates the same 1,000 user states
+several ways, in one Node process and one run, against one graph-mock (release build, on
+loopback, \`keepAlive: true\` for the run so connections are reused; restored afterwards). Each
+scenario writes into its own fresh scriptId, and afterwards the bench checks that the server
+holds **exactly 1,000 objects** for it, one per input user, and that every id the client got
+back is among them; otherwise it fails and records nothing. Nothing else is asserted: the
+numbers are for reading, not for gating. A short warm-up (not measured, its own scriptIds)
+runs first. Chromium is not used.
+
+Rows:
+
+- **createUserState, sequential**: 1,000 \`await createUserState(...)\`, one after another.
+- **createUserStates, bulk**: one \`createUserStates\` call with the 1,000 items, default
+  concurrency (4 \`$batch\` requests of 20 in flight).
+- **plain fetch POST, sequential**: the floor for one-at-a-time: a hand-written \`fetch\` loop
+  sending exactly the POST \`createUserState\` sends (same URL, headers, body; no timer, no
+  validation, no retries).
+- **plain fetch $batch x20, sequential**: the floor for batching: \`$batch\` requests of 20
+  creates, one after another, with the body \`createUserStates\` sends.
+- **createUserStates, write budget**: the bulk call again with graph-mock's write budget on.
+  Intune's real budget is 200 writes per 20 s; the bench scales it (see each run's budget
+  line) so it finishes in seconds. Its floor is the budget's theoretical minimum: the first
+  \`writes\` go at once, then \`writes\` per window, so
+  min = ceil((N - writes) / writes) x windowMs.
+
+Columns: *seconds* is wall time of the scenario (client side, \`performance.now()\`);
+*x floor* is seconds divided by the floor's seconds (1.00x = as fast as the floor; the
+one-at-a-time rows compare with the plain POST loop, the bulk rows with the plain \`$batch\` loop,
+the budget row with the budget's minimum); *429s* is what \`createUserStates\` reports as
+\`throttled\` / what graph-mock counted for the scriptId (\`/_mock/stats\`); *HTTP requests*
+counts requests on the wire (\`$batch\` counts once; look-ups are the GETs a bulk run sends
+to settle uncertain items).
+
+Each section records the load average: the one-at-a-time and bulk rows take well under a second
+to a few seconds, so other work on the machine moves them (2-3x between runs on a busy 2-CPU
+box); compare ratios from quiet runs. The write-budget row is dominated by waiting and is
+stable within a few percent.
+
+Run: \`make bench\` (builds \`pkg/\` first), or \`scripts/bench.sh\` (builds \`pkg/\` only if it is
+missing; \`--no-record\` prints without appending here). Sections below are appended by each
+recorded run, newest last.
+`;
+
+// ---- main ---------------------------------------------------------------------------------
+
+async function main() {
+  const m = machine(); // the commit as the run starts (others may commit while it runs)
+  const date = new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  const original = await control("GET", "/_mock/config");
+  const rows = [];
+  let budgetLine = "";
+  try {
+    await control("POST", "/_mock/config", { keepAlive: true, writeBudget: null });
+
+    // Warm-up: JIT, wasm, connection pools. Not measured, own scriptIds (failures still throw).
+    const warm = users("warm", 100);
+    await libSingle(`bench-${RUN}-warm-1`, warm.slice(0, 50));
+    await fetchSingle(`bench-${RUN}-warm-2`, warm.slice(0, 50));
+    await libBulk(`bench-${RUN}-warm-3`, warm);
+    await fetchBatch(`bench-${RUN}-warm-4`, warm);
+
+    const say = (r) =>
+      console.error(`[bench] ${r.label}: ${fmt(r.seconds, 3)} s, ${fmt(r.items / r.seconds, 0)} items/s, exactly ${r.items} on the server`);
+    const run = async (...args) => {
+      const r = await scenario(...args);
+      say(r);
+      rows.push(r);
+      return r;
+    };
+
+    const single = await run("lib-single", "createUserState, sequential", libSingle);
+    const bulk = await run("lib-bulk", `createUserStates, bulk (concurrency ${DEFAULT_CONCURRENCY})`, libBulk);
+    const floorSingle = await run("fetch-single", "plain fetch POST, sequential (floor)", fetchSingle);
+    const floorBatch = await run("fetch-batch", `plain fetch $batch x${BATCH}, sequential (floor)`, fetchBatch);
+
+    await control("POST", "/_mock/config", { writeBudget: BUDGET });
+    let budgeted;
+    try {
+      budgeted = await run("lib-budget", `createUserStates, write budget ${BUDGET.writes}/${BUDGET.windowMs / 1000} s`, libBulk);
+    } finally {
+      await control("POST", "/_mock/config", { writeBudget: null });
+    }
+    const minMs = Math.ceil((N - BUDGET.writes) / BUDGET.writes) * BUDGET.windowMs;
+    budgetLine =
+      `Write budget: \`{writes: ${BUDGET.writes}, windowMs: ${BUDGET.windowMs}}\` (Intune's real one is ` +
+      `\`{writes: 200, windowMs: 20000}\`, scaled for the bench). Theoretical minimum for ${N}: ` +
+      `ceil((${N} - ${BUDGET.writes}) / ${BUDGET.writes}) x ${BUDGET.windowMs / 1000} s = ${fmt(minMs / 1000, 1)} s; ` +
+      `took ${fmt(budgeted.seconds, 3)} s (${fmt(budgeted.seconds - minMs / 1000, 3)} s over), ` +
+      `${budgeted.throttledLib} 429s reported by createUserStates, ${budgeted.throttledServer} counted by graph-mock.`;
+
+    single.floorSeconds = floorSingle.seconds;
+    single.floorName = "POST";
+    floorSingle.floorSeconds = floorSingle.seconds;
+    floorSingle.floorName = "POST";
+    bulk.floorSeconds = floorBatch.seconds;
+    bulk.floorName = "$batch";
+    floorBatch.floorSeconds = floorBatch.seconds;
+    floorBatch.floorName = "$batch";
+    budgeted.floorSeconds = minMs / 1000;
+    budgeted.floorName = "budget min";
+  } finally {
+    // Whatever happened: the mock's config as it was.
+    await control("POST", "/_mock/config", { keepAlive: original.keepAlive, writeBudget: original.writeBudget }).catch(
+      (e) => console.error(`[bench] could not restore graph-mock's config: ${e.message}`),
+    );
+  }
+
+  const section = [
+    `## ${date}`,
+    "",
+    `- machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${m.os}; load average at start ${LOAD_AT_START}, at end ${load()}`,
+    `- Node ${m.node}; Chromium not used`,
+    `- commit: ${m.commit}; pkg/: ${PKG}`,
+    `- graph-mock: release build, loopback, keepAlive on; ${N} items per scenario, each into a fresh scriptId, exactly ${N} verified on the server`,
+    "",
+    table(rows),
+    "",
+    budgetLine,
+    "",
+  ].join("\n");
+  console.log(`\n${section}`);
+  if (RECORD) {
+    const file = path.join(ROOT, "BENCHMARKS.md");
+    if (!existsSync(file)) writeFileSync(file, HEADER);
+    appendFileSync(file, `\n${section}`);
+    console.error(`[bench] appended to BENCHMARKS.md`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof BenchFailure ? `\nBENCH FAILED: ${e.message}` : e);
+  process.exit(1);
+});
