@@ -16,6 +16,7 @@ use crate::http::{Body, Method, Outcome, Request};
 use crate::json::Json;
 use crate::model::check_user_state;
 use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
+use crate::single::Policy;
 use crate::validate::CreateRequest;
 
 /// A `createUserState` call in progress.
@@ -45,12 +46,13 @@ enum Phase {
 }
 
 impl Create {
-    pub fn new(
-        req: CreateRequest,
-        client_request_id: String,
-        refreshable: bool,
-        seed: u64,
-    ) -> Self {
+    pub fn new(req: CreateRequest, policy: Policy) -> Self {
+        let Policy {
+            client_request_id,
+            refreshable,
+            seed,
+            ..
+        } = policy;
         Self {
             req,
             client_request_id,

@@ -3,6 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
+use intune_script_user_state::single::Policy;
 use intune_script_user_state::validate::create_request;
 use intune_script_user_state::{Action, Create, Error, Json, Operation};
 
@@ -20,7 +21,17 @@ fn create(max_retries: u32, refreshable: bool) -> Create {
         r#"{{"scriptId":"s1","baseUrl":"{BASE}","maxRetries":{max_retries},"userState":{{"successDeviceCount":2,"errorDeviceCount":0,"userPrincipalName":"ada@contoso.com"}}}}"#
     )))
     .unwrap();
-    Create::new(req, CRID.into(), refreshable, 42)
+    Create::new(req, policy(refreshable, 42))
+}
+
+fn policy(refreshable: bool, seed: u64) -> Policy {
+    Policy {
+        client_request_id: CRID.into(),
+        timeout_ms: 30_000,
+        max_retries: 3,
+        refreshable,
+        seed,
+    }
 }
 
 fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
@@ -378,7 +389,7 @@ fn matching_by_caller_id() {
         r#"{{"scriptId":"s1","baseUrl":"{BASE}","userState":{{"id":"mine","successDeviceCount":2,"errorDeviceCount":0,"userPrincipalName":"ada@contoso.com"}}}}"#
     )))
     .unwrap();
-    let mut op = Create::new(req, CRID.into(), false, 1);
+    let mut op = Create::new(req, policy(false, 1));
     let page = format!(
         r#"{{"value":[{CREATED},{}]}}"#,
         CREATED.replace("\"u1\"", "\"mine\"")

@@ -47,12 +47,7 @@ pub async fn create_user_states(
         validate::bulk_request(json).map_err(Error::Validation)
     })?;
     let p = policy(&req.options, &edge.tokens);
-    let session = Session::new(
-        &edge.tokens,
-        edge.signal.as_ref(),
-        p.client_request_id.clone(),
-        p.timeout_ms,
-    );
+    let session = Session::new(&edge, &p);
     let mut bulk = Bulk::new(req, p);
     let mut stopped_by: Option<JsValue> = None;
     let mut in_flight = FuturesUnordered::new();

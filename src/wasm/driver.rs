@@ -3,12 +3,14 @@
 
 use super::convert::{error_to_js, to_js};
 use super::global::now_ms;
+use super::prepare::Edge;
 use super::token::{TokenFailure, TokenSource};
 use super::transport::{send, sleep, Aborted};
 use crate::call::{Action, Operation};
 use crate::error::Error;
 use crate::http::{Outcome, Request};
 use crate::json::Json;
+use crate::single::Policy;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -29,17 +31,13 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    pub fn new(
-        tokens: &'a TokenSource,
-        signal: Option<&'a AbortSignal>,
-        client_request_id: String,
-        timeout_ms: u32,
-    ) -> Self {
+    /// A session for one call: the caller's token source and signal, the call's policy.
+    pub fn new(edge: &'a Edge, policy: &Policy) -> Self {
         Self {
-            tokens,
-            signal,
-            client_request_id,
-            timeout_ms,
+            tokens: &edge.tokens,
+            signal: edge.signal.as_ref(),
+            client_request_id: policy.client_request_id.clone(),
+            timeout_ms: policy.timeout_ms,
             last_token: Default::default(),
         }
     }

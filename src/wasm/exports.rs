@@ -31,13 +31,8 @@ pub async fn create_user_state(
         validate::create_request(json).map_err(Error::Validation)
     })?;
     let p = policy(&req.options, &edge.tokens);
-    let session = Session::new(
-        &edge.tokens,
-        edge.signal.as_ref(),
-        p.client_request_id.clone(),
-        p.timeout_ms,
-    );
-    let mut op = Create::new(req, p.client_request_id, p.refreshable, p.seed);
+    let session = Session::new(&edge, &p);
+    let mut op = Create::new(req, p);
     session.drive(&mut op).await
 }
 

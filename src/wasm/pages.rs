@@ -74,12 +74,7 @@ async fn read_page(state: &State) -> Result<JsValue, JsValue> {
         return Ok(step(JsValue::UNDEFINED, true));
     };
     let p = &state.policy;
-    let session = Session::new(
-        &state.edge.tokens,
-        state.edge.signal.as_ref(),
-        p.client_request_id.clone(),
-        p.timeout_ms,
-    );
+    let session = Session::new(&state.edge, p);
     let mut op = Single::new(Request::get(url), Expect::Page, p.clone());
     let page = session
         .run(&mut op)

@@ -17,12 +17,7 @@ async fn single(
     expect: Expect,
 ) -> Result<JsValue, JsValue> {
     let p = policy(options, &edge.tokens);
-    let session = Session::new(
-        &edge.tokens,
-        edge.signal.as_ref(),
-        p.client_request_id.clone(),
-        p.timeout_ms,
-    );
+    let session = Session::new(edge, &p);
     session.drive(&mut Single::new(request, expect, p)).await
 }
 
@@ -110,12 +105,7 @@ pub async fn list_user_states(
         validate::list_request(json).map_err(Error::Validation)
     })?;
     let p = policy(&req.options, &edge.tokens);
-    let session = Session::new(
-        &edge.tokens,
-        edge.signal.as_ref(),
-        p.client_request_id.clone(),
-        p.timeout_ms,
-    );
+    let session = Session::new(&edge, &p);
     let mut op = List::new(first_page(&req), req.options.endpoint.clone(), p);
     session.drive(&mut op).await
 }
