@@ -14,7 +14,7 @@ help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
 	@echo "make pkg    build the npm package into pkg/"
-	@echo "make bench  time createUserState(s) against plain-fetch floors on graph-mock; appends to BENCHMARKS.md"
+	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; appends to BENCHMARKS.md"
 	@echo "make test-page   the admin page in headless Chromium against graph-mock (screenshots in artifacts/screenshots/)"
 
 setup:
@@ -59,10 +59,11 @@ test-page: pkg
 size:
 	node scripts/size.mjs
 
-# Speed, never asserted: createUserState(s) against plain-fetch floors on graph-mock, side by
-# side in one Node process; appends a dated section to BENCHMARKS.md.
+# Speed, never asserted: in Node, then in headless Chromium against plain fetch and
+# @microsoft/microsoft-graph-client (npm-installed into git-ignored target/bench-deps); one dated
+# section in BENCHMARKS.md.
 bench: pkg
 	@scripts/bench.sh
 
 clean:
-	rm -rf pkg target/wasm-pack target/npm node_modules tests/js/node_modules
+	rm -rf pkg target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules

@@ -269,16 +269,17 @@ function table(rows) {
 
 const HEADER = `# Benchmarks
 
-\`make bench\` (\`scripts/bench.sh\`, code in \`bench/bench.mjs\`) creates the same 1,000 user states
-several ways, in one Node process and one run, against one graph-mock (release build, on
-loopback, \`keepAlive: true\` for the run so connections are reused; restored afterwards). Each
-scenario writes into its own fresh scriptId, and afterwards the bench checks that the server
-holds **exactly 1,000 objects** for it, one per input user, and that every id the client got
-back is among them; otherwise it fails and records nothing. Nothing else is asserted: the
-numbers are for reading, not for gating. A short warm-up (not measured, its own scriptIds)
-runs first. Chromium is not used.
+\`make bench\` (\`scripts/bench.sh\`) runs two halves in one invocation, against one graph-mock
+(release build, on loopback, \`keepAlive: true\` for the run so connections are reused; restored
+afterwards), and appends both to one dated section below: first the Node table
+(\`bench/bench.mjs\`), then **In headless Chromium** (\`bench/browser/\`). Each scenario writes
+into its own fresh scriptId, and afterwards the bench checks that the server holds **exactly**
+the expected objects for it (1,000 for the main scenarios), one per input user, and that every
+id the client got back is among them; otherwise it fails and records nothing. Nothing else is
+asserted: the numbers are for reading, not for gating. Every contender is warmed up first (not
+measured, its own scriptIds).
 
-Rows:
+Node rows (one Node process, the package's Node build, Node's own \`fetch\`):
 
 - **createUserState, sequential**: 1,000 \`await createUserState(...)\`, one after another.
 - **createUserStates, bulk**: one \`createUserStates\` call with the 1,000 items, default
@@ -302,14 +303,107 @@ the budget row with the budget's minimum); *429s* is what \`createUserStates\` r
 counts requests on the wire (\`$batch\` counts once; look-ups are the GETs a bulk run sends
 to settle uncertain items).
 
+**In headless Chromium** (\`bench/browser/run.mjs\` drives \`bench/browser/page.js\` through
+playwright-core): Debian's Chromium (\`/usr/bin/chromium\`, \`--headless=new\`, a fresh profile).
+graph-mock serves \`target/bench-site\` (built by \`bench/browser/build-site.sh\`: the page, the
+module's browser build from \`pkg/\`, the Microsoft bundle), so the page and every contender are
+one origin and nobody pays a CORS preflight. Three contenders make the same create:
+
+- **plain \`fetch\`**: the floor, exactly the POST \`createUserState\` sends.
+- **\`createUserState\`** (this module; \`token\` a string, \`baseUrl\` the page's origin).
+- **Microsoft Graph client**: \`@microsoft/microsoft-graph-client\` 3.x,
+  \`client.api(path).version("beta").post(body)\`. It and esbuild are installed by npm into
+  \`target/bench-deps/\` (git-ignored, never committed, no lock file; versions pinned in
+  \`build-site.sh\`, skipped when present), and \`bench/browser/ms-entry.js\` is bundled with
+  \`esbuild --bundle --minify --format=esm\`; the page loads that bundle. The client's
+  authentication and telemetry handlers act only on \`https\` Graph hosts, so against
+  \`http://127.0.0.1\` they would send no token and no \`client-request-id\`: the entry keeps
+  Graph's root and \`Client.init\`'s browser chain (authentication, retry, telemetry, HTTP) and
+  swaps only the last handler for one that sends to the page's origin, so every handler does
+  what it does against Graph.
+
+Its tables:
+
+- **Size**: gzip -9 and brotli 11 of what the browser downloads (\`.wasm\` + JS glue) against
+  the Microsoft bundle the page runs, and, for reference, \`Client.init\` as an application
+  writes it (\`ms-entry-init.js\`; the loopback handler adds about 120 B).
+- **1,000 sequential creates** per contender, in 5 interleaved rounds of 200 with the order
+  rotated, so a busy moment on the machine hits every contender alike. Per-call latency by
+  \`performance.now()\` in the page (Chromium rounds it to 0.1 ms outside cross-origin
+  isolation); median and p99 (nearest rank). *x fetch* is the overhead over a bare \`fetch\`.
+- **In the page, no network**: 2,000 creates per contender (8 interleaved rounds) with the
+  global \`fetch\` answering at once, in the page, with graph-mock's 201; nothing reaches the
+  server (which must hold 0). The client-side CPU per call, without loopback noise; the
+  fastest round is the one least disturbed by other work on the machine.
+- **Import to first request**, on a fresh tab per load (closed after; graph-mock sends
+  \`Cache-Control: no-store\`, so no HTTP or wasm code cache): from the start of \`import()\` to
+  the moment the first Graph request is handed to \`fetch\` (a wrapper on \`fetch\` notes it).
+  Module: \`import()\` of the glue, \`await init()\` (fetch, compile and instantiate the \`.wasm\`),
+  then \`createUserState\` up to its fetch (*call to fetch*). Microsoft: \`import()\` of the bundle,
+  the client made, \`.post()\` up to its fetch. Median of 10 loads per contender, interleaved,
+  after one unmeasured round.
+- **1,000 items**: one \`createUserStates\` call against the Microsoft client one by one
+  (sequential \`await ….post()\`). The Microsoft client has a \`$batch\` helper
+  (\`BatchRequestContent\`); this row does not use it.
+
+Each browser block ends with the places where the module loses in that run, from its numbers.
+
+### Where the module loses, and why
+
+Measured 2026-11-29 (Chromium 156, Microsoft client 3.0.7) with DevTools' sampling profiler
+on the in-page loop, an instrumented copy of the glue counting wasm-to-JS calls, and V8 flags.
+
+- **Size: about 7.4x the Microsoft client** (78.0 KB against 10.5 KB gzipped). The \`.wasm\`
+  (71 KB) carries the Rust allocator, panic and formatting support and the async executor (a
+  fixed few tens of KB) and then all seven exports, the bulk importer and every input rule:
+  a wasm module is one unit that the application's bundler cannot tree-shake, so an app that
+  only creates pays for all of it. The Microsoft bundle does no validation, no look-up before
+  a resend and no \`$batch\` retries. See the README's Size section for what was cut already.
+- **Import to first request: about 2x** (40–43 ms against 20–24 ms). Three costs the single
+  JS file does not have: (1) a waterfall: \`init()\` starts fetching the \`.wasm\` only after the
+  glue module has loaded (*init* 16–18 ms is that second request plus compiling and
+  instantiating 159 KB of wasm); (2) V8 compiles wasm functions lazily, on their first call, so
+  the first \`createUserState\` spends about 11 ms (*call to fetch*, against 3–4 ms for the
+  Microsoft client) compiling the create path: with \`--js-flags=--no-wasm-lazy-compilation\` it
+  drops to 3 ms and \`init\` grows by about 17 ms instead. (The glue's own \`import()\` costs what
+  the Microsoft bundle's does.) An application hides (1) with \`<link rel="modulepreload">\` for
+  the glue and a \`<link rel="preload">\` of the \`.wasm\` (or an early \`fetch()\` of it handed to
+  \`init\`), and hides the whole of \`init\` by calling it at page load rather than at the first
+  click; the lazy compile of the create path stays with the first call.
+- **Client-side CPU per call: about 1.5–1.8x the Microsoft client's** (in the page: +215–260 µs
+  over a bare \`fetch\`, against +100–115 µs). One \`createUserState\` crosses from wasm into JS
+  about **214 times** and decodes **37 strings** with \`TextDecoder\`: the request object is
+  walked field by field from Rust (a \`Reflect.get\` and type checks per field: the hand-written
+  walk that keeps \`serde-wasm-bindgen\` out of the module), the body is built as a Rust JSON
+  value, rebuilt as a JS object and then \`JSON.stringify\`'d; the answer is \`JSON.parse\`'d,
+  walked back into Rust, checked, and rebuilt as a JS object (13 \`Reflect.set\`), each string
+  crossing paying a \`TextDecoder.decode\`. wasm-bindgen-futures adds 4 closures per call (each
+  registered with a \`FinalizationRegistry\`) and a \`queueMicrotask\` per await. Of the module's
+  own self time in the profile: glue functions about 40%, wasm code about 20%, \`TextDecoder\`
+  about 15%, boundary transitions about 8%, the per-attempt \`AbortController\`, bound \`abort\`,
+  \`setTimeout\` and \`clearTimeout\` about 10% (5–8 µs in a micro-benchmark: not the cause),
+  \`queueMicrotask\` and the UUID's \`getRandomValues\` the rest. Fixes that would cut it (in src/,
+  not made here): hand \`fetch\` one body string serialized in Rust instead of a JS object, read
+  the answer's text into Rust and parse it there, and give the caller \`JSON.parse\` of one
+  Rust-built string instead of an object rebuilt field by field. The cost is CPU, not wire
+  time: a few percent of a call on loopback (6–8 ms here), well under 1% against the real
+  Graph (tens to hundreds of milliseconds per call).
+- **Per-call latency on loopback**: the median is 1.12–1.13x plain \`fetch\`, the Microsoft
+  client's 1.03–1.15x; p99 is level (0.94–1.06x). Whether the module or the Microsoft client is
+  ahead on the median changes between runs: the CPU difference above, inside loopback noise on
+  a busy machine.
+- Where it wins: 1,000 items through \`createUserStates\` take about 0.4 s, about 20x the
+  Microsoft client one by one (\`$batch\` of 20, 4 in flight).
+
 Each section records the load average: the one-at-a-time and bulk rows take well under a second
 to a few seconds, so other work on the machine moves them (2-3x between runs on a busy 2-CPU
 box); compare ratios from quiet runs. The write-budget row is dominated by waiting and is
 stable within a few percent.
 
 Run: \`make bench\` (builds \`pkg/\` first), or \`scripts/bench.sh\` (builds \`pkg/\` only if it is
-missing; \`--no-record\` prints without appending here). Sections below are appended by each
-recorded run, newest last.
+missing; \`--no-record\` prints without appending here, \`--no-browser\` runs the Node half only,
+\`--browser-only\` the Chromium half only, under its own dated heading). Sections below are
+appended by each recorded run, newest last.
 `;
 
 // ---- main ---------------------------------------------------------------------------------
@@ -380,7 +474,7 @@ async function main() {
     `## ${date}`,
     "",
     `- machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${m.os}; load average at start ${LOAD_AT_START}, at end ${load()}`,
-    `- Node ${m.node}; Chromium not used`,
+    `- Node ${m.node}; this table runs in Node (its own fetch), no browser`,
     `- commit: ${m.commit}; pkg/: ${PKG}`,
     `- graph-mock: release build, loopback, keepAlive on; ${N} items per scenario, each into a fresh scriptId, exactly ${N} verified on the server`,
     "",
