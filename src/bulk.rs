@@ -22,8 +22,8 @@ use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
-use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng};
-use crate::single::{next_link, Policy};
+use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
+use crate::single::{may_follow, next_link, Policy};
 use crate::validate::BulkRequest;
 use std::collections::{HashSet, VecDeque};
 
@@ -78,6 +78,8 @@ enum Flight {
 struct Lookup {
     items: Vec<usize>,
     url: String,
+    /// Pages read so far.
+    pages: u32,
     failures: u32,
     /// Waiting to resend the page until then.
     retry_at: Option<f64>,
@@ -251,6 +253,7 @@ impl Bulk {
                 self.lookup = Some(Lookup {
                     items: std::mem::take(&mut self.uncertain),
                     url,
+                    pages: 0,
                     failures: 0,
                     retry_at: Some(now),
                     in_flight: false,
@@ -297,7 +300,9 @@ impl Bulk {
             poll.sends.push((tag, request));
         }
         if wake.is_finite() {
-            poll.wake_in_ms = Some((wake - now).max(0.0).ceil() as u32 + 1);
+            // Longer than one timer can wait: wake at the limit and poll again.
+            let ms = ((wake - now).max(0.0).ceil() as u32).saturating_add(1);
+            poll.wake_in_ms = Some(ms.min(MAX_TIMER_MS));
         }
         poll
     }
@@ -460,7 +465,7 @@ impl Bulk {
         }
         for (i, error, after) in requeue.into_iter().rev() {
             let wait = match after {
-                Some(s) => f64::from(wait_ms(s)),
+                Some(s) => wait_until_ms(s),
                 None => f64::from(backoff_ms(self.items[i].throttles + 1, &mut self.rng)),
             };
             self.throttle_item(i, &error, now + wait);
@@ -524,7 +529,7 @@ impl Bulk {
     /// has landed before it is looked for.
     fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
         let wait = match after {
-            Some(s) => f64::from(wait_ms(s)),
+            Some(s) => wait_until_ms(s),
             None => f64::from(backoff_ms(2, &mut self.rng)),
         };
         self.lookup_at = self.lookup_at.max(now + wait);
@@ -558,7 +563,7 @@ impl Bulk {
     /// holds it near the budget.
     fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
         let wait = match retry_after {
-            Some(s) => f64::from(wait_ms(s)),
+            Some(s) => wait_until_ms(s),
             None => f64::from(backoff_ms(1, &mut self.rng)),
         };
         self.not_before = self.not_before.max(now + wait);
@@ -601,14 +606,15 @@ impl Bulk {
                 if let Body::Json(page) = &r.body {
                     if let Some(Json::Array(states)) = page.get("value") {
                         self.match_page(&mut lookup, states, now);
+                        lookup.pages += 1;
                         match next_link(page, &self.endpoint) {
-                            Ok(Some(url)) => {
+                            Ok(Some(url)) if may_follow(&lookup.url, &url, lookup.pages) => {
                                 lookup.url = url;
                                 lookup.retry_at = Some(now);
                                 self.lookup = Some(lookup);
                             }
                             Ok(None) => self.requeue_unfound(lookup.items),
-                            Err(_) => self.fail_unsettled(lookup.items),
+                            Ok(Some(_)) | Err(_) => self.fail_unsettled(lookup.items),
                         }
                         return;
                     }
@@ -625,7 +631,7 @@ impl Bulk {
             {
                 lookup.failures += 1;
                 let wait = match after {
-                    Some(s) => f64::from(wait_ms(s)),
+                    Some(s) => wait_until_ms(s),
                     None => f64::from(backoff_ms(lookup.failures, &mut self.rng)),
                 };
                 lookup.retry_at = Some(now + wait);
@@ -643,10 +649,8 @@ impl Bulk {
     /// Resolves the look-up's items found on this page (each object at most once).
     fn match_page(&mut self, lookup: &mut Lookup, states: &[Json], now: f64) {
         for state in states {
-            let Some(id) = state.get("id").and_then(Json::as_str) else {
-                continue;
-            };
-            if self.claimed.contains(id) || check_user_state(state).is_err() {
+            let id = state.get("id").and_then(Json::as_str);
+            if id.is_some_and(|id| self.claimed.contains(id)) {
                 continue;
             }
             let found = lookup.items.iter().position(|&i| {
@@ -656,9 +660,14 @@ impl Bulk {
                         .as_ref()
                         .is_some_and(|input| input.is_created_as(state))
             });
-            if let Some(k) = found {
-                let i = lookup.items.swap_remove(k);
+            let Some(k) = found else { continue };
+            let i = lookup.items.swap_remove(k);
+            if check_user_state(state).is_ok() {
                 self.settle(i, Ok(state.clone()), now);
+            } else {
+                // Something for this user is there but is not a user state we can read: it may
+                // be ours, so sending again could make a second one. Unknown it stays.
+                self.fail_unsettled(vec![i]);
             }
         }
     }

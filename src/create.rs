@@ -16,7 +16,7 @@ use crate::http::{Body, Method, Outcome, Request};
 use crate::json::Json;
 use crate::model::check_user_state;
 use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
-use crate::single::Policy;
+use crate::single::{may_follow, Policy};
 use crate::validate::CreateRequest;
 
 /// A `createUserState` call in progress.
@@ -31,6 +31,8 @@ pub struct Create {
     resends: u32,
     /// Failed look-up requests so far.
     lookup_failures: u32,
+    /// Look-up pages read so far.
+    lookup_pages: u32,
     rng: Rng,
     phase: Phase,
 }
@@ -60,6 +62,7 @@ impl Create {
             refreshed: false,
             resends: 0,
             lookup_failures: 0,
+            lookup_pages: 0,
             rng: Rng::new(seed),
             phase: Phase::Posting,
         }
@@ -167,12 +170,19 @@ impl Create {
                     return give_up;
                 };
                 if let Some(found) = items.iter().find(|s| self.req.user_state.is_created_as(s)) {
-                    if check_user_state(found).is_ok() {
-                        return Action::Done(Ok(found.clone()));
-                    }
+                    // Something for this user that is not a readable user state may still be
+                    // ours: resending could make a second one, so the outcome stays unknown.
+                    return match check_user_state(found) {
+                        Ok(()) => Action::Done(Ok(found.clone())),
+                        Err(_) => give_up,
+                    };
                 }
+                self.lookup_pages += 1;
                 return match page.get("@odata.nextLink").and_then(Json::as_str) {
-                    Some(next) if self.req.options.endpoint.check_next_link(next).is_ok() => {
+                    Some(next)
+                        if self.req.options.endpoint.check_next_link(next).is_ok()
+                            && may_follow(&url, next, self.lookup_pages) =>
+                    {
                         self.look(next.to_owned(), uncertain)
                     }
                     Some(_) => give_up,

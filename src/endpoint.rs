@@ -141,7 +141,16 @@ impl Endpoint {
         if origin != self.origin {
             return Err(ELSEWHERE);
         }
-        if !rest.starts_with("/beta/") {
+        let path = rest
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(rest)
+            .to_ascii_lowercase();
+        if !path.starts_with("/beta/")
+            || path
+                .split('/')
+                .any(|s| matches!(s, "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."))
+        {
             return Err("leaves the /beta API");
         }
         Ok(())
@@ -363,6 +372,16 @@ mod tests {
             .check_next_link("http://127.0.0.1:9000@evil.example/beta/x")
             .is_err());
         assert!(e.check_next_link("http://127.0.0.1:9000/v1.0/x").is_err());
+        // Found by the base_url fuzz target: a browser resolves dot segments.
+        assert!(e
+            .check_next_link("http://127.0.0.1:9000/beta/../v1.0/me")
+            .is_err());
+        assert!(e
+            .check_next_link("http://127.0.0.1:9000/beta/%2E%2e/v1.0/me")
+            .is_err());
+        assert!(e
+            .check_next_link("http://127.0.0.1:9000/beta/x?$filter=a/../b")
+            .is_ok());
         let g = Endpoint::cloud(Cloud::Global);
         assert!(g
             .check_next_link("https://graph.microsoft.com/beta/x")

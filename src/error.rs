@@ -49,6 +49,11 @@ impl Error {
         let scrub = |s: &mut String| {
             if s.contains(secret) {
                 *s = s.replace(secret, "[redacted]");
+                // The marker itself can rebuild the secret ("redacted", "ab[redacted]"):
+                // then nothing of the text is kept (three bytes cannot hold an 8-byte secret).
+                if s.contains(secret) {
+                    *s = "***".to_owned();
+                }
             }
         };
         match &mut self {
@@ -164,6 +169,18 @@ mod tests {
         }
         .redact(secret);
         assert!(!format!("{n:?}").contains(secret));
+        // Found by the graph_error fuzz target: the marker must not rebuild the secret.
+        for (secret, text) in [
+            ("redacted", "token redacted"),
+            ("ab[redacted]", "abab[redacted]"),
+        ] {
+            let e = Error::Network {
+                message: text.into(),
+                client_request_id: String::new(),
+            }
+            .redact(secret);
+            assert!(!format!("{e:?}").contains(secret), "{e:?}");
+        }
         // Too short to redact safely: left alone.
         assert_eq!(
             Error::field("token", "a t b").redact("t"),

@@ -60,8 +60,18 @@ fn epoch_seconds(http_date: &str) -> Option<f64> {
 /// The wait in whole ms for `seconds` of `Retry-After`, rounded up, plus one ms so that a
 /// timer that fires on the dot is never early.
 pub fn wait_ms(seconds: f64) -> u32 {
-    (seconds * 1000.0).ceil() as u32 + 1
+    // A float-to-int cast saturates; the +1 must too (a wait of ~50 days once wrapped to 0).
+    ((seconds * 1000.0).ceil() as u32).saturating_add(1)
 }
+
+/// [`wait_ms`] without an upper bound, for schedules kept in `f64` milliseconds (a bulk run
+/// honours a `Retry-After` of any length, across as many timers as it takes).
+pub fn wait_until_ms(seconds: f64) -> f64 {
+    (seconds * 1000.0).ceil() + 1.0
+}
+
+/// The longest wait one timer can take: `setTimeout` fires at once for more than 2^31 - 1 ms.
+pub const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
 /// A small deterministic generator for jitter (xorshift64*), seeded by the edge.
 #[derive(Debug, Clone)]
@@ -169,6 +179,13 @@ mod tests {
             retry_after_seconds("Sun, 29 Nov 2026 25:00:00 GMT", Some(date), 0.0),
             None
         );
+    }
+
+    #[test]
+    fn huge_waits_saturate_instead_of_wrapping() {
+        // Found by the retry_after fuzz target: 999999999 s wrapped to a 0 ms wait.
+        assert_eq!(wait_ms(999_999_999.0), u32::MAX);
+        assert_eq!(wait_ms(f64::MAX), u32::MAX);
     }
 
     #[test]

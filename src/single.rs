@@ -149,6 +149,16 @@ impl Operation for Single {
     }
 }
 
+/// Most pages one list (or look-up) reads before it gives up.
+pub const MAX_PAGES: u32 = 10_000;
+
+/// Whether a list that has read `pages` pages may go on from `current` to `next`: not the same
+/// page again (a service stuck on one link would keep a call alive forever), and not past
+/// [`MAX_PAGES`].
+pub fn may_follow(current: &str, next: &str, pages: u32) -> bool {
+    next != current && pages < MAX_PAGES
+}
+
 /// The `@odata.nextLink` of a page, checked to stay on `endpoint`. A link elsewhere is an
 /// `invalidResponse` error: the token is never sent to another host.
 pub fn next_link(page: &Json, endpoint: &Endpoint) -> Result<Option<String>, Error> {
@@ -178,6 +188,8 @@ fn invalid_page(why: &str) -> Error {
 #[derive(Debug)]
 pub struct List {
     page: Single,
+    url: String,
+    pages: u32,
     endpoint: Endpoint,
     items: Vec<Json>,
 }
@@ -185,7 +197,9 @@ pub struct List {
 impl List {
     pub fn new(first_page: String, endpoint: Endpoint, policy: Policy) -> Self {
         Self {
-            page: Single::new(Request::get(first_page), Expect::Page, policy),
+            page: Single::new(Request::get(first_page.clone()), Expect::Page, policy),
+            url: first_page,
+            pages: 0,
             endpoint,
             items: Vec::new(),
         }
@@ -198,10 +212,15 @@ impl List {
         if let Some(Json::Array(items)) = page.get("value") {
             self.items.extend(items.iter().cloned());
         }
+        self.pages += 1;
         match next_link(&page, &self.endpoint) {
+            Ok(Some(url)) if !may_follow(&self.url, &url, self.pages) => Action::Done(Err(invalid_page(
+                "its @odata.nextLink repeats the page just read, or the list runs past 10000 pages",
+            ))),
             Ok(Some(url)) => {
                 let policy = self.page.policy.clone();
-                self.page = Single::new(Request::get(url), Expect::Page, policy);
+                self.page = Single::new(Request::get(url.clone()), Expect::Page, policy);
+                self.url = url;
                 self.page.start()
             }
             Ok(None) => Action::Done(Ok(Json::Array(std::mem::take(&mut self.items)))),

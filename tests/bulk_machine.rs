@@ -357,3 +357,46 @@ fn an_abort_reports_what_was_created() {
         .iter()
         .all(|r| matches!(r, Err(Error::Aborted { .. }))));
 }
+
+#[test]
+fn wakes_never_exceed_what_one_timer_can_wait() {
+    // Found by the bulk_machine fuzz target: a 40-day Retry-After asked for a 3.4e9 ms timer,
+    // which setTimeout fires at once.
+    let mut b = bulk(&items(1), 3);
+    let poll = b.poll(0.0);
+    let (tag, _) = &poll.sends[0];
+    let throttled = r#"{"responses":[{"id":"0","status":429,"headers":{"Retry-After":"3456000"},"body":{"error":{"code":"TooManyRequests","message":"later"}}}]}"#;
+    b.on_outcome(
+        *tag,
+        Outcome::Response(resp(200, &[], Some(json(throttled)))),
+        1.0,
+    );
+    let poll = b.poll(2.0);
+    assert!(poll.sends.is_empty());
+    assert_eq!(poll.wake_in_ms, Some(i32::MAX as u32));
+}
+
+#[test]
+fn a_retry_after_longer_than_any_timer_is_still_waited_out() {
+    // Found by the bulk_machine fuzz target: waits saturated at u32::MAX ms (~50 days), so a
+    // Retry-After of 31 years was cut short.
+    let mut b = bulk(&items(1), 3);
+    let poll = b.poll(0.0);
+    let (tag, _) = &poll.sends[0];
+    let throttled = r#"{"responses":[{"id":"0","status":429,"headers":{"Retry-After":"999999999"},"body":{"error":{"code":"TooManyRequests","message":"later"}}}]}"#;
+    b.on_outcome(
+        *tag,
+        Outcome::Response(resp(200, &[], Some(json(throttled)))),
+        1.0,
+    );
+    let mut now = 1.0;
+    for _ in 0..10 {
+        let poll = b.poll(now);
+        assert!(poll.sends.is_empty(), "resent {now} ms in");
+        now += f64::from(poll.wake_in_ms.unwrap());
+    }
+    assert!(
+        b.poll(1_000_000_000_002.0).sends.len() == 1,
+        "sent once the wait is over"
+    );
+}

@@ -400,3 +400,45 @@ fn matching_by_caller_id() {
         Some("mine")
     );
 }
+
+#[test]
+fn a_look_up_stuck_on_one_next_link_ends() {
+    // Found by the create_machine fuzz target: the look-up followed the same link forever.
+    let next = format!("{LIST}?$skiptoken=1");
+    let page = format!(r#"{{"value":[],"@odata.nextLink":"{next}"}}"#);
+    let log = run(
+        &mut create(3, false),
+        vec![
+            Outcome::Timeout,
+            answer(200, &[], &page),
+            answer(200, &[], &page),
+        ],
+    );
+    assert_eq!(sends(&log).len(), 3);
+    assert!(matches!(result(&log), Err(Error::Timeout { .. })));
+}
+
+#[test]
+fn an_unreadable_match_is_not_resent() {
+    // Found by the create_machine fuzz target: an object for this user that is not a valid user
+    // state was taken as absent, and the POST sent again.
+    let log = run(
+        &mut create(3, false),
+        vec![
+            answer(503, &[], UNAVAILABLE),
+            answer(
+                200,
+                &[],
+                r#"{"value":[{"userPrincipalName":"ada@contoso.com"}]}"#,
+            ),
+        ],
+    );
+    assert_eq!(
+        sends(&log)
+            .iter()
+            .filter(|(m, _)| *m == Method::Post)
+            .count(),
+        1
+    );
+    assert!(matches!(result(&log), Err(Error::Graph(g)) if g.status == 503));
+}
