@@ -8,12 +8,13 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
-.PHONY: help setup demo test pkg lint test-native test-browser test-node test-types test-page size bench clean
+.PHONY: help setup demo test pkg lint test-native test-browser test-firefox test-node test-types test-page size bench fuzz clean
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
 	@echo "make pkg    build the npm package into pkg/"
+	@echo "make fuzz   fuzz the core, FUZZ_SECONDS (default 30) per target; see fuzz/README.md"
 	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; appends to BENCHMARKS.md"
 	@echo "make test-page   the admin page in headless Chromium against graph-mock (screenshots in artifacts/screenshots/)"
 
@@ -26,7 +27,7 @@ pkg: setup
 demo: pkg
 	@scripts/demo.sh $(DEMO_PORT)
 
-test: setup lint test-native test-browser pkg test-node test-types test-page size
+test: setup lint test-native test-browser test-firefox pkg test-node test-types test-page size
 	@echo "make test: all green"
 
 lint:
@@ -39,6 +40,11 @@ test-native:
 
 test-browser:
 	$(WITH_MOCK) -- wasm-pack test --headless --chrome
+
+# The same browser tests in headless Firefox ESR (Debian) with geckodriver (crates.io).
+test-firefox: setup
+	scripts/firefox-setup.sh >/dev/null
+	GECKODRIVER=$$(command -v geckodriver) $(WITH_MOCK) -- wasm-pack test --headless --firefox
 
 # The package as users get it: packed, installed by name into the JS test project.
 test-node:
@@ -64,6 +70,12 @@ size:
 # section in BENCHMARKS.md.
 bench: pkg
 	@scripts/bench.sh
+
+# Coverage-guided fuzzing of the pure core (cargo-fuzz on stable, no sanitizer by default),
+# FUZZ_SECONDS per target (8 targets; the default 30 s takes about 5 minutes with the build).
+FUZZ_SECONDS ?= 30
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf pkg target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules

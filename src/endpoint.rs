@@ -141,16 +141,17 @@ impl Endpoint {
         if origin != self.origin {
             return Err(ELSEWHERE);
         }
-        let path = rest
-            .split(['?', '#'])
-            .next()
-            .unwrap_or(rest)
-            .to_ascii_lowercase();
-        if !path.starts_with("/beta/")
-            || path
-                .split('/')
-                .any(|s| matches!(s, "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."))
-        {
+        // Paths are case-sensitive: the prefix is compared as sent. Dot segments, which a URL
+        // parser resolves (percent-encoded too), are refused in any case.
+        let path = rest.split(['?', '#']).next().unwrap_or(rest);
+        let dots = |seg: &str| {
+            let seg = seg.to_ascii_lowercase();
+            matches!(
+                seg.as_str(),
+                "." | ".." | "%2e" | "%2e%2e" | ".%2e" | "%2e."
+            )
+        };
+        if !path.starts_with("/beta/") || path.split('/').any(dots) {
             return Err("leaves the /beta API");
         }
         Ok(())

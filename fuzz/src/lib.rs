@@ -1,0 +1,166 @@
+//! Helpers shared by the fuzz targets: JSON from raw bytes, an independent judge of origins
+//! (the WHATWG URL parser that `fetch` uses), and a switch for findings already reported.
+
+use intune_script_user_state::Json;
+
+/// The input as JSON text, parsed into the crate's own value type (what the tests and the
+/// edge hand the core). `None` when it is not JSON, or nests too deep.
+pub fn json(data: &[u8]) -> Option<Json> {
+    serde_json::from_slice(data).ok()
+}
+
+/// `(scheme, host, port)` as a browser's URL parser sees them, the port made explicit.
+pub fn whatwg_origin(text: &str) -> Option<(String, String, u16)> {
+    let u = url::Url::parse(text).ok()?;
+    Some((
+        u.scheme().to_owned(),
+        u.host_str()?.to_owned(),
+        u.port_or_known_default()?,
+    ))
+}
+
+/// Whether `origin` (as `Endpoint::origin` prints it) is one the README allows: one of the
+/// four Graph roots over https, or http(s) to 127.0.0.1, localhost or [::1] with an optional
+/// port from 1 to 65535 written without leading zeros. Written independently of
+/// `endpoint.rs` on purpose.
+pub fn is_allowed_origin(origin: &str) -> bool {
+    const ROOTS: [&str; 4] = [
+        "https://graph.microsoft.com",
+        "https://graph.microsoft.us",
+        "https://dod-graph.microsoft.us",
+        "https://microsoftgraph.chinacloudapi.cn",
+    ];
+    if ROOTS.contains(&origin) {
+        return true;
+    }
+    let rest = match origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    {
+        Some(r) => r,
+        None => return false,
+    };
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        if let Some(after) = rest.strip_prefix(host) {
+            if after.is_empty() {
+                return true;
+            }
+            if let Some(port) = after.strip_prefix(':') {
+                return !port.is_empty()
+                    && !port.starts_with('0')
+                    && port.bytes().all(|b| b.is_ascii_digit())
+                    && port.parse::<u16>().is_ok_and(|p| p > 0);
+            }
+        }
+    }
+    false
+}
+
+/// Whether a finding already reported is to be let through, so that a long run can look
+/// for others: `FUZZ_ALLOW=name,name` (the names are in fuzz/README.md). Nothing is allowed
+/// by default.
+pub fn allowed(finding: &str) -> bool {
+    std::env::var("FUZZ_ALLOW")
+        .map(|v| v.split(',').any(|f| f.trim() == finding))
+        .unwrap_or(false)
+}
+
+use intune_script_user_state::http::{Body, Outcome, Response};
+
+/// Reads a transcript of answers, the hand-writable input format of the targets that take
+/// HTTP answers (see fuzz/README.md):
+///
+/// ```text
+/// preamble (target-specific settings)
+/// > 503
+/// retry-after: 2.128
+/// content-type: application/json
+///
+/// {"error":{"code":"ServiceUnavailable","message":"busy"}}
+/// > timeout
+/// > network
+/// ```
+///
+/// Each `> ` line starts an outcome: `timeout`, `network`, or a status followed by header
+/// lines, an empty line and the body (none: an empty body; text that is not JSON: `NotJson`,
+/// as the edge reports it). Returns the preamble and the outcomes.
+pub fn transcript(text: &str) -> (&str, Vec<Outcome>) {
+    let start = if text.starts_with("> ") {
+        0
+    } else {
+        text.find("\n> ").map_or(text.len(), |i| i + 1)
+    };
+    let preamble = text[..start].trim_end_matches('\n');
+    let mut outcomes = Vec::new();
+    for block in text[start..].split("\n> ") {
+        let block = block.strip_prefix("> ").unwrap_or(block);
+        if block.is_empty() {
+            continue;
+        }
+        let (first, rest) = block.split_once('\n').unwrap_or((block, ""));
+        let status = match first.trim() {
+            "timeout" => {
+                outcomes.push(Outcome::Timeout);
+                continue;
+            }
+            "network" => {
+                outcomes.push(Outcome::Network("connection reset".into()));
+                continue;
+            }
+            s => match s.parse::<u16>() {
+                Ok(n) => n,
+                Err(_) => continue,
+            },
+        };
+        let (head, body) = match rest.strip_prefix('\n') {
+            Some(body) => ("", body),
+            None => rest.split_once("\n\n").unwrap_or((rest, "")),
+        };
+        let headers = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let body = body.trim_end_matches('\n');
+        let body = if body.is_empty() {
+            Body::Empty
+        } else {
+            match serde_json::from_str(body) {
+                Ok(j) => Body::Json(j),
+                Err(_) => Body::NotJson,
+            }
+        };
+        outcomes.push(Outcome::Response(Response {
+            status,
+            headers,
+            body,
+        }));
+    }
+    (preamble, outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_transcript() {
+        let (pre, o) = transcript(
+            "maxRetries=1\n> 429\nRetry-After: 2\n\n{\"error\":{}}\n> timeout\n> 201\n\n{\"id\":\"x\"}\n> 502\n\n<html>\n",
+        );
+        assert_eq!(pre, "maxRetries=1");
+        assert_eq!(o.len(), 4);
+        let Outcome::Response(r) = &o[0] else {
+            panic!()
+        };
+        assert_eq!((r.status, r.header("retry-after")), (429, Some("2")));
+        assert!(matches!(r.body, Body::Json(_)));
+        assert_eq!(o[1], Outcome::Timeout);
+        let Outcome::Response(r) = &o[3] else {
+            panic!()
+        };
+        assert_eq!(r.body, Body::NotJson);
+        let (pre, o) = transcript("> 204\n");
+        assert_eq!((pre, o.len()), ("", 1));
+    }
+}
