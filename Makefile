@@ -8,7 +8,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
-.PHONY: help setup demo test pkg lint test-native test-browser test-firefox test-node test-types test-page size bench fuzz clean
+.PHONY: help setup demo test pkg lint test-native test-browser test-firefox test-node test-types test-page test-fuzz-seeds size bench fuzz clean
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
@@ -27,7 +27,7 @@ pkg: setup
 demo: pkg
 	@scripts/demo.sh $(DEMO_PORT)
 
-test: setup lint test-native test-browser test-firefox pkg test-node test-types test-page size
+test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-types test-page size
 	@echo "make test: all green"
 
 lint:
@@ -76,6 +76,10 @@ bench: pkg
 FUZZ_SECONDS ?= 30
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The fuzz targets build, and replay their committed seeds once (no mutation: deterministic).
+test-fuzz-seeds:
+	scripts/fuzz.sh 0
 
 clean:
 	rm -rf pkg target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules

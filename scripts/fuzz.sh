@@ -2,6 +2,7 @@
 # Fuzzes the pure Rust core natively with cargo-fuzz (libFuzzer), on the stable toolchain.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS per target (default 30); every target in fuzz/Cargo.toml unless some are named.
+# SECONDS 0 replays the committed seeds once, with no mutation: deterministic, for `make test`.
 # Each target starts from its hand-written seeds in fuzz/corpus/<target>/ plus what earlier
 # runs learnt (kept in fuzz/target/corpus/<target>/, not committed). A crash is saved under
 # fuzz/artifacts/<target>/ and makes the script exit 1 after the other targets have run.
@@ -53,8 +54,15 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "fuzz/artifacts/$t"
   say "$t: ${SECONDS_PER_TARGET}s"
   status=ok
-  if ! cargo fuzz run "${fuzz_flags[@]}" "$t" "$work" "fuzz/corpus/$t" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -dict=fuzz/dict/graph.dict \
+  if [ "$SECONDS_PER_TARGET" = 0 ]; then
+    corpora=("fuzz/corpus/$t")
+    limit=(-runs=0)
+  else
+    corpora=("$work" "fuzz/corpus/$t")
+    limit=(-max_total_time="$SECONDS_PER_TARGET")
+  fi
+  if ! cargo fuzz run "${fuzz_flags[@]}" "$t" "${corpora[@]}" -- \
+    "${limit[@]}" -dict=fuzz/dict/graph.dict \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$logs/$t.log" 2>&1; then
     status=CRASH
     failed+=("$t")
