@@ -8,7 +8,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
-.PHONY: help setup demo test pkg lint test-native test-browser test-firefox test-node test-types test-page test-fuzz-seeds size bench fuzz clean
+.PHONY: help setup demo test pkg lint test-native test-browser test-firefox test-node test-types test-page test-bundler test-fuzz-seeds size bench fuzz clean
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
@@ -27,7 +27,7 @@ pkg: setup
 demo: pkg
 	@scripts/demo.sh $(DEMO_PORT)
 
-test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-types test-page size
+test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-types test-page test-bundler size
 	@echo "make test: all green"
 
 lint:
@@ -62,6 +62,12 @@ test-page: pkg
 	scripts/demo.sh --site-only
 	$(WITH_MOCK) --static target/site -- node --test tests/page/
 
+# The package in a bundled app (tests/bundler/): installed from the packed tarball, built with
+# Vite 7 through the default entry (await init(), no plugin) and /bundler (vite-plugin-wasm),
+# each run in headless Chromium against graph-mock, built and under Vite's dev server.
+test-bundler: pkg
+	tests/bundler/run.sh
+
 size:
 	node scripts/size.mjs
 
@@ -82,4 +88,5 @@ test-fuzz-seeds:
 	scripts/fuzz.sh 0
 
 clean:
-	rm -rf pkg target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules
+	rm -rf pkg target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules \
+	  tests/bundler/node_modules target/npm-bundler target/bundler-site target/bundler-vite-cache
