@@ -224,3 +224,37 @@ async fn a_next_link_to_another_host_is_refused() {
         "one first page per call, and nothing sent to the link"
     );
 }
+
+#[wasm_bindgen_test]
+async fn script_kind_selects_the_parent_collection() {
+    let script = "r-kinds";
+    for kind in ["deviceShellScripts", "deviceCustomAttributeShellScripts"] {
+        let req = request(script, &format!(r#"{{"scriptKind":"{kind}"}}"#));
+        let state = create_user_state(req).await.expect("created");
+        let listed = list_user_states(call(script, &format!(r#"{{"scriptKind":"{kind}"}}"#)))
+            .await
+            .expect("listed");
+        assert_eq!(ids_of(&listed), [get_str(&state, "id").unwrap()], "{kind}");
+        let held: js_sys::Array = mock_get(&format!(
+            "/_mock/objects?scriptId={script}&collection={kind}"
+        ))
+        .await
+        .into();
+        assert_eq!(held.length(), 1, "{kind}");
+    }
+    let sent = requests(script).await;
+    let paths: Vec<String> = sent.iter().map(|r| get_str(&r, "path").unwrap()).collect();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p == "/beta/deviceManagement/deviceShellScripts/r-kinds/userRunStates"),
+        "{paths:?}"
+    );
+    // The seed's collection is the default, and holds none of them.
+    let default: js_sys::Array = mock_get(&format!(
+        "/_mock/objects?scriptId={script}&collection=deviceManagementScripts"
+    ))
+    .await
+    .into();
+    assert_eq!(default.length(), 0);
+}
