@@ -84,8 +84,7 @@ async fn a_write_budget_is_met_without_a_storm_of_429s() {
     let script = "k-budget";
     let before = config(r#"{"writeBudget":{"writes":100,"windowMs":1000}}"#).await;
     let out = create_user_states(bulk_request(script, user_states(600, "b"), "{}")).await;
-    mock_post("/_mock/config", r#"{"writeBudget":null}"#).await;
-    let _ = before;
+    restore_config(&before).await;
     let out = out.expect("resolves");
     assert_one_per_user(script, &out, 600, "b").await;
     let throttled = get_f64(&stats(script).await, "throttled").unwrap();

@@ -46,14 +46,7 @@ async fn ten_thousand_creates_keep_memory_flat() {
     let warm = footprint();
     creates(script, 1000, 9000, 16).await;
     let end = footprint();
-    mock_post(
-        "/_mock/config",
-        &js_sys::JSON::stringify(&before)
-            .unwrap()
-            .as_string()
-            .unwrap(),
-    )
-    .await;
+    restore_config(&before).await;
     assert_eq!(get_f64(&stats(script).await, "creates"), Some(10_000.0));
     log(&format!(
         "after 1,000 creates: {warm:?}; after 10,000: {end:?}"

@@ -119,14 +119,7 @@ async fn get_update_delete_round_trip() {
         r#","changes":{"successDeviceCount":5,"userPrincipalName":"ada@contoso.com"}"#,
     ))
     .await;
-    mock_post(
-        "/_mock/config",
-        &js_sys::JSON::stringify(&before)
-            .unwrap()
-            .as_string()
-            .unwrap(),
-    )
-    .await;
+    restore_config(&before).await;
     let updated = updated.expect("patched");
     assert_eq!(get_f64(&updated, "successDeviceCount"), Some(5.0));
     assert_eq!(

@@ -37,11 +37,11 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { BenchFailure, MOCK, control, load, q, users, verify } from "../common.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SITE = path.join(ROOT, "target/bench-site");
 const DEPS = path.join(ROOT, "target/bench-deps/node_modules");
-const MOCK = process.env.GRAPH_MOCK_URL;
 if (!MOCK) {
   console.error("GRAPH_MOCK_URL is not set: run scripts/bench.sh (or make bench)");
   process.exit(2);
@@ -61,7 +61,6 @@ const CHROMIUM_ARGS = [
   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ];
 const RUN = Date.now().toString(36);
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" / ");
 const LOAD_AT_START = load();
 
 const KINDS = ["fetch", "lib", "ms"];
@@ -71,54 +70,18 @@ const NAMES = {
   ms: "Microsoft Graph client",
 };
 
-const users = (prefix, n) =>
-  Array.from({ length: n }, (_, i) => ({
-    userPrincipalName: `${prefix}${String(i).padStart(4, "0")}@bench.contoso.com`,
-    successDeviceCount: i % 7,
-    errorDeviceCount: i % 3,
-  }));
 const USERS = users("user", N);
 
-class BenchFailure extends Error {}
 
 // ---- graph-mock control API (never timed) -------------------------------------------------
 
-async function control(method, p, body) {
-  const init = { method };
-  if (body !== undefined) {
-    init.headers = { "content-type": "application/json" };
-    init.body = JSON.stringify(body);
-  }
-  const r = await fetch(MOCK + p, init);
-  const text = await r.text();
-  if (!r.ok) throw new Error(`graph-mock ${method} ${p}: ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-const q = (scriptId) => `scriptId=${encodeURIComponent(scriptId)}`;
 const sid = (key) => `browser-${RUN}-${key}`;
 
-/** Exactly one object per input user for `scriptId`, and every returned id among them. */
-async function verify(label, scriptId, list, returnedIds) {
-  const objects = await control("GET", `/_mock/objects?${q(scriptId)}`);
-  const problems = [];
-  if (objects.length !== list.length) problems.push(`the server holds ${objects.length} objects, expected exactly ${list.length}`);
-  const perUpn = new Map();
-  for (const o of objects) perUpn.set(o.userPrincipalName, (perUpn.get(o.userPrincipalName) ?? 0) + 1);
-  const missing = list.filter((u) => !perUpn.has(u.userPrincipalName));
-  const doubled = [...perUpn].filter(([, n]) => n > 1);
-  const wanted = new Set(list.map((u) => u.userPrincipalName));
-  const foreign = objects.filter((o) => !wanted.has(o.userPrincipalName));
-  if (missing.length) problems.push(`${missing.length} users missing (first: ${missing[0].userPrincipalName})`);
-  if (doubled.length) problems.push(`${doubled.length} users created more than once (first: ${doubled[0][0]} x${doubled[0][1]})`);
-  if (foreign.length) problems.push(`${foreign.length} objects that were not asked for`);
-  const serverIds = new Set(objects.map((o) => o.id));
-  if (returnedIds.length !== list.length) problems.push(`the client got ${returnedIds.length} results for ${list.length} items`);
-  const unknown = returnedIds.filter((id) => !serverIds.has(id));
-  if (unknown.length) problems.push(`${unknown.length} returned ids the server does not hold`);
-  if (new Set(returnedIds).size !== returnedIds.length) problems.push("the client got the same id twice");
+/** The shared exactly-once check, plus graph-mock's own count. */
+async function verifyHere(label, scriptId, list, returnedIds) {
+  await verify(label, scriptId, list, returnedIds);
   const stats = await control("GET", `/_mock/stats?${q(scriptId)}`);
-  if (stats.objects !== list.length) problems.push(`/_mock/stats says ${stats.objects} objects`);
-  if (problems.length) throw new BenchFailure(`${label} (scriptId ${scriptId}): ${problems.join("; ")}`);
+  if (stats.objects !== list.length) throw new BenchFailure(`${label} (scriptId ${scriptId}): /_mock/stats says ${stats.objects} objects`);
   console.error(`[bench] browser: ${label}: exactly ${list.length} on the server`);
 }
 
@@ -250,7 +213,7 @@ async function main() {
         }
       }
     }
-    for (const kind of KINDS) await verify(`import, ${kind}`, sid(`import-${kind}`), importUsers, importIds[kind]);
+    for (const kind of KINDS) await verifyHere(`import, ${kind}`, sid(`import-${kind}`), importUsers, importIds[kind]);
 
     // ---- one page for the timed calls ----------------------------------------------------
     const { page, errors } = await open();
@@ -260,12 +223,12 @@ async function main() {
     const warm = users("warm", WARM);
     for (const kind of KINDS) {
       const r = await sequential(page, kind, sid(`warm-${kind}`), warm);
-      await verify(`warm-up, ${kind}`, sid(`warm-${kind}`), warm, r.ids);
+      await verifyHere(`warm-up, ${kind}`, sid(`warm-${kind}`), warm, r.ids);
     }
     const warmBulk = users("warmbulk", 100);
     {
       const r = await evaluate(page, ([s, l]) => window.bench.bulk(s, l), [sid("warm-bulk"), warmBulk]);
-      await verify("warm-up, createUserStates", sid("warm-bulk"), warmBulk, r.ids);
+      await verifyHere("warm-up, createUserStates", sid("warm-bulk"), warmBulk, r.ids);
     }
 
     // ---- latency: 1,000 sequential creates per contender, interleaved rounds -------------
@@ -279,7 +242,7 @@ async function main() {
         ids[kind].push(...res.ids);
       }
     }
-    for (const kind of KINDS) await verify(`sequential, ${kind}`, sid(`seq-${kind}`), USERS, ids[kind]);
+    for (const kind of KINDS) await verifyHere(`sequential, ${kind}`, sid(`seq-${kind}`), USERS, ids[kind]);
     out.latency = Object.fromEntries(
       KINDS.map((k) => [
         k,
@@ -301,7 +264,7 @@ async function main() {
         stubBest[kind] = Math.min(stubBest[kind], (res.ms * 1000) / perStub);
       }
     }
-    for (const kind of KINDS) await verify(`in-page (no network), ${kind}`, sid(`stub-${kind}`), [], []);
+    for (const kind of KINDS) await verifyHere(`in-page (no network), ${kind}`, sid(`stub-${kind}`), [], []);
     out.stub = Object.fromEntries(KINDS.map((k) => [k, (stubMs[k] * 1000) / STUB_N]));
     out.stubBest = stubBest;
 
@@ -309,12 +272,12 @@ async function main() {
     const before = await control("GET", "/_mock/stats");
     const bulk = await evaluate(page, ([s, l]) => window.bench.bulk(s, l), [sid("bulk-lib"), USERS]);
     const after = await control("GET", "/_mock/stats");
-    await verify("bulk, createUserStates", sid("bulk-lib"), USERS, bulk.ids);
+    await verifyHere("bulk, createUserStates", sid("bulk-lib"), USERS, bulk.ids);
     const bulkLog = await control("GET", `/_mock/requests?${q(sid("bulk-lib"))}`);
     const lookups = bulkLog.filter((e) => !e.batch && e.method === "GET").length;
     const direct = bulkLog.filter((e) => !e.batch).length;
     const msOne = await sequential(page, "ms", sid("bulk-ms"), USERS);
-    await verify("bulk, Microsoft client one by one", sid("bulk-ms"), USERS, msOne.ids);
+    await verifyHere("bulk, Microsoft client one by one", sid("bulk-ms"), USERS, msOne.ids);
     out.bulk = {
       lib: { ms: bulk.ms, requests: direct + (after.batches - before.batches), lookups, throttled: bulk.throttled },
       ms: { ms: msOne.ms, requests: N },

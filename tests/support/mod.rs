@@ -148,6 +148,15 @@ pub fn name(err: &JsValue) -> String {
     get_str(err, "name").unwrap_or_default()
 }
 
+/// Puts back a config that [`config`] returned.
+pub async fn restore_config(before: &JsValue) {
+    let text = js_sys::JSON::stringify(before)
+        .unwrap()
+        .as_string()
+        .unwrap();
+    mock_post("/_mock/config", &text).await;
+}
+
 /// Sets graph-mock's config (JSON text) and returns the previous one.
 pub async fn config(json: &str) -> JsValue {
     let before = mock_get("/_mock/config").await;
