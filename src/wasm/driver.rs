@@ -8,7 +8,7 @@ use super::token::{TokenFailure, TokenSource};
 use super::transport::{send, sleep, Aborted};
 use crate::call::{Action, Operation};
 use crate::error::Error;
-use crate::http::{Outcome, Request};
+use crate::http::{Body, Outcome, Request, Response};
 use crate::json::Json;
 use crate::single::Policy;
 use wasm_bindgen::prelude::*;
@@ -28,6 +28,8 @@ pub struct Session<'a> {
     pub client_request_id: String,
     pub timeout_ms: u32,
     last_token: std::cell::RefCell<String>,
+    /// The last JSON body received, as read by the core and as `JSON.parse` gave it.
+    last_body: std::cell::RefCell<Option<(Json, JsValue)>>,
 }
 
 impl<'a> Session<'a> {
@@ -39,6 +41,7 @@ impl<'a> Session<'a> {
             client_request_id: policy.client_request_id.clone(),
             timeout_ms: policy.timeout_ms,
             last_token: Default::default(),
+            last_body: Default::default(),
         }
     }
 
@@ -62,7 +65,7 @@ impl<'a> Session<'a> {
             Err(TokenFailure::Invalid(e)) => return Err(Failure::Error(e)),
             Err(TokenFailure::Thrown(thrown)) => return Err(Failure::Thrown(thrown)),
         };
-        let outcome = send(
+        let sent = send(
             req,
             &token,
             &self.client_request_id,
@@ -71,7 +74,19 @@ impl<'a> Session<'a> {
         )
         .await;
         *self.last_token.borrow_mut() = token;
-        outcome.map_err(|Aborted| Failure::Error(self.abort_error()))
+        let sent = sent.map_err(|Aborted| Failure::Error(self.abort_error()))?;
+        let body = match (&sent.outcome, sent.parsed) {
+            (
+                Outcome::Response(Response {
+                    body: Body::Json(json),
+                    ..
+                }),
+                Some(parsed),
+            ) => Some((json.clone(), parsed)),
+            _ => None,
+        };
+        *self.last_body.borrow_mut() = body;
+        Ok(sent.outcome)
     }
 
     /// Waits `ms`, cut short by the signal.
@@ -107,10 +122,14 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Runs `op` and converts its end for JS.
+    /// Runs `op` and converts its end for JS. A result that is exactly the last body received
+    /// is handed over as `JSON.parse` made it, instead of being rebuilt field by field.
     pub async fn drive(&self, op: &mut dyn Operation) -> Result<JsValue, JsValue> {
         match self.run(op).await {
-            Ok(json) => Ok(to_js(&json)),
+            Ok(json) => Ok(match self.last_body.borrow_mut().take() {
+                Some((body, parsed)) if body == json => parsed,
+                _ => to_js(&json),
+            }),
             Err(failure) => Err(self.to_js_error(failure)),
         }
     }

@@ -16,6 +16,22 @@ use web_sys::{
 /// The caller's signal fired.
 pub struct Aborted;
 
+/// An attempt's outcome, and the body as `JSON.parse` gave it when it was JSON (so a result
+/// that is exactly that body can be handed to the caller without being rebuilt).
+pub struct Sent {
+    pub outcome: Outcome,
+    pub parsed: Option<JsValue>,
+}
+
+impl Sent {
+    fn failed(outcome: Outcome) -> Self {
+        Sent {
+            outcome,
+            parsed: None,
+        }
+    }
+}
+
 /// The headers kept from an answer.
 const KEPT_HEADERS: [&str; 5] = [
     "request-id",
@@ -74,22 +90,22 @@ pub async fn send(
     client_request_id: &str,
     timeout_ms: u32,
     signal: Option<&AbortSignal>,
-) -> Result<Outcome, Aborted> {
+) -> Result<Sent, Aborted> {
     if is_aborted(signal) {
         return Err(Aborted);
     }
     let controller = match AbortController::new() {
         Ok(c) => c,
-        Err(e) => return Ok(Outcome::Network(thrown_text(&e))),
+        Err(e) => return Ok(Sent::failed(Outcome::Network(thrown_text(&e)))),
     };
     let abort = Reflect::get(&controller, &"abort".into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
         .map(|f| f.bind0(&controller));
     let Some(abort) = abort else {
-        return Ok(Outcome::Network(
+        return Ok(Sent::failed(Outcome::Network(
             "AbortController has no abort method".into(),
-        ));
+        )));
     };
     let _timer = Timer::new(&abort, timeout_ms);
     let _listener = Listener::new(signal, abort.clone());
@@ -98,11 +114,12 @@ pub async fn send(
     if is_aborted(signal) {
         return Err(Aborted);
     }
-    Ok(match outcome {
-        Ok(response) => Outcome::Response(response),
-        Err(_) if controller.signal().aborted() => Outcome::Timeout,
-        Err(thrown) => Outcome::Network(thrown_text(&thrown)),
-    })
+    let (outcome, parsed) = match outcome {
+        Ok((response, parsed)) => (Outcome::Response(response), parsed),
+        Err(_) if controller.signal().aborted() => (Outcome::Timeout, None),
+        Err(thrown) => (Outcome::Network(thrown_text(&thrown)), None),
+    };
+    Ok(Sent { outcome, parsed })
 }
 
 /// The fetch and the body read, both under `signal`.
@@ -111,7 +128,7 @@ async fn exchange(
     token: &str,
     client_request_id: &str,
     signal: &AbortSignal,
-) -> Result<Response, JsValue> {
+) -> Result<(Response, Option<JsValue>), JsValue> {
     let headers = Object::new();
     let set = |k: &str, v: &str| Reflect::set(&headers, &k.into(), &v.into());
     set("Authorization", &format!("Bearer {token}"))?;
@@ -144,20 +161,25 @@ async fn exchange(
             _ => None,
         })
         .collect();
-    Ok(Response {
+    let (body, parsed) = parse_body(&text);
+    let response = Response {
         status: response.status(),
         headers: kept,
-        body: parse_body(&text),
-    })
+        body,
+    };
+    Ok((response, parsed))
 }
 
-fn parse_body(text: &str) -> Body {
+fn parse_body(text: &str) -> (Body, Option<JsValue>) {
     if text.is_empty() {
-        return Body::Empty;
+        return (Body::Empty, None);
     }
     match js_sys::JSON::parse(text) {
-        Ok(v) => super::convert::from_js(&v, "body").map_or(Body::NotJson, Body::Json),
-        Err(_) => Body::NotJson,
+        Ok(v) => match super::convert::from_js(&v, "body") {
+            Ok(json) => (Body::Json(json), Some(v)),
+            Err(_) => (Body::NotJson, None),
+        },
+        Err(_) => (Body::NotJson, None),
     }
 }
 
