@@ -29,8 +29,6 @@ use std::collections::{HashSet, VecDeque};
 
 /// Most creates in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
-/// How far back successes count when measuring what gets through, in ms.
-const RATE_WINDOW_MS: f64 = 2000.0;
 /// The slowest pace, in writes per second.
 const MIN_RATE: f64 = 0.5;
 
@@ -104,13 +102,15 @@ pub struct Bulk {
     not_before: f64,
     /// Writes per second allowed, once the service has throttled; `None` until then.
     rate: Option<f64>,
+    /// Just under the pace that last drew a throttle; the rate does not ramp past it.
+    ceiling: Option<f64>,
     last_slowdown: f64,
     max_in_flight: usize,
     /// Ids of objects this run created or adopted, never matched twice.
     claimed: HashSet<String>,
     started_at: Option<f64>,
-    /// When recent creates succeeded (the last few seconds), to measure what gets through.
-    recent: VecDeque<f64>,
+    /// Creates that succeeded so far, to estimate the service's limit when it first throttles.
+    succeeded: usize,
     throttled: u32,
     rng: Rng,
 }
@@ -154,11 +154,12 @@ impl Bulk {
             next_tag: 0,
             not_before: 0.0,
             rate: None,
+            ceiling: None,
             last_slowdown: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
             claimed: HashSet::new(),
             started_at: None,
-            recent: VecDeque::new(),
+            succeeded: 0,
             throttled: 0,
         }
     }
@@ -434,7 +435,7 @@ impl Bulk {
                         now,
                     )))),
                 };
-                self.settle(i, result, now);
+                self.settle(i, result);
                 continue;
             }
             let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
@@ -496,19 +497,12 @@ impl Bulk {
         }
     }
 
-    fn settle(&mut self, i: usize, result: Result<Json, Error>, now: f64) {
+    fn settle(&mut self, i: usize, result: Result<Json, Error>) {
         if let Ok(state) = &result {
             if let Some(id) = state.get("id").and_then(Json::as_str) {
                 self.claimed.insert(id.to_owned());
             }
-            self.recent.push_back(now);
-            while self
-                .recent
-                .front()
-                .is_some_and(|t| now - t > RATE_WINDOW_MS)
-            {
-                self.recent.pop_front();
-            }
+            self.succeeded += 1;
         }
         self.items[i].result = Some(result);
     }
@@ -557,10 +551,15 @@ impl Bulk {
         }
     }
 
-    /// The service throttled: wait what it said, and pace the run just under what has been
-    /// getting through lately (at most one adjustment per half second, so one burst of 429s
-    /// counts once). Scattered 429s while much gets through barely slow it; a write budget
-    /// holds it near the budget.
+    /// The service throttled: wait what it said, and pace the run under the limit (at most
+    /// one adjustment per half second, so one burst of 429s counts once).
+    ///
+    /// The first time, the limit is estimated as what got through since the start spread over
+    /// that time plus the wait the service asked for: a budget of W writes per window T lets W
+    /// through and then asks to wait about T, so this comes out near W / T, and the run may
+    /// ramp to 5% above it. After that, the pace that drew a throttle is over the limit: the run
+    /// goes on at 95% of it and never ramps back past that ceiling (which creeps up slowly, to
+    /// find a lifted limit again).
     fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
         let wait = match retry_after {
             Some(s) => wait_until_ms(s),
@@ -571,29 +570,30 @@ impl Bulk {
             return;
         }
         self.last_slowdown = now;
-        let since_start = now - self.started_at.unwrap_or(now);
-        let window = since_start.clamp(1000.0, RATE_WINDOW_MS) / 1000.0;
-        let got_through = self
-            .recent
-            .iter()
-            .filter(|t| now - **t <= window * 1000.0)
-            .count();
-        if got_through >= 5 {
-            self.rate = Some((got_through as f64 / window * 0.9).max(MIN_RATE));
-        } else {
-            // Too little got through lately to measure (a long wait before): halve instead.
-            self.rate = Some(
-                self.rate
-                    .map_or(MIN_RATE * 2.0, |r| (r / 2.0).max(MIN_RATE)),
-            );
+        match self.rate {
+            None => {
+                let elapsed = (now - self.started_at.unwrap_or(now)).max(0.0);
+                let estimate =
+                    (self.succeeded as f64 * 1000.0 / (elapsed + wait).max(1000.0)).max(MIN_RATE);
+                self.rate = Some(estimate);
+                self.ceiling = Some(estimate * 1.05);
+            }
+            Some(rate) => {
+                let ceiling = (self.ceiling.unwrap_or(rate).min(rate) * 0.95).max(MIN_RATE);
+                self.ceiling = Some(ceiling);
+                self.rate = Some(ceiling);
+            }
         }
     }
 
-    /// A batch went through unthrottled: let the rate grow again, 5% a batch.
+    /// A batch went through unthrottled: let the rate grow again, 5% a batch, up to the
+    /// ceiling the last throttle set; the ceiling itself creeps up (1% every 20 batches) so
+    /// that a limit that was lifted is found again.
     fn speed_up(&mut self) {
-        if let Some(rate) = self.rate {
-            self.rate = Some(rate * 1.05);
-        }
+        let Some(rate) = self.rate else { return };
+        let ceiling = self.ceiling.map(|c| c * 1.0005);
+        self.ceiling = ceiling;
+        self.rate = Some((rate * 1.05).min(ceiling.unwrap_or(f64::INFINITY)));
     }
 
     fn on_page(&mut self, outcome: Outcome, now: f64) {
@@ -605,7 +605,7 @@ impl Bulk {
             if r.status == 200 {
                 if let Body::Json(page) = &r.body {
                     if let Some(Json::Array(states)) = page.get("value") {
-                        self.match_page(&mut lookup, states, now);
+                        self.match_page(&mut lookup, states);
                         lookup.pages += 1;
                         match next_link(page, &self.endpoint) {
                             Ok(Some(url)) if may_follow(&lookup.url, &url, lookup.pages) => {
@@ -647,7 +647,7 @@ impl Bulk {
     }
 
     /// Resolves the look-up's items found on this page (each object at most once).
-    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json], now: f64) {
+    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
         for state in states {
             let id = state.get("id").and_then(Json::as_str);
             if id.is_some_and(|id| self.claimed.contains(id)) {
@@ -663,7 +663,7 @@ impl Bulk {
             let Some(k) = found else { continue };
             let i = lookup.items.swap_remove(k);
             if check_user_state(state).is_ok() {
-                self.settle(i, Ok(state.clone()), now);
+                self.settle(i, Ok(state.clone()));
             } else {
                 // Something for this user is there but is not a user state we can read: it may
                 // be ours, so sending again could make a second one. Unknown it stays.

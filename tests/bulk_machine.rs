@@ -400,3 +400,20 @@ fn a_retry_after_longer_than_any_timer_is_still_waited_out() {
         "sent once the wait is over"
     );
 }
+
+#[test]
+fn a_budget_with_a_longer_window_is_estimated_from_the_wait() {
+    // 100 writes per 2 s: the first 429 asks to wait about 2 s after 100 went through, which
+    // puts the pace near 50 a second at once instead of ramping down to it throttle by throttle.
+    let mut b = bulk(&items(1000), 3);
+    let mut sim = Sim::new(|_| Fault::None);
+    sim.budget = Some((100, 2000.0));
+    let (results, took) = run(&mut b, &mut sim, 5.0);
+    assert_exactly_once(&results, &sim, 1000);
+    eprintln!("2 s window: {} 429s, {took} ms", sim.throttled);
+    assert!(
+        took < 24_000.0,
+        "too slow: {took} ms, against a best of 18,000"
+    );
+    assert!(sim.throttled <= 150, "{} 429s", sim.throttled);
+}
