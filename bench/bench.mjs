@@ -14,14 +14,13 @@
 // Benchmarks are not assertions: only the exactly-N check can fail the run.
 
 import { createRequire } from "node:module";
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, appendFileSync, statSync } from "node:fs";
 import { createHash, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import path from "node:path";
-import { BenchFailure, MOCK, control, load, q, users, verify } from "./common.mjs";
+import { BenchFailure, MOCK, control, load, machine, q, sh, users, verify } from "./common.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 if (!MOCK) {
@@ -175,29 +174,6 @@ async function scenario(key, label, run, list = USERS) {
 
 // ---- machine and commit ------------------------------------------------------------------
 
-function sh(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return null;
-  }
-}
-
-function machine() {
-  let cpu = null;
-  try {
-    cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? null;
-  } catch {}
-  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
-  const status = sh("git", ["status", "--porcelain"]);
-  return {
-    nproc: sh("nproc", []) ?? String(os.availableParallelism?.() ?? os.cpus().length),
-    cpu: cpu ?? os.cpus()[0]?.model ?? "unknown",
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    commit: commit ? (status ? `${commit} (dirty: uncommitted changes)` : commit) : "unknown (no git)",
-  };
-}
 
 // ---- output -------------------------------------------------------------------------------
 

@@ -1,6 +1,12 @@
 // What the Node and the browser benches share: the input users, graph-mock's control API, and
 // the exactly-once check that makes a bench fail loudly rather than time a lossy run.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 export const MOCK = process.env.GRAPH_MOCK_URL;
 
@@ -53,4 +59,30 @@ export async function verify(label, scriptId, list, returnedIds) {
   if (unknown.length) problems.push(`${unknown.length} returned ids the server does not hold`);
   if (new Set(returnedIds).size !== returnedIds.length) problems.push("the client got the same id twice");
   if (problems.length) throw new BenchFailure(`${label} (scriptId ${scriptId}): ${problems.join("; ")}`);
+}
+
+/** A command's output in the repository, or null when it fails. */
+export function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The machine and the commit, for each recorded section. */
+export function machine() {
+  let cpu = null;
+  try {
+    cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? null;
+  } catch {}
+  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
+  const status = sh("git", ["status", "--porcelain"]);
+  return {
+    nproc: sh("nproc", []) ?? String(os.availableParallelism?.() ?? os.cpus().length),
+    cpu: cpu ?? os.cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    commit: commit ? (status ? `${commit} (dirty: uncommitted changes)` : commit) : "unknown (no git)",
+  };
 }

@@ -27,7 +27,6 @@
 // Every contender is warmed up first (not measured, own scriptIds). Nothing is asserted but the
 // exactly-N checks: the numbers are for reading.
 
-import { execFileSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -37,7 +36,7 @@ import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { BenchFailure, MOCK, control, load, q, users, verify } from "../common.mjs";
+import { BenchFailure, MOCK, control, load, machine, q, sh, users, verify } from "../common.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SITE = path.join(ROOT, "target/bench-site");
@@ -117,13 +116,6 @@ function sizes() {
 
 // ---- versions -----------------------------------------------------------------------------
 
-function sh(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return null;
-  }
-}
 const versionOf = (dir) => {
   try {
     return JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).version;
@@ -132,20 +124,6 @@ const versionOf = (dir) => {
   }
 };
 
-function machine() {
-  let cpu = null;
-  try {
-    cpu = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.trim() ?? null;
-  } catch {}
-  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
-  const status = sh("git", ["status", "--porcelain"]);
-  return {
-    nproc: sh("nproc", []) ?? String(os.availableParallelism?.() ?? os.cpus().length),
-    cpu: cpu ?? os.cpus()[0]?.model ?? "unknown",
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    commit: commit ? (status ? `${commit} (dirty: uncommitted changes)` : commit) : "unknown (no git)",
-  };
-}
 
 // ---- the run ------------------------------------------------------------------------------
 
