@@ -79,9 +79,8 @@ struct Lookup {
     /// Pages read so far.
     pages: u32,
     failures: u32,
-    /// Waiting to resend the page until then.
+    /// When to (re)send the page; `None` while it is in flight.
     retry_at: Option<f64>,
-    in_flight: bool,
 }
 
 /// A `createUserStates` run.
@@ -257,7 +256,6 @@ impl Bulk {
                     pages: 0,
                     failures: 0,
                     retry_at: Some(now),
-                    in_flight: false,
                 });
             } else {
                 wake = wake.min(self.lookup_at);
@@ -265,15 +263,14 @@ impl Bulk {
         }
         if let Some(lookup) = &mut self.lookup {
             match lookup.retry_at {
-                Some(at) if !lookup.in_flight && now >= at => {
+                Some(at) if now >= at => {
                     lookup.retry_at = None;
-                    lookup.in_flight = true;
                     let request = Request::get(lookup.url.clone());
                     let tag = self.tag(Flight::Page);
                     poll.sends.push((tag, request));
                 }
-                Some(at) if !lookup.in_flight => wake = wake.min(at),
-                _ => {}
+                Some(at) => wake = wake.min(at),
+                None => {}
             }
         }
 
@@ -382,11 +379,7 @@ impl Bulk {
             &self.policy.client_request_id,
             now,
         );
-        let retry_after = match &error {
-            Error::Graph(g) => g.retry_after,
-            _ => None,
-        };
-        match classify(&outcome, retry_after) {
+        match classify(&outcome, now) {
             Failure::Throttled(after) => {
                 self.slow_down(after, now);
                 for i in items.into_iter().rev() {
@@ -422,25 +415,11 @@ impl Bulk {
             answered[k] = true;
             let i = items[k];
             if matches!(resp.status, 200 | 201) {
-                let result = match &resp.body {
-                    Body::Json(state) => match check_user_state(state) {
-                        Ok(()) => Ok(state.clone()),
-                        Err(why) => Err(Error::Graph(Box::new(graph::invalid_body(
-                            &resp, &why, now,
-                        )))),
-                    },
-                    _ => Err(Error::Graph(Box::new(graph::invalid_body(
-                        &resp,
-                        "its body is not a user state",
-                        now,
-                    )))),
-                };
-                self.settle(i, result);
+                self.settle(i, graph::user_state(&resp, now));
                 continue;
             }
             let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
-            let retry_after = graph::error_from(&resp, now).retry_after;
-            match classify(&Outcome::Response(resp), retry_after) {
+            match classify(&Outcome::Response(resp), now) {
                 Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => {
                     any_uncertain = true;
@@ -465,10 +444,7 @@ impl Bulk {
             self.slow_down(after, now);
         }
         for (i, error, after) in requeue.into_iter().rev() {
-            let wait = match after {
-                Some(s) => wait_until_ms(s),
-                None => f64::from(backoff_ms(self.items[i].throttles + 1, &mut self.rng)),
-            };
+            let wait = self.wait_ms(after, self.items[i].throttles + 1);
             self.throttle_item(i, &error, now + wait);
         }
         let missing: Vec<usize> = items
@@ -519,13 +495,19 @@ impl Bulk {
         self.schedule_lookup(after, now);
     }
 
+    /// How long to wait: all of the service's `Retry-After` (however long), or backoff step
+    /// `attempt` when it gave none.
+    fn wait_ms(&mut self, retry_after: Option<f64>, attempt: u32) -> f64 {
+        match retry_after {
+            Some(s) => wait_until_ms(s),
+            None => f64::from(backoff_ms(attempt, &mut self.rng)),
+        }
+    }
+
     /// The look-up waits for the service's `Retry-After`, or backoff, so that a slow commit
     /// has landed before it is looked for.
     fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
-        let wait = match after {
-            Some(s) => wait_until_ms(s),
-            None => f64::from(backoff_ms(2, &mut self.rng)),
-        };
+        let wait = self.wait_ms(after, 2);
         self.lookup_at = self.lookup_at.max(now + wait);
     }
 
@@ -561,10 +543,7 @@ impl Bulk {
     /// goes on at 95% of it and never ramps back past that ceiling (which creeps up slowly, to
     /// find a lifted limit again).
     fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
-        let wait = match retry_after {
-            Some(s) => wait_until_ms(s),
-            None => f64::from(backoff_ms(1, &mut self.rng)),
-        };
+        let wait = self.wait_ms(retry_after, 1);
         self.not_before = self.not_before.max(now + wait);
         if now - self.last_slowdown < 500.0 {
             return;
@@ -600,7 +579,6 @@ impl Bulk {
         let Some(mut lookup) = self.lookup.take() else {
             return;
         };
-        lookup.in_flight = false;
         if let Outcome::Response(r) = &outcome {
             if r.status == 200 {
                 if let Body::Json(page) = &r.body {
@@ -621,20 +599,12 @@ impl Bulk {
                 }
             }
         }
-        let retry_after = match &outcome {
-            Outcome::Response(r) => graph::error_from(r, now).retry_after,
-            _ => None,
-        };
-        match classify(&outcome, retry_after) {
+        match classify(&outcome, now) {
             Failure::Throttled(after) | Failure::Uncertain(after)
                 if lookup.failures < self.policy.max_retries.max(1) =>
             {
                 lookup.failures += 1;
-                let wait = match after {
-                    Some(s) => wait_until_ms(s),
-                    None => f64::from(backoff_ms(lookup.failures, &mut self.rng)),
-                };
-                lookup.retry_at = Some(now + wait);
+                lookup.retry_at = Some(now + self.wait_ms(after, lookup.failures));
                 self.lookup = Some(lookup);
             }
             Failure::Unauthorized if self.policy.refreshable && lookup.failures == 0 => {

@@ -101,27 +101,11 @@ impl Create {
         let o = &self.req.options;
         if let Outcome::Response(r) = &outcome {
             if matches!(r.status, 200 | 201) {
-                return Action::Done(match &r.body {
-                    Body::Json(state) => match check_user_state(state) {
-                        Ok(()) => Ok(state.clone()),
-                        Err(why) => {
-                            Err(Error::Graph(Box::new(graph::invalid_body(r, &why, now_ms))))
-                        }
-                    },
-                    _ => Err(Error::Graph(Box::new(graph::invalid_body(
-                        r,
-                        "its body is not a user state",
-                        now_ms,
-                    )))),
-                });
+                return Action::Done(graph::user_state(r, now_ms));
             }
         }
         let error = failure_error(&outcome, o.timeout_ms, &self.client_request_id, now_ms);
-        let retry_after = match &error {
-            Error::Graph(g) => g.retry_after,
-            _ => None,
-        };
-        match classify(&outcome, retry_after) {
+        match classify(&outcome, now_ms) {
             Failure::Unauthorized if self.refreshable && !self.refreshed => {
                 self.refreshed = true;
                 self.post()
@@ -195,11 +179,7 @@ impl Create {
                 };
             }
         }
-        let retry_after = match &outcome {
-            Outcome::Response(r) => graph::error_from(r, now_ms).retry_after,
-            _ => None,
-        };
-        match classify(&outcome, retry_after) {
+        match classify(&outcome, now_ms) {
             Failure::Unauthorized if self.refreshable && !self.refreshed => {
                 self.refreshed = true;
                 self.look(url, uncertain)

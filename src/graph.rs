@@ -1,10 +1,11 @@
 //! Reading Graph's answers: the error envelope, and the ids support needs from any failure,
 //! whatever shape the body came in.
 
-use crate::error::{GraphError, INVALID_RESPONSE};
+use crate::error::{Error, GraphError, INVALID_RESPONSE};
 use crate::http::{Body, Response};
 use crate::json::Json;
-use crate::retry::retry_after_seconds;
+use crate::model::check_user_state;
+use crate::retry::retry_after;
 
 /// The `GraphError` for a failed answer. Branches on nothing but structure: `code` comes from
 /// `error.code` when the body is Graph's envelope, else it is `invalidResponse`; request ids
@@ -28,9 +29,7 @@ pub fn error_from(resp: &Response, now_ms: f64) -> GraphError {
         client_request_id: inner("client-request-id")
             .or_else(|| resp.header("client-request-id").map(str::to_owned)),
         date: inner("date").or_else(|| resp.header("date").map(str::to_owned)),
-        retry_after: resp
-            .header("retry-after")
-            .and_then(|v| retry_after_seconds(v, resp.header("date"), now_ms)),
+        retry_after: retry_after(resp, now_ms),
     }
 }
 
@@ -40,6 +39,19 @@ pub fn invalid_body(resp: &Response, what: &str, now_ms: f64) -> GraphError {
     err.code = INVALID_RESPONSE.to_owned();
     err.message = format!("the service answered {} but {what}", resp.status);
     err
+}
+
+/// The user state a successful answer carries, or the `invalidResponse` error saying why
+/// its body is not one.
+pub fn user_state(resp: &Response, now_ms: f64) -> Result<Json, Error> {
+    let why = match &resp.body {
+        Body::Json(state) => match check_user_state(state) {
+            Ok(()) => return Ok(state.clone()),
+            Err(why) => why,
+        },
+        _ => "its body is not a user state".to_owned(),
+    };
+    Err(Error::Graph(Box::new(invalid_body(resp, &why, now_ms))))
 }
 
 /// Looks for `key` (a string) in `innerError`/`innererror`, then in their own inner errors.

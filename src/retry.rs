@@ -1,7 +1,7 @@
 //! When to try again and how long to wait: `Retry-After` in each of its forms, exponential
 //! backoff with jitter when the service does not say, and which failures are worth a resend.
 
-use crate::http::Outcome;
+use crate::http::{Outcome, Response};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// The longest `Retry-After` a call waits out by itself, in seconds. Asked to wait longer, it
@@ -115,13 +115,20 @@ pub enum Failure {
     Final,
 }
 
-/// Sorts a failed outcome. `retry_after` is the answer's `Retry-After` in seconds, if any.
-pub fn classify(outcome: &Outcome, retry_after: Option<f64>) -> Failure {
+/// An answer's `Retry-After` in seconds, if it has a readable one (see
+/// [`retry_after_seconds`]).
+pub fn retry_after(resp: &Response, now_ms: f64) -> Option<f64> {
+    resp.header("retry-after")
+        .and_then(|v| retry_after_seconds(v, resp.header("date"), now_ms))
+}
+
+/// Sorts a failed outcome, with the wait its answer asked for.
+pub fn classify(outcome: &Outcome, now_ms: f64) -> Failure {
     match outcome {
         Outcome::Network(_) | Outcome::Timeout => Failure::Uncertain(None),
         Outcome::Response(r) => match r.status {
-            429 => Failure::Throttled(retry_after),
-            500 | 502 | 503 | 504 => Failure::Uncertain(retry_after),
+            429 => Failure::Throttled(retry_after(r, now_ms)),
+            500 | 502 | 503 | 504 => Failure::Uncertain(retry_after(r, now_ms)),
             401 => Failure::Unauthorized,
             _ => Failure::Final,
         },

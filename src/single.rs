@@ -8,7 +8,6 @@ use crate::error::Error;
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
 use crate::json::Json;
-use crate::model::check_user_state;
 use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
 
 /// What a successful answer must hold.
@@ -68,12 +67,7 @@ impl Single {
 
     fn success(&self, r: &Response, now_ms: f64) -> Option<Result<Json, Error>> {
         let invalid = |why: &str| Err(Error::Graph(Box::new(graph::invalid_body(r, why, now_ms))));
-        let state = || match &r.body {
-            Body::Json(v) => check_user_state(v)
-                .map(|()| v.clone())
-                .or_else(|why| invalid(&why)),
-            _ => invalid("its body is not a user state"),
-        };
+        let state = || graph::user_state(r, now_ms);
         Some(match (self.expect, r.status) {
             (Expect::UserState, 200) => state(),
             (Expect::UserStateOrNothing, 204) => Ok(Json::Null),
@@ -111,11 +105,8 @@ impl Operation for Single {
             &self.policy.client_request_id,
             now_ms,
         );
-        let retry_after = match &error {
-            Error::Graph(g) => g.retry_after,
-            _ => None,
-        };
-        match classify(&outcome, retry_after) {
+        let failure = classify(&outcome, now_ms);
+        match failure {
             Failure::Unauthorized if self.policy.refreshable && !self.refreshed => {
                 self.refreshed = true;
                 self.send()
@@ -128,7 +119,7 @@ impl Operation for Single {
                     Some(s) => wait_ms(s),
                     None => backoff_ms(self.retries + 1, &mut self.rng),
                 };
-                self.uncertain |= matches!(classify(&outcome, None), Failure::Uncertain(_));
+                self.uncertain |= matches!(failure, Failure::Uncertain(_));
                 self.retries += 1;
                 Action::Wait(wait)
             }
