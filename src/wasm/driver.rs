@@ -5,7 +5,7 @@ use super::convert::{error_to_js, to_js};
 use super::global::now_ms;
 use super::prepare::Edge;
 use super::token::{TokenFailure, TokenSource};
-use super::transport::{send, sleep, Aborted};
+use super::transport::{send, sleep, Aborted, Sent};
 use crate::call::{Action, Operation};
 use crate::error::Error;
 use crate::http::{Body, Outcome, Request, Response};
@@ -57,6 +57,11 @@ impl<'a> Session<'a> {
 
     /// Asks for a token and sends `req` once.
     pub async fn send(&self, req: &Request) -> Result<Outcome, Failure> {
+        self.send_keeping_body(req).await.map(|sent| sent.outcome)
+    }
+
+    /// [`Session::send`], also handing back the body as `JSON.parse` made it.
+    async fn send_keeping_body(&self, req: &Request) -> Result<Sent, Failure> {
         if self.aborted() {
             return Err(Failure::Error(self.abort_error()));
         }
@@ -74,19 +79,7 @@ impl<'a> Session<'a> {
         )
         .await;
         *self.last_token.borrow_mut() = token;
-        let sent = sent.map_err(|Aborted| Failure::Error(self.abort_error()))?;
-        let body = match (&sent.outcome, sent.parsed) {
-            (
-                Outcome::Response(Response {
-                    body: Body::Json(json),
-                    ..
-                }),
-                Some(parsed),
-            ) => Some((json.clone(), parsed)),
-            _ => None,
-        };
-        *self.last_body.borrow_mut() = body;
-        Ok(sent.outcome)
+        sent.map_err(|Aborted| Failure::Error(self.abort_error()))
     }
 
     /// Waits `ms`, cut short by the signal.
@@ -110,8 +103,20 @@ impl<'a> Session<'a> {
         loop {
             action = match action {
                 Action::Send(req) => {
-                    let outcome = self.send(&req).await?;
-                    op.on_outcome(outcome, now_ms())
+                    // Kept for `drive`, which can hand this very object back (bulk runs, which
+                    // call `send`, never need it and do not pay for the copy).
+                    let sent = self.send_keeping_body(&req).await?;
+                    *self.last_body.borrow_mut() = match (&sent.outcome, sent.parsed) {
+                        (
+                            Outcome::Response(Response {
+                                body: Body::Json(json),
+                                ..
+                            }),
+                            Some(parsed),
+                        ) => Some((json.clone(), parsed)),
+                        _ => None,
+                    };
+                    op.on_outcome(sent.outcome, now_ms())
                 }
                 Action::Wait(ms) => {
                     self.wait(ms).await?;
