@@ -17,6 +17,7 @@ pub mod endpoint;
 pub mod error;
 pub mod graph;
 pub mod http;
+pub mod http_date;
 pub mod json;
 pub mod model;
 pub mod retry;

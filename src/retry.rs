@@ -2,7 +2,6 @@
 //! backoff with jitter when the service does not say, and which failures are worth a resend.
 
 use crate::http::{Outcome, Response};
-use std::time::{Duration, UNIX_EPOCH};
 
 /// The longest `Retry-After` a call waits out by itself, in seconds. Asked to wait longer, it
 /// rejects at once with the 429 and its `retryAfter`, for the caller to schedule.
@@ -50,11 +49,7 @@ fn decimal_seconds(value: &str) -> Option<f64> {
 }
 
 fn epoch_seconds(http_date: &str) -> Option<f64> {
-    let t = httpdate::parse_http_date(http_date.trim()).ok()?;
-    t.duration_since(UNIX_EPOCH)
-        .ok()
-        .as_ref()
-        .map(Duration::as_secs_f64)
+    crate::http_date::parse(http_date).map(|s| s as f64)
 }
 
 /// The wait in whole ms for `seconds` of `Retry-After`, rounded up, plus one ms so that a

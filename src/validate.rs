@@ -512,30 +512,48 @@ pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
 }
 
 fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    items
+    let mut checked: Vec<_> = items
         .iter()
         .enumerate()
         .map(|(i, item)| {
-            let prefix = format!("userStates[{i}]");
-            let input = user_state(item, &prefix).map_err(|errors| ValidationError { errors })?;
-            let key = match &input.id {
-                Some(id) => format!("id:{id}"),
-                None => format!("upn:{}", input.user_principal_name.to_ascii_lowercase()),
-            };
-            if let Some(first) = seen.get(&key) {
-                let field = if input.id.is_some() { "id" } else { "userPrincipalName" };
-                return Err(ValidationError {
-                    errors: vec![FieldError::new(
-                        format!("{prefix}.{field}"),
-                        format!("repeats the user of userStates[{first}]: a script has one user state per user"),
-                    )],
-                });
-            }
-            seen.insert(key, i);
-            Ok(input)
+            user_state(item, &format!("userStates[{i}]"))
+                .map_err(|errors| ValidationError { errors })
         })
-        .collect()
+        .collect();
+    // One user state per user: sorted by user, every valid item after the first of its user
+    // is refused, naming that first one. (A sort keeps a hash table's code out of the module.)
+    let mut users: Vec<(String, usize)> = checked
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let input = c.as_ref().ok()?;
+            Some(match &input.id {
+                Some(id) => (format!("id:{id}"), i),
+                None => (
+                    format!("upn:{}", input.user_principal_name.to_ascii_lowercase()),
+                    i,
+                ),
+            })
+        })
+        .collect();
+    users.sort_unstable();
+    for pair in users.chunk_by(|a, b| a.0 == b.0) {
+        let first = pair[0].1;
+        for &(ref key, i) in &pair[1..] {
+            let field = if key.starts_with("id:") {
+                "id"
+            } else {
+                "userPrincipalName"
+            };
+            checked[i] = Err(ValidationError {
+                errors: vec![FieldError::new(
+                    format!("userStates[{i}].{field}"),
+                    format!("repeats the user of userStates[{first}]: a script has one user state per user"),
+                )],
+            });
+        }
+    }
+    checked
 }
 
 #[cfg(test)]
