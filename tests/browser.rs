@@ -4,8 +4,9 @@
 
 mod support;
 
-use intune_script_user_state::{create_user_state, validate_user_state};
+use intune_script_user_state::validate_user_state;
 use js_sys::Date;
+use support::api::create_user_state;
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -508,4 +509,116 @@ async fn a_token_function_is_asked_every_attempt_and_again_after_401() {
         (name(&err), get_str(&err, "field")),
         ("ValidationError".into(), Some("token".into()))
     );
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function stubFetch(kind) {
+  const real = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    switch (kind) {
+      case "plain-object": return Promise.resolve({ status: 201, headers: {}, text: async () => "{}" });
+      case "reject-string": return Promise.reject("offline");
+      case "reject-undefined": return Promise.reject(undefined);
+      case "throw-string": throw "no fetch here";
+      case "used-body": { const r = new Response("{}", { status: 200 }); return r.text().then(() => r); }
+      case "text-throws": {
+        class Odd extends Response { text() { throw "unreadable"; } }
+        return Promise.resolve(new Odd("{}", { status: 200 }));
+      }
+      case "text-rejects-object": {
+        class Odd extends Response { text() { return Promise.reject({ not: "an Error" }); } }
+        return Promise.resolve(new Odd("{}", { status: 200 }));
+      }
+    }
+    return real(input, init);
+  };
+  return () => { globalThis.fetch = real; };
+}
+export function abortWith(controller, kind) {
+  const reasons = { string: "some string", object: { why: "user" }, number: 42, undefined: undefined, error: new TypeError("mine") };
+  controller.abort(reasons[kind]);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = stubFetch)]
+    fn stub_fetch(kind: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = abortWith)]
+    fn abort_with(controller: &web_sys::AbortController, kind: &str);
+}
+
+/// A `fetch` that resolves to something that is not a `Response`, rejects or throws with
+/// something that is not an `Error`, or gives a body that cannot be read: each is a
+/// `NetworkError` (gloo-net's own `send` would trap on most of them), and the module still
+/// works for the next call.
+#[wasm_bindgen_test]
+async fn a_broken_fetch_is_a_network_error_and_the_module_goes_on() {
+    let script = "b-broken-fetch";
+    for kind in [
+        "plain-object",
+        "reject-string",
+        "reject-undefined",
+        "throw-string",
+        "used-body",
+        "text-throws",
+        "text-rejects-object",
+    ] {
+        let restore = stub_fetch(kind);
+        let req = call(script, r#"{"userStateId":"x","maxRetries":0}"#);
+        let result = support::api::get_user_state(req).await;
+        let _ = restore.call0(&JsValue::UNDEFINED);
+        let err = rejected(result, TOKEN);
+        assert_eq!(name(&err), "NetworkError", "{kind}: {}", own_props(&err));
+        assert_eq!(get_str(&err, "clientRequestId").map(|s| s.len()), Some(36));
+
+        let restore = stub_fetch(kind);
+        let req = request(script, r#"{"maxRetries":0}"#);
+        let result = create(req).await;
+        let _ = restore.call0(&JsValue::UNDEFINED);
+        assert_eq!(
+            name(&rejected(result, TOKEN)),
+            "NetworkError",
+            "create, {kind}"
+        );
+    }
+    assert_eq!(objects(script).await.length(), 0);
+    create(request(script, "{}"))
+        .await
+        .expect("the next call works");
+    assert_eq!(objects(script).await.length(), 1);
+}
+
+/// Whatever the caller aborts with (a string, an object, a number, nothing, an Error), in
+/// flight or while waiting, the call rejects with the documented `AbortError`, and the module
+/// goes on.
+#[wasm_bindgen_test]
+async fn any_abort_reason_is_an_abort_error() {
+    let script = "b-abort-reasons";
+    for kind in ["string", "object", "number", "undefined", "error"] {
+        for (phase, rule) in [
+            ("in flight", r#""delayMs":3000,"status":503"#),
+            ("waiting", r#""status":429,"retryAfter":"30""#),
+        ] {
+            fault(&format!(
+                r#"{{"scriptId":"{script}","op":"create",{rule}}}"#
+            ))
+            .await;
+            let controller = web_sys::AbortController::new().unwrap();
+            let req = request(script, "{}");
+            set(&req, "signal", controller.signal());
+            let call = intune_script_user_state::create_user_state(req);
+            sleep(300).await;
+            abort_with(&controller, kind);
+            let err = rejected(wasm_bindgen_futures::JsFuture::from(call).await, TOKEN);
+            assert_eq!(
+                name(&err),
+                "AbortError",
+                "{kind}, {phase}: {}",
+                own_props(&err)
+            );
+            assert_eq!(get_str(&err, "clientRequestId").map(|s| s.len()), Some(36));
+        }
+    }
+    create(request(script, "{}"))
+        .await
+        .expect("the next call works");
 }

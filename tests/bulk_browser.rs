@@ -4,8 +4,8 @@
 
 mod support;
 
-use intune_script_user_state::create_user_states;
 use js_sys::Array;
+use support::api::create_user_states;
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -166,7 +166,7 @@ async fn abort_stops_the_run_and_reports_what_was_created() {
     let controller = web_sys::AbortController::new().unwrap();
     let req = bulk_request(script, user_states(400, "a"), r#"{"concurrency":2}"#);
     set(&req, "signal", controller.signal());
-    let call = wasm_bindgen_futures::future_to_promise(create_user_states(req));
+    let call = intune_script_user_state::create_user_states(req);
     sleep(900).await;
     controller.abort();
     let started = js_sys::Date::now();

@@ -6,7 +6,7 @@
 
 mod support;
 
-use intune_script_user_state::{
+use support::api::{
     create_user_state, create_user_states, delete_user_state, get_user_state, list_user_states,
     update_user_state,
 };

@@ -4,7 +4,6 @@
 
 mod support;
 
-use intune_script_user_state::create_user_state;
 use js_sys::{Reflect, WebAssembly};
 use support::*;
 use wasm_bindgen::prelude::*;
@@ -29,7 +28,7 @@ async fn creates(script: &str, from: usize, n: usize, parallel: usize) {
             .iter()
             .map(|i| {
                 let req = request(script, &format!(r#"{{"userState":{{"userPrincipalName":"m{i}@contoso.com","successDeviceCount":1,"errorDeviceCount":0}}}}"#));
-                JsValue::from(wasm_bindgen_futures::future_to_promise(create_user_state(req)))
+                JsValue::from(intune_script_user_state::create_user_state(req))
             })
             .collect();
         JsFuture::from(js_sys::Promise::all(&calls))

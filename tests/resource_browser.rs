@@ -3,9 +3,9 @@
 
 mod support;
 
-use intune_script_user_state::{
-    create_user_state, delete_user_state, get_user_state, list_user_state_pages, list_user_states,
-    update_user_state,
+use intune_script_user_state::list_user_state_pages;
+use support::api::{
+    create_user_state, delete_user_state, get_user_state, list_user_states, update_user_state,
 };
 use support::*;
 use wasm_bindgen::prelude::*;

@@ -89,8 +89,11 @@ async function stubbed(kind, scriptId, users) {
   const realFetch = globalThis.fetch;
   let n = 0;
   globalThis.fetch = async (input, init) => {
+    // What fetch does before the network, for every contender alike (Fetch standard, fetch()
+    // step 2): the Request object, with its headers, body and signal, made from (input, init).
+    const request = new Request(input, init);
     const id = `00000000-0000-4000-8000-${String(n++).padStart(12, "0")}`;
-    const clientRequestId = new Headers(init?.headers).get("client-request-id") ?? id;
+    const clientRequestId = request.headers.get("client-request-id") ?? id;
     return new Response(
       `{"@odata.type":"${ODATA_TYPE}","id":"${id}","successDeviceCount":1,"errorDeviceCount":0,"userPrincipalName":"stub@bench.contoso.com"}`,
       {

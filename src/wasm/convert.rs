@@ -4,6 +4,9 @@
 use crate::error::{Error, FieldError};
 use crate::json::{Json, Map, MAX_DEPTH};
 use js_sys::{Array, Object, Reflect};
+use serde::Serialize;
+use serde_wasm_bindgen::Serializer;
+use wasm_bindgen::intern;
 use wasm_bindgen::prelude::*;
 
 /// Reads a JS value as JSON data, the way `JSON.stringify` sees it: own enumerable string
@@ -17,17 +20,18 @@ pub fn from_js(value: &JsValue, field: &str) -> Result<Json, Error> {
 }
 
 fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
+    // The most common kinds first: each test is a call into JS.
+    if let Some(s) = v.as_string() {
+        return Ok(Json::String(s));
+    }
+    if let Some(n) = v.as_f64() {
+        return Ok(Json::Number(n));
+    }
     if v.is_null() || v.is_undefined() {
         return Ok(Json::Null);
     }
     if let Some(b) = v.as_bool() {
         return Ok(Json::Bool(b));
-    }
-    if let Some(n) = v.as_f64() {
-        return Ok(Json::Number(n));
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(Json::String(s));
     }
     if !v.is_object() {
         return Err("holds a value that is not JSON data (a function, symbol or BigInt)");
@@ -54,46 +58,48 @@ fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
     Ok(Json::Object(map))
 }
 
-/// A `Json` as a plain JS value: objects, arrays, `null`, never a `Map`.
-pub fn to_js(value: &Json) -> JsValue {
-    match value {
-        Json::Null => JsValue::NULL,
-        Json::Bool(b) => JsValue::from_bool(*b),
-        Json::Number(n) => JsValue::from_f64(*n),
-        Json::String(s) => JsValue::from_str(s),
-        Json::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
-        Json::Object(map) => {
-            let o = Object::new();
-            for (k, v) in &map.0 {
-                set(&o, k, to_js(v));
-            }
-            o.into()
-        }
-    }
-}
+/// What every value handed to JS goes through: plain objects and arrays, `null` for a
+/// missing value, never a `Map`.
+const OUT: Serializer = Serializer::json_compatible();
 
-fn set(target: &Object, key: &str, value: impl Into<JsValue>) {
-    // Setting a property on a fresh plain object or Error cannot fail.
-    let _ = Reflect::set(target, &JsValue::from_str(key), &value.into());
-}
-
-fn set_opt(target: &Object, key: &str, value: &Option<String>) {
-    if let Some(v) = value {
-        set(target, key, v.as_str());
-    }
+/// `value` as a plain JS value, through `serde-wasm-bindgen`.
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    // Our values have string keys and finite numbers only: serializing cannot fail.
+    value.serialize(&OUT).unwrap_or(JsValue::NULL)
 }
 
 /// `[{field, message}, ...]` as a JS array.
-pub fn problems_to_js(problems: &[FieldError]) -> Array {
-    problems
-        .iter()
-        .map(|p| {
-            let o = Object::new();
-            set(&o, "field", p.field.as_str());
-            set(&o, "message", p.message.as_str());
-            JsValue::from(o)
-        })
-        .collect()
+pub fn problems_to_js(problems: &[FieldError]) -> JsValue {
+    to_js(problems)
+}
+
+/// The properties the README lists for each error name.
+#[derive(Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+enum Props<'a> {
+    Validation {
+        field: &'a str,
+        errors: &'a [FieldError],
+    },
+    Graph {
+        status: u16,
+        code: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        request_id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        client_request_id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        date: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after: Option<f64>,
+    },
+    Request {
+        client_request_id: &'a str,
+    },
+    Timeout {
+        client_request_id: &'a str,
+        timeout_ms: u32,
+    },
 }
 
 /// The JS `Error` for `err`: `name` is [`Error::name`], the properties those the README
@@ -105,36 +111,32 @@ pub fn error_to_js(err: &Error) -> JsValue {
     };
     let e = js_sys::Error::new(&message);
     e.set_name(err.name());
-    let o: &Object = e.as_ref();
-    match err {
-        Error::Validation(v) => {
-            set(o, "field", v.first().field.as_str());
-            set(o, "errors", problems_to_js(&v.errors));
-        }
-        Error::Graph(g) => {
-            set(o, "status", g.status);
-            set(o, "code", g.code.as_str());
-            set_opt(o, "requestId", &g.request_id);
-            set_opt(o, "clientRequestId", &g.client_request_id);
-            set_opt(o, "date", &g.date);
-            if let Some(s) = g.retry_after {
-                set(o, "retryAfter", s);
-            }
-        }
+    let props = match err {
+        Error::Validation(v) => Props::Validation {
+            field: &v.first().field,
+            errors: &v.errors,
+        },
+        Error::Graph(g) => Props::Graph {
+            status: g.status,
+            code: &g.code,
+            request_id: g.request_id.as_deref(),
+            client_request_id: g.client_request_id.as_deref(),
+            date: g.date.as_deref(),
+            retry_after: g.retry_after,
+        },
         Error::Network {
             client_request_id, ..
         }
-        | Error::Aborted { client_request_id } => {
-            set(o, "clientRequestId", client_request_id.as_str());
-        }
+        | Error::Aborted { client_request_id } => Props::Request { client_request_id },
         Error::Timeout {
             ms,
             client_request_id,
-        } => {
-            set(o, "clientRequestId", client_request_id.as_str());
-            set(o, "timeoutMs", *ms);
-        }
-    }
+        } => Props::Timeout {
+            client_request_id,
+            timeout_ms: *ms,
+        },
+    };
+    Object::assign(e.as_ref(), to_js(&props).unchecked_ref());
     e.into()
 }
 
@@ -144,12 +146,10 @@ pub fn thrown_text(thrown: &JsValue) -> String {
     if let Some(e) = thrown.dyn_ref::<js_sys::Error>() {
         let (name, message) = (String::from(e.name()), String::from(e.message()));
         // Node's fetch hides the useful part in `cause`.
-        let cause = Reflect::get(e, &JsValue::from_str("cause"))
-            .ok()
-            .and_then(|c| {
-                c.dyn_ref::<js_sys::Error>()
-                    .map(|c| String::from(c.message()))
-            });
+        let cause = Reflect::get(e, &intern("cause").into()).ok().and_then(|c| {
+            c.dyn_ref::<js_sys::Error>()
+                .map(|c| String::from(c.message()))
+        });
         match cause {
             Some(c) if !c.is_empty() => format!("{name}: {message} ({c})"),
             _ => format!("{name}: {message}"),

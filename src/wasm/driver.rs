@@ -1,9 +1,10 @@
 //! Runs core call machines: asks the token source before each send, sends, waits, and turns
-//! the end into a JS value or a JS error with the token scrubbed from it.
+//! the end into a JS value or a JS error with the token scrubbed from it. Every async export
+//! hands its work to [`promise`], one non-generic driver, so the promise glue exists once.
 
 use super::convert::{error_to_js, to_js};
 use super::global::now_ms;
-use super::prepare::Edge;
+use super::prepare::{prepare, Edge};
 use super::token::{TokenFailure, TokenSource};
 use super::transport::{send, sleep, Aborted, Sent};
 use crate::call::{Action, Operation};
@@ -11,8 +12,59 @@ use crate::error::Error;
 use crate::http::{Body, Outcome, Request, Response};
 use crate::json::Json;
 use crate::single::Policy;
+use js_sys::Promise;
+use std::future::Future;
+use std::pin::Pin;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::AbortSignal;
+
+/// The work of one async export.
+pub type Call = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// The promise of an export: one instance of `future_to_promise` for all of them.
+#[inline(never)]
+pub fn promise(call: Call) -> Promise {
+    future_to_promise(call)
+}
+
+/// What a single-call export resolves to: the call's result, or `undefined` (delete).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Resolve {
+    Result,
+    Undefined,
+}
+
+/// Starts a single call: reads `request` with `check`, makes its machine and policy with
+/// `build`, and runs it in [`run`], the one driver all of them share. Bad input rejects the
+/// promise; nothing is sent.
+pub fn start<T>(
+    request: &JsValue,
+    check: impl FnOnce(&Json) -> Result<T, Error>,
+    build: impl FnOnce(T, &Edge) -> (Box<dyn Operation>, Policy),
+    resolve: Resolve,
+) -> Promise {
+    match prepare(request, check) {
+        Ok((checked, edge)) => {
+            let (op, policy) = build(checked, &edge);
+            promise(Box::pin(run(edge, op, policy, resolve)))
+        }
+        Err(e) => Promise::reject(&e),
+    }
+}
+
+async fn run(
+    edge: Edge,
+    mut op: Box<dyn Operation>,
+    policy: Policy,
+    resolve: Resolve,
+) -> Result<JsValue, JsValue> {
+    let result = Session::new(&edge, &policy).drive(&mut *op).await?;
+    Ok(match resolve {
+        Resolve::Result => result,
+        Resolve::Undefined => JsValue::UNDEFINED,
+    })
+}
 
 /// Why a call ended without a result: one of ours, or what the caller's token function threw
 /// (handed back untouched).
@@ -28,6 +80,8 @@ pub struct Session<'a> {
     pub client_request_id: String,
     pub timeout_ms: u32,
     last_token: std::cell::RefCell<String>,
+    /// The last request body as JSON text, built once and reused while it is the same.
+    body: std::cell::RefCell<Option<(Json, JsValue)>>,
     /// The last JSON body received, as read by the core and as `JSON.parse` gave it.
     last_body: std::cell::RefCell<Option<(Json, JsValue)>>,
 }
@@ -41,6 +95,7 @@ impl<'a> Session<'a> {
             client_request_id: policy.client_request_id.clone(),
             timeout_ms: policy.timeout_ms,
             last_token: Default::default(),
+            body: Default::default(),
             last_body: Default::default(),
         }
     }
@@ -70,8 +125,10 @@ impl<'a> Session<'a> {
             Err(TokenFailure::Invalid(e)) => return Err(Failure::Error(e)),
             Err(TokenFailure::Thrown(thrown)) => return Err(Failure::Thrown(thrown)),
         };
+        let body = req.body.as_ref().map(|json| self.body_text(json));
         let sent = send(
             req,
+            body.as_ref(),
             &token,
             &self.client_request_id,
             self.timeout_ms,
@@ -80,6 +137,22 @@ impl<'a> Session<'a> {
         .await;
         *self.last_token.borrow_mut() = token;
         sent.map_err(|Aborted| Failure::Error(self.abort_error()))
+    }
+
+    /// `json` as JSON text: serialized through `serde-wasm-bindgen`, then `JSON.stringify`,
+    /// once for all the resends of the same body.
+    fn body_text(&self, json: &Json) -> JsValue {
+        let mut cached = self.body.borrow_mut();
+        match &*cached {
+            Some((body, text)) if body == json => text.clone(),
+            _ => {
+                let text = js_sys::JSON::stringify(&to_js(json))
+                    .map(JsValue::from)
+                    .unwrap_or(JsValue::NULL);
+                *cached = Some((json.clone(), text.clone()));
+                text
+            }
+        }
     }
 
     /// Waits `ms`, cut short by the signal.

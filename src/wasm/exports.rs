@@ -1,12 +1,12 @@
 //! `createUserState` and `validateUserState`.
 
 use super::convert::{from_js, problems_to_js};
-use super::driver::Session;
-use super::prepare::{policy, prepare};
+use super::driver::{start, Resolve};
+use super::prepare::policy;
 use crate::create::Create;
 use crate::error::{Error, FieldError};
 use crate::validate;
-use js_sys::Array;
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
 /// Creates a device management script user state: `POST
@@ -24,16 +24,18 @@ use wasm_bindgen::prelude::*;
 ///   userState: { userPrincipalName: "ada@contoso.com", successDeviceCount: 2, errorDeviceCount: 0 },
 /// });
 #[wasm_bindgen(js_name = createUserState, unchecked_return_type = "Promise<DeviceManagementScriptUserState>")]
-pub async fn create_user_state(
+pub fn create_user_state(
     #[wasm_bindgen(unchecked_param_type = "CreateUserStateRequest")] request: JsValue,
-) -> Result<JsValue, JsValue> {
-    let (req, edge) = prepare(&request, |json| {
-        validate::create_request(json).map_err(Error::Validation)
-    })?;
-    let p = policy(&req.options, &edge.tokens);
-    let session = Session::new(&edge, &p);
-    let mut op = Create::new(req, p);
-    session.drive(&mut op).await
+) -> Promise {
+    start(
+        &request,
+        |json| validate::create_request(json).map_err(Error::Validation),
+        |req, edge| {
+            let p = policy(&req.options, &edge.tokens);
+            (Box::new(Create::new(req, p.clone())), p)
+        },
+        Resolve::Result,
+    )
 }
 
 /// Checks a user state with the rules `createUserState` applies, without sending anything.
@@ -48,5 +50,5 @@ pub fn validate_user_state(
         Err(Error::Validation(v)) => v.errors,
         Err(e) => vec![FieldError::new("userState", e.to_string())],
     };
-    problems_to_js(&problems)
+    problems_to_js(&problems).unchecked_into()
 }

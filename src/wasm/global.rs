@@ -22,11 +22,24 @@ extern "C" {
     fn get_random_values(buf: &mut [u8]);
 }
 
-/// 16 random bytes.
+thread_local! {
+    /// Random bytes fetched 512 at a time (one call into JS per 32 calls of ours), and how
+    /// many of them are used.
+    static POOL: std::cell::RefCell<([u8; 512], usize)> = const { std::cell::RefCell::new(([0; 512], 512)) };
+}
+
+/// 16 random bytes, never handed out twice.
 pub fn random_bytes() -> [u8; 16] {
-    let mut buf = [0u8; 16];
-    get_random_values(&mut buf);
-    buf
+    POOL.with_borrow_mut(|(pool, used)| {
+        if *used == pool.len() {
+            get_random_values(pool);
+            *used = 0;
+        }
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&pool[*used..*used + 16]);
+        *used += 16;
+        out
+    })
 }
 
 /// Milliseconds since the epoch (`Date.now()`).

@@ -2,7 +2,7 @@
 //! arrive. Each `next()` reads one page with the same retry rules as every read.
 
 use super::convert::{error_to_js, to_js};
-use super::driver::Session;
+use super::driver::{promise, Session};
 use super::prepare::{policy, prepare, Edge};
 use super::resource::first_page;
 use crate::endpoint::Endpoint;
@@ -12,10 +12,10 @@ use crate::json::Json;
 use crate::single::{next_link, Expect, Policy, Single};
 use crate::validate;
 use js_sys::{Object, Promise, Reflect, Symbol};
+use serde::Serialize;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 struct State {
     edge: Edge,
@@ -38,11 +38,16 @@ impl std::fmt::Debug for UserStatePages {
     }
 }
 
+/// An iterator result: `{ value, done }`.
+#[derive(Serialize)]
+struct Step {
+    #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
+    value: JsValue,
+    done: bool,
+}
+
 fn step(value: JsValue, done: bool) -> JsValue {
-    let o = Object::new();
-    let _ = Reflect::set(&o, &"value".into(), &value);
-    let _ = Reflect::set(&o, &"done".into(), &done.into());
-    o.into()
+    to_js(&Step { value, done })
 }
 
 #[wasm_bindgen]
@@ -54,7 +59,7 @@ impl UserStatePages {
     )]
     pub fn next(&self) -> Promise {
         let state = self.state.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             if state.busy.replace(true) {
                 let e = Error::field(
                     "next",
@@ -65,7 +70,7 @@ impl UserStatePages {
             let result = read_page(&state).await;
             state.busy.set(false);
             result
-        })
+        }))
     }
 }
 

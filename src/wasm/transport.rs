@@ -1,17 +1,44 @@
 //! One attempt over `fetch`, with a time limit and the caller's `AbortSignal`, and waits that
-//! the signal cuts short. No Rust closure crosses into JS: the timer and the abort listener
-//! are `AbortController.abort` and a promise's `resolve`, bound and removed again afterwards,
-//! so nothing leaks however many calls run.
+//! the signal cuts short.
+//!
+//! Every request is a [`gloo_net::http::Request`] built from a `web_sys::Request` made here
+//! (headers, a string body, our own signal, `credentials: omit`, `redirect: error`, no
+//! referrer): gloo-net's builder would parse the URL three more times per request. It is sent
+//! through one `fetch` binding that catches everything, and the answer is read as a
+//! [`gloo_net::http::Response`]. gloo-net's own `send()` and `text()` trap (`unreachable!`,
+//! `panic!`, `unwrap`) when `fetch` rejects with something that is not an `Error`, resolves
+//! to something that is not a `Response`, or a body cannot be read; under `panic = "abort"`
+//! that would kill the module, so those two steps are the edge's, and every such value ends
+//! as a `NetworkError`.
+//!
+//! No Rust closure crosses into JS: the timer and the abort listener are
+//! `AbortController.abort` and a promise's `resolve`, bound and removed again afterwards, so
+//! nothing leaks however many calls run. The caller's signal never reaches `fetch`: it aborts
+//! our own controller, with no reason, so whatever the caller aborted with (a string, an
+//! object) fetch rejects with its own `AbortError`.
 
-use super::convert::thrown_text;
-use super::global::{clear_timeout, fetch, set_timeout};
+use super::convert::{from_js, thrown_text};
+use super::global::{clear_timeout, set_timeout};
 use crate::http::{Body, Outcome, Request, Response};
-use js_sys::{Function, Object, Promise, Reflect};
+use gloo_net::http::{Headers, Request as HttpRequest, Response as HttpResponse};
+use js_sys::{Function, JsString, Promise, Reflect};
+use wasm_bindgen::intern;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortController, AbortSignal, ReferrerPolicy, RequestCredentials, RequestInit, RequestRedirect,
 };
+
+#[wasm_bindgen]
+extern "C" {
+    /// `fetch(request)`, with a synchronous throw caught too.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn fetch_request(request: &web_sys::Request) -> Result<Promise, JsValue>;
+
+    /// `JSON.parse(text)` on the JS string itself, never copied into wasm memory and back.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn json_parse(text: &JsString) -> Result<JsValue, JsValue>;
+}
 
 /// The caller's signal fired.
 pub struct Aborted;
@@ -41,7 +68,7 @@ const KEPT_HEADERS: [&str; 5] = [
     "content-type",
 ];
 
-/// Registers `f` as a one-time `abort` listener on `signal`; the guard removes it again.
+/// Registers `f` as an `abort` listener on `signal`; the guard removes it again.
 struct Listener<'a> {
     signal: Option<&'a AbortSignal>,
     f: Function,
@@ -50,7 +77,7 @@ struct Listener<'a> {
 impl<'a> Listener<'a> {
     fn new(signal: Option<&'a AbortSignal>, f: Function) -> Self {
         if let Some(s) = signal {
-            let _ = s.add_event_listener_with_callback("abort", &f);
+            let _ = s.add_event_listener_with_callback(intern("abort"), &f);
         }
         Self { signal, f }
     }
@@ -59,7 +86,7 @@ impl<'a> Listener<'a> {
 impl Drop for Listener<'_> {
     fn drop(&mut self) {
         if let Some(s) = self.signal {
-            let _ = s.remove_event_listener_with_callback("abort", &self.f);
+            let _ = s.remove_event_listener_with_callback(intern("abort"), &self.f);
         }
     }
 }
@@ -83,9 +110,22 @@ fn is_aborted(signal: Option<&AbortSignal>) -> bool {
     signal.is_some_and(AbortSignal::aborted)
 }
 
-/// Sends `req` once and reads the whole answer within `timeout_ms`.
+/// `controller.abort` bound to `controller` with its reason fixed to `undefined`, so that an
+/// event listener (which passes the event) or a timer aborts with the platform's own
+/// `AbortError`.
+fn abort_fn(controller: &AbortController) -> Option<Function> {
+    Reflect::get(controller, &intern("abort").into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()
+        .map(|f| JsValue::from(f.bind1(controller, &JsValue::UNDEFINED)).unchecked_into())
+}
+
+/// Sends `req` once and reads the whole answer within `timeout_ms`. `body` is the request's
+/// body as JSON text, built once per call by the caller.
 pub async fn send(
     req: &Request,
+    body: Option<&JsValue>,
     token: &str,
     client_request_id: &str,
     timeout_ms: u32,
@@ -98,11 +138,7 @@ pub async fn send(
         Ok(c) => c,
         Err(e) => return Ok(Sent::failed(Outcome::Network(thrown_text(&e)))),
     };
-    let abort = Reflect::get(&controller, &"abort".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .map(|f| f.bind0(&controller));
-    let Some(abort) = abort else {
+    let Some(abort) = abort_fn(&controller) else {
         return Ok(Sent::failed(Outcome::Network(
             "AbortController has no abort method".into(),
         )));
@@ -110,7 +146,7 @@ pub async fn send(
     let _timer = Timer::new(&abort, timeout_ms);
     let _listener = Listener::new(signal, abort.clone());
 
-    let outcome = exchange(req, token, client_request_id, &controller.signal()).await;
+    let outcome = exchange(req, body, token, client_request_id, &controller.signal()).await;
     if is_aborted(signal) {
         return Err(Aborted);
     }
@@ -122,44 +158,55 @@ pub async fn send(
     Ok(Sent { outcome, parsed })
 }
 
-/// The fetch and the body read, both under `signal`.
-async fn exchange(
+/// The request as gloo-net's type: a `web_sys::Request` built in one go.
+fn request(
     req: &Request,
+    body: Option<&JsValue>,
     token: &str,
     client_request_id: &str,
     signal: &AbortSignal,
-) -> Result<(Response, Option<JsValue>), JsValue> {
-    let headers = Object::new();
-    let set = |k: &str, v: &str| Reflect::set(&headers, &k.into(), &v.into());
-    set("Authorization", &format!("Bearer {token}"))?;
-    set("Accept", "application/json")?;
-    set("client-request-id", client_request_id)?;
-
+) -> Result<HttpRequest, JsValue> {
+    // Header names and values here are constants or checked by the input rules (printable
+    // ASCII tokens, GUIDs), so `Headers::append` cannot throw.
+    let headers = Headers::new();
+    headers.append(intern("Authorization"), &format!("Bearer {token}"));
+    headers.append(intern("Accept"), intern("application/json"));
+    headers.append(intern("client-request-id"), client_request_id);
     let init = RequestInit::new();
-    init.set_method(req.method.as_str());
-    if let Some(body) = &req.body {
-        set("Content-Type", "application/json")?;
-        let text = js_sys::JSON::stringify(&super::convert::to_js(body))?;
-        init.set_body(&text);
+    init.set_method(intern(req.method.as_str()));
+    if let Some(body) = body {
+        headers.append(intern("Content-Type"), intern("application/json"));
+        init.set_body(body);
     }
-    init.set_headers(&headers);
+    init.set_headers(&headers.into_raw());
     init.set_signal(Some(signal));
     init.set_credentials(RequestCredentials::Omit);
     init.set_redirect(RequestRedirect::Error);
     init.set_referrer_policy(ReferrerPolicy::NoReferrer);
+    web_sys::Request::new_with_str_and_init(&req.url, &init).map(HttpRequest::from)
+}
 
-    let response: web_sys::Response = JsFuture::from(fetch(&req.url, &init)?).await?.dyn_into()?;
-    let text = JsFuture::from(response.text()?)
-        .await?
-        .as_string()
-        .unwrap_or_default();
+/// The fetch and the body read, both under `signal`. Whatever `fetch` or the body does,
+/// this returns: a thrown or rejected value of any type is an `Err`, an answer that is not a
+/// `Response` is a `NetworkError`'s text.
+async fn exchange(
+    req: &Request,
+    body: Option<&JsValue>,
+    token: &str,
+    client_request_id: &str,
+    signal: &AbortSignal,
+) -> Result<(Response, Option<JsValue>), JsValue> {
+    let request: web_sys::Request = request(req, body, token, client_request_id, signal)?.into();
+    let answer = JsFuture::from(fetch_request(&request)?).await?;
+    let raw = answer
+        .dyn_into::<web_sys::Response>()
+        .map_err(|_| JsValue::from_str("fetch resolved to something that is not a Response"))?;
+    let text = JsFuture::from(raw.text()?).await?;
+    let response = HttpResponse::from(raw);
     let headers = response.headers();
     let kept = KEPT_HEADERS
         .iter()
-        .filter_map(|name| match headers.get(name) {
-            Ok(Some(v)) => Some((name.to_string(), v)),
-            _ => None,
-        })
+        .filter_map(|name| headers.get(intern(name)).map(|v| (name.to_string(), v)))
         .collect();
     let (body, parsed) = parse_body(&text);
     let response = Response {
@@ -170,12 +217,13 @@ async fn exchange(
     Ok((response, parsed))
 }
 
-fn parse_body(text: &str) -> (Body, Option<JsValue>) {
-    if text.is_empty() {
+/// The body text as the core reads it: empty, JSON, or not JSON.
+fn parse_body(text: &JsValue) -> (Body, Option<JsValue>) {
+    let Some(text) = text.dyn_ref::<JsString>().filter(|t| t.length() > 0) else {
         return (Body::Empty, None);
-    }
-    match js_sys::JSON::parse(text) {
-        Ok(v) => match super::convert::from_js(&v, "body") {
+    };
+    match json_parse(text) {
+        Ok(v) => match from_js(&v, "body") {
             Ok(json) => (Body::Json(json), Some(v)),
             Err(_) => (Body::NotJson, None),
         },

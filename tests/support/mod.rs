@@ -2,6 +2,8 @@
 //! call's error the way JS sees it, and scripting `graph-mock` through its control API.
 #![allow(dead_code)]
 
+pub mod api;
+
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
