@@ -4,15 +4,18 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 WITH_MOCK := scripts/with-mock.sh
 DEMO_PORT ?= 8080
+SITE_PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
-.PHONY: help setup demo test pkg lint test-native test-browser test-firefox test-node test-types test-page test-bundler test-fuzz-seeds size bench fuzz clean
+.PHONY: help setup demo site serve test pkg lint test-native test-browser test-firefox test-node test-types test-page test-site test-bundler test-fuzz-seeds size bench fuzz clean
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
+	@echo "make site   build the deployable admin page (no demo mode) into dist/site/"
+	@echo "make serve  build, then serve dist/site/ on http://localhost:$(SITE_PORT)/ for real use (sign in or paste a token)"
 	@echo "make pkg    build the npm package into pkg/"
 	@echo "make fuzz   fuzz the core, FUZZ_SECONDS (default 30) per target; see fuzz/README.md"
 	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; appends to BENCHMARKS.md"
@@ -27,7 +30,15 @@ pkg: setup
 demo: pkg
 	@scripts/demo.sh $(DEMO_PORT)
 
-test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-types test-page test-bundler size
+# The admin page for real use: dist/site/ (hashed assets, staticwebapp.config.json), served on
+# localhost with the headers that file names (scripts/serve-site.mjs). See README, "Use it for real".
+site: pkg
+	@node scripts/build-site.mjs
+
+serve: site
+	@node scripts/serve-site.mjs --dir dist/site --port $(SITE_PORT)
+
+test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-types test-page test-site test-bundler size
 	@echo "make test: all green"
 
 lint:
@@ -62,6 +73,11 @@ test-page: pkg
 	scripts/demo.sh --site-only
 	$(WITH_MOCK) --static target/site -- node --test tests/page/
 
+# The built dist/site/ served by scripts/serve-site.mjs (not graph-mock), in headless Chromium
+# with the four Graph roots routed to graph-mock: pasted token and sign-in, CSP, headers, no demo.
+test-site: site
+	$(WITH_MOCK) -- node --test tests/site/
+
 # The package in a bundled app (tests/bundler/): installed from the packed tarball, built with
 # Vite 7 through the default entry (await init(), no plugin) and /bundler (vite-plugin-wasm),
 # each run in headless Chromium against graph-mock, built and under Vite's dev server.
@@ -88,5 +104,5 @@ test-fuzz-seeds:
 	scripts/fuzz.sh 0
 
 clean:
-	rm -rf pkg target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules \
+	rm -rf pkg dist target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules \
 	  tests/bundler/node_modules target/npm-bundler target/bundler-site target/bundler-vite-cache

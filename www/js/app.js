@@ -1,5 +1,7 @@
 // The admin page. Every Graph call and every input rule comes from the npm package in pkg/;
 // this file wires the connection (cloud, token source, demo mode) to the three views.
+// Demo mode (?demo=1) lives in js/demo.js, loaded only then; the deployable site (`make site`)
+// leaves that file out and turns its import into null, so there ?demo=1 changes nothing.
 import init, * as api from "../pkg/intune_script_user_state.js";
 import { $, fill, h, tabs } from "./dom.js";
 import { CLOUDS, authorityFor, connectPolicy, loadSettings, saveSettings, scopeFor, settingsProblems } from "./settings.js";
@@ -9,11 +11,13 @@ import { setupCreate } from "./create.js";
 import { setupManage } from "./manage.js";
 import { setupImport } from "./import.js";
 
-const demo = new URLSearchParams(location.search).get("demo") === "1";
+const wantsDemo = new URLSearchParams(location.search).get("demo") === "1";
+const demoModule = wantsDemo ? await import("./demo.js") : null;
+const demo = demoModule ? await demoModule.demoMode() : null;
 const settings = loadSettings(localStorage);
 
 // Narrow the CSP from index.html to the chosen cloud: a second policy, enforced alongside.
-document.head.append(h("meta", { "http-equiv": "Content-Security-Policy", content: connectPolicy(settings.cloud, demo) }));
+document.head.append(h("meta", { "http-equiv": "Content-Security-Policy", content: connectPolicy(settings.cloud, Boolean(demo)) }));
 
 // Graph echoes client-request-id and adds request-id to every answer; keep them so a success can
 // show them too (a failure carries them on the error). Only response headers are read.
@@ -59,23 +63,23 @@ function renderConnection() {
   $("source-msal").classList.toggle("active", source === "msal");
   $("source-paste").classList.toggle("active", source === "paste");
   $("signIn").disabled = !msalReady();
-  $("sourceMsal").disabled = demo;
+  $("sourceMsal").disabled = Boolean(demo);
   const account = session?.account;
   $("signOut").hidden = !account;
   $("signIn").hidden = Boolean(account);
   fill(
     $("account"),
     demo
-      ? "Not available in demo mode."
+      ? demo.account
       : account
         ? h("span", {}, "Signed in as ", h("strong", {}, account.username ?? account.name ?? "unknown account"))
         : settings.clientId
           ? "Not signed in."
           : "Enter the application (client) id in Settings first.",
   );
-  const where = demo ? `graph-mock at ${location.origin}` : CLOUDS[settings.cloud].graph;
+  const where = demo ? demo.where : CLOUDS[settings.cloud].graph;
   const who = source === "paste" ? "pasted token" : account ? account.username : "not signed in";
-  fill($("connection"), h("span", { class: "pill" }, demo ? "Demo" : settings.cloud), ` ${where} · ${who}`);
+  fill($("connection"), h("span", { class: "pill" }, demo ? demo.label : settings.cloud), ` ${where} · ${who}`);
 }
 
 function renderSettingsForm() {
@@ -165,7 +169,7 @@ $("signOut").addEventListener("click", async () => {
 /** The options every package call takes, plus `extra`. */
 function options(extra = {}) {
   const o = { token: tokenSource(), scriptKind: $("scriptKind").value, scriptId: $("scriptId").value.trim(), ...extra };
-  if (demo) o.baseUrl = location.origin;
+  if (demo) o.baseUrl = demo.baseUrl;
   else o.cloud = settings.cloud;
   return o;
 }
@@ -186,13 +190,7 @@ $("scriptId").addEventListener("input", () => showScriptProblem(""));
 
 const ctx = { api, options, checkScript, showScriptProblem, requestIdsFor: (id) => requestIds.get(id) ?? [] };
 
-if (demo) {
-  $("demoBanner").hidden = false;
-  $("demoOrigin").textContent = location.origin;
-  document.body.classList.add("demo");
-  $("token").value = "demo-token";
-  $("scriptId").value = "demo-script";
-}
+demo?.show();
 renderSettingsForm();
 renderConnection();
 tabs($("tablist"));
