@@ -6,7 +6,6 @@ use crate::json::{Json, Map, MAX_DEPTH};
 use js_sys::{Array, Object, Reflect};
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;
-use wasm_bindgen::intern;
 use wasm_bindgen::prelude::*;
 
 /// Reads a JS value as JSON data, the way `JSON.stringify` sees it: own enumerable string
@@ -146,7 +145,7 @@ pub fn thrown_text(thrown: &JsValue) -> String {
     if let Some(e) = thrown.dyn_ref::<js_sys::Error>() {
         let (name, message) = (String::from(e.name()), String::from(e.message()));
         // Node's fetch hides the useful part in `cause`.
-        let cause = Reflect::get(e, &intern("cause").into()).ok().and_then(|c| {
+        let cause = Reflect::get(e, &"cause".into()).ok().and_then(|c| {
             c.dyn_ref::<js_sys::Error>()
                 .map(|c| String::from(c.message()))
         });

@@ -10,7 +10,6 @@ use crate::single::Policy;
 use crate::uuid;
 use crate::validate::CallOptions;
 use js_sys::{Array, Function, Object, Reflect};
-use wasm_bindgen::intern;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -26,7 +25,7 @@ pub struct Edge {
 const EDGE_FIELDS: [&str; 3] = ["token", "signal", "onProgress"];
 
 fn get(request: &JsValue, key: &str) -> JsValue {
-    Reflect::get(request, &intern(key).into()).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(request, &key.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
 #[inline(never)]
@@ -52,39 +51,19 @@ fn edge(request: &JsValue) -> Result<Edge, Error> {
     })
 }
 
-/// Names every call passes to JS (the body's keys, the entity type), interned once so they
-/// are not decoded from UTF-8 again on every call.
-const NAMES: [&str; 6] = [
-    "@odata.type",
-    "#microsoft.graph.deviceManagementScriptUserState",
-    "userPrincipalName",
-    "successDeviceCount",
-    "errorDeviceCount",
-    "id",
-];
-
-thread_local! {
-    static INTERNED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Reads `request`: the edge's parts, and the rest checked by `check`. Any problem is the JS
 /// `ValidationError` to reject with; nothing has been sent.
 pub fn prepare<T>(
     request: &JsValue,
     check: impl FnOnce(&Json) -> Result<T, Error>,
 ) -> Result<(T, Edge), JsValue> {
-    if !INTERNED.with(|done| done.replace(true)) {
-        NAMES.iter().for_each(|name| {
-            intern(name);
-        });
-    }
     let read = || {
         if !request.is_object() || Array::is_array(request) {
             return Err(Error::field("request", "must be an object"));
         }
         let copy = Object::assign(&Object::new(), request.unchecked_ref());
         for key in EDGE_FIELDS {
-            let _ = Reflect::delete_property(&copy, &intern(key).into());
+            let _ = Reflect::delete_property(&copy, &key.into());
         }
         let checked = check(&from_js(&copy, "request")?)?;
         Ok((checked, edge(request)?))
