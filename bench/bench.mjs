@@ -15,6 +15,7 @@
 
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, writeFileSync, appendFileSync, statSync } from "node:fs";
+import { crossings } from "./crossings.mjs";
 import { createHash, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
@@ -399,6 +400,7 @@ async function main() {
     );
   }
 
+  const { perCall } = await crossings(path.join(ROOT, "pkg"), 100, path.join(ROOT, "target/wasm-pack/web"));
   const section = [
     `## ${date}`,
     "",
@@ -410,6 +412,8 @@ async function main() {
     table(rows),
     "",
     budgetLine,
+    "",
+    `Calls from wasm into JS per \`createUserState\` (\`bench/crossings.mjs\`, fetch answering at once; deterministic): ${perCall}.`,
     "",
   ].join("\n");
   console.log(`\n${section}`);

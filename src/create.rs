@@ -15,7 +15,9 @@ use crate::graph;
 use crate::http::{Body, Method, Outcome, Request};
 use crate::json::Json;
 use crate::model::check_user_state;
-use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
+use crate::retry::{
+    backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
+};
 use crate::single::{may_follow, Policy};
 use crate::validate::CreateRequest;
 
@@ -89,11 +91,13 @@ impl Create {
 
     /// How long to wait before the next attempt: what the service said, or backoff. `None`
     /// when the service asks for more than this call waits by itself.
-    fn wait_for(&mut self, retry_after: Option<f64>) -> Option<u32> {
+    fn wait_for(&mut self, retry_after: Option<f64>, throttled: bool) -> Option<u32> {
+        let n = self.failures() + 1;
         match retry_after {
             Some(s) if s > MAX_WAIT_SECONDS => None,
             Some(s) => Some(wait_ms(s)),
-            None => Some(backoff_ms(self.failures() + 1, &mut self.rng)),
+            None if throttled => Some(throttle_backoff_ms(n, &mut self.rng)),
+            None => Some(backoff_ms(n, &mut self.rng)),
         }
     }
 
@@ -110,15 +114,16 @@ impl Create {
                 self.refreshed = true;
                 self.post()
             }
-            Failure::Throttled(after) if self.resends < o.max_retries => match self.wait_for(after)
-            {
-                Some(ms) => {
-                    self.resends += 1;
-                    Action::Wait(ms)
+            Failure::Throttled(after) if self.resends < o.max_retries => {
+                match self.wait_for(after, true) {
+                    Some(ms) => {
+                        self.resends += 1;
+                        Action::Wait(ms)
+                    }
+                    None => Action::Done(Err(error)),
                 }
-                None => Action::Done(Err(error)),
-            },
-            Failure::Uncertain(after) => match self.wait_for(after) {
+            }
+            Failure::Uncertain(after) => match self.wait_for(after, false) {
                 Some(ms) => {
                     self.phase = Phase::BeforeLookup(error);
                     Action::Wait(ms)
@@ -179,7 +184,8 @@ impl Create {
                 };
             }
         }
-        match classify(&outcome, now_ms) {
+        let failure = classify(&outcome, now_ms);
+        match failure {
             Failure::Unauthorized if self.refreshable && !self.refreshed => {
                 self.refreshed = true;
                 self.look(url, uncertain)
@@ -187,7 +193,7 @@ impl Create {
             Failure::Throttled(after) | Failure::Uncertain(after)
                 if self.lookup_failures < self.req.options.max_retries.max(1) =>
             {
-                match self.wait_for(after) {
+                match self.wait_for(after, matches!(failure, Failure::Throttled(_))) {
                     Some(ms) => {
                         self.lookup_failures += 1;
                         self.phase = Phase::Looking { url, uncertain };

@@ -8,6 +8,10 @@ use crate::http::{Outcome, Response};
 pub const MAX_WAIT_SECONDS: f64 = 120.0;
 /// The first backoff step when the service gives no `Retry-After`, in ms.
 pub const BACKOFF_BASE_MS: f64 = 500.0;
+/// The first backoff step for a 429 without a readable `Retry-After`, in ms: Intune often
+/// omits it, and in a browser Graph's CORS answers hide it (GRAPH.md, "In a browser"), while
+/// its budgets are counted per 20 s, so a throttle waits longer than a transient failure.
+pub const THROTTLE_BACKOFF_BASE_MS: f64 = 2_000.0;
 /// The largest backoff step, in ms.
 pub const BACKOFF_CAP_MS: f64 = 30_000.0;
 
@@ -89,10 +93,19 @@ impl Rng {
 }
 
 /// Backoff before attempt `n` (1 for the first resend): half of `base * 2^(n-1)` (capped),
-/// plus a random part up to the other half ("equal jitter").
+/// plus a random part up to the other half ("equal jitter"): 0.25-0.5 s, 0.5-1 s, 1-2 s, ...
 pub fn backoff_ms(n: u32, rng: &mut Rng) -> u32 {
-    let step =
-        (BACKOFF_BASE_MS * 2f64.powi(n.saturating_sub(1).min(16) as i32)).min(BACKOFF_CAP_MS);
+    jittered(BACKOFF_BASE_MS, n, rng)
+}
+
+/// [`backoff_ms`] for a 429 that says nothing readable about when: 1-2 s, 2-4 s, 4-8 s, ...,
+/// at most 30 s.
+pub fn throttle_backoff_ms(n: u32, rng: &mut Rng) -> u32 {
+    jittered(THROTTLE_BACKOFF_BASE_MS, n, rng)
+}
+
+fn jittered(base: f64, n: u32, rng: &mut Rng) -> u32 {
+    let step = (base * 2f64.powi(n.saturating_sub(1).min(16) as i32)).min(BACKOFF_CAP_MS);
     (step / 2.0 + rng.next_f64() * step / 2.0).ceil() as u32
 }
 

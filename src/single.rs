@@ -8,7 +8,9 @@ use crate::error::Error;
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
 use crate::json::Json;
-use crate::retry::{backoff_ms, classify, wait_ms, Failure, Rng, MAX_WAIT_SECONDS};
+use crate::retry::{
+    backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
+};
 
 /// What a successful answer must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,6 +119,9 @@ impl Operation for Single {
                 let wait = match after {
                     Some(s) if s > MAX_WAIT_SECONDS => return Action::Done(Err(error)),
                     Some(s) => wait_ms(s),
+                    None if matches!(failure, Failure::Throttled(_)) => {
+                        throttle_backoff_ms(self.retries + 1, &mut self.rng)
+                    }
                     None => backoff_ms(self.retries + 1, &mut self.rng),
                 };
                 self.uncertain |= matches!(failure, Failure::Uncertain(_));

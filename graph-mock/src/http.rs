@@ -74,7 +74,7 @@ pub(crate) async fn handle(
         .map(str::to_string);
     if req.method() == hyper::Method::OPTIONS {
         let keep_alive = app.lock().config.keep_alive;
-        return Ok(finish(preflight(), origin.as_deref(), keep_alive, true));
+        return Ok(finish(preflight(), origin.as_deref(), keep_alive, None));
     }
     let method = req.method().as_str().to_ascii_uppercase();
     let path = req.uri().path().to_string();
@@ -129,8 +129,11 @@ pub(crate) async fn handle(
     } else {
         static_files::serve(app.opts.static_dir.as_deref(), &method, &path)
     };
-    let keep_alive = app.lock().config.keep_alive;
-    Ok(finish(reply, origin.as_deref(), keep_alive, false))
+    let (keep_alive, expose) = {
+        let app = app.lock();
+        (app.config.keep_alive, app.config.expose_headers.clone())
+    };
+    Ok(finish(reply, origin.as_deref(), keep_alive, Some(&expose)))
 }
 
 /// Applies delay/drop and turns a Graph answer into a reply with Graph's headers.
@@ -169,12 +172,13 @@ fn preflight() -> Reply {
     r
 }
 
-/// Adds CORS and connection headers and builds the hyper response.
+/// Adds CORS and connection headers and builds the hyper response. `expose` is the
+/// `Access-Control-Expose-Headers` of an actual answer (`None` for a preflight).
 fn finish(
     reply: Reply,
     origin: Option<&str>,
     keep_alive: bool,
-    preflight: bool,
+    expose: Option<&str>,
 ) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(reply.body)));
     *resp.status_mut() =
@@ -190,13 +194,10 @@ fn finish(
         .unwrap_or(HeaderValue::from_static("*"));
     h.insert("access-control-allow-origin", allow_origin);
     h.insert("vary", HeaderValue::from_static("Origin"));
-    if !preflight {
-        h.insert(
-            "access-control-expose-headers",
-            HeaderValue::from_static(
-                "request-id, client-request-id, Retry-After, Date, Content-Type",
-            ),
-        );
+    if let Some(v) = expose.filter(|v| !v.is_empty()) {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            h.insert("access-control-expose-headers", v);
+        }
     }
     if !keep_alive {
         h.insert("connection", HeaderValue::from_static("close"));

@@ -15,9 +15,13 @@
 //! # Control API (no auth, CORS enabled)
 //! - `POST /_mock/reset` → 204: clears objects, faults, counters, the request log and the config.
 //! - `GET|POST /_mock/config` → current config; POST merges
-//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null,"nextLinkOrigin":null}`.
+//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null,"nextLinkOrigin":null,"exposeHeaders":"request-id, client-request-id"}`.
 //!   `nextLinkOrigin` (e.g. `"https://evil.example"`) puts another origin in list pages'
-//!   `@odata.nextLink`, to test that clients refuse to follow it.
+//!   `@odata.nextLink`, to test that clients refuse to follow it. `exposeHeaders` is the
+//!   `Access-Control-Expose-Headers` of Graph answers: by default `request-id,
+//!   client-request-id`, as Graph's (which hides `Retry-After` and `Date` from browsers:
+//!   microsoft-graph-docs issue 17488, msgraph-sdk-design issue 76); a string replaces it,
+//!   `null` restores the default. Inner `$batch` answers carry their headers in the JSON body.
 //!   With `keepAlive:false` (default) every response has `Connection: close`. Writes over the
 //!   `writeBudget` (sliding window, whole server) get 429 with an integer `Retry-After` and are
 //!   not processed.

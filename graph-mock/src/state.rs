@@ -31,7 +31,16 @@ pub(crate) struct Config {
     /// When set, list pages put this origin in `@odata.nextLink` instead of the request's own
     /// (so tests can check that a client refuses to follow a link to another host).
     pub next_link_origin: Option<String>,
+    /// `Access-Control-Expose-Headers` on Graph answers. Graph's own CORS answers expose the
+    /// request ids but not `Retry-After` (public reports: microsoftgraph/microsoft-graph-docs
+    /// issue 17488, microsoftgraph/msgraph-sdk-design issue 76), and nothing says they expose
+    /// `Date`; so by default a browser reads neither (`Content-Type` is CORS-safelisted and
+    /// always readable). Tests that need them set this through `/_mock/config`.
+    pub expose_headers: String,
 }
+
+/// What Graph exposes to browsers by default (see [`Config::expose_headers`]).
+pub(crate) const GRAPH_EXPOSE_HEADERS: &str = "request-id, client-request-id";
 
 /// At most `writes` writes in any window of `window_ms` milliseconds (sliding window).
 #[derive(Clone, Copy, Debug)]
@@ -48,6 +57,7 @@ impl Default for Config {
             keep_alive: false,
             write_budget: None,
             next_link_origin: None,
+            expose_headers: GRAPH_EXPOSE_HEADERS.to_owned(),
         }
     }
 }
@@ -61,6 +71,7 @@ impl Config {
             "keepAlive": self.keep_alive,
             "writeBudget": self.write_budget.map(|b| json!({"writes": b.writes, "windowMs": b.window_ms})),
             "nextLinkOrigin": self.next_link_origin,
+            "exposeHeaders": self.expose_headers,
         })
     }
 
@@ -93,6 +104,21 @@ impl Config {
                         Value::Null => None,
                         Value::String(s) => Some(s.trim_end_matches('/').to_owned()),
                         _ => return Err("nextLinkOrigin must be null or a string".into()),
+                    }
+                }
+                "exposeHeaders" => {
+                    next.expose_headers = match value {
+                        Value::Null => GRAPH_EXPOSE_HEADERS.to_owned(),
+                        Value::String(s)
+                            if s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') =>
+                        {
+                            s.clone()
+                        }
+                        _ => {
+                            return Err("exposeHeaders must be null (Graph's default) or a \
+                                        comma-separated list of header names"
+                                .into())
+                        }
                     }
                 }
                 other => return Err(format!("unknown config field '{other}'")),

@@ -134,10 +134,35 @@ async fn preflight_and_cors_headers() {
         Some("http://a.test")
     );
     assert_eq!(r.header("vary"), Some("Origin"));
+    // As Graph: the request ids only, not Retry-After or Date.
     assert_eq!(
         r.header("access-control-expose-headers"),
-        Some("request-id, client-request-id, Retry-After, Date, Content-Type")
+        Some("request-id, client-request-id")
     );
+    let cfg = m
+        .config(serde_json::json!({"exposeHeaders": "request-id, Retry-After, Date"}))
+        .await;
+    assert_eq!(cfg["exposeHeaders"], "request-id, Retry-After, Date");
+    let r = m
+        .send("GET", &path, &[("Authorization", "Bearer t")], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.header("access-control-expose-headers"),
+        Some("request-id, Retry-After, Date")
+    );
+    let cfg = m.config(serde_json::json!({"exposeHeaders": null})).await;
+    assert_eq!(cfg["exposeHeaders"], "request-id, client-request-id");
+    let bad = m
+        .send(
+            "POST",
+            "/_mock/config",
+            &[("Content-Type", "application/json")],
+            Some(br#"{"exposeHeaders":3}"#),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 400);
     let r = m.send("GET", "/_mock/stats", &[], None).await.unwrap();
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 }

@@ -166,6 +166,12 @@ pub async fn config(json: &str) -> JsValue {
     before
 }
 
+/// What Graph does not expose to a browser, and graph-mock does not by default (its
+/// `exposeHeaders`), exposed for a test about reading them; returns the config to restore.
+pub async fn expose_retry_after_and_date() -> JsValue {
+    config(r#"{"exposeHeaders":"request-id, client-request-id, Retry-After, Date"}"#).await
+}
+
 /// A request with only the common options and `fields` (JSON text) for `script`.
 pub fn call(script: &str, fields: &str) -> JsValue {
     let req = parse(&format!(
