@@ -4,8 +4,10 @@
 //! The rules are the single create's, per item, except that a run waits out every
 //! `Retry-After` however long (a single call hands a wait over two minutes back to the
 //! caller; a run has no caller to hand it to until it ends, and the signal can stop it):
-//! - an inner (or outer) 429 means not processed: the item goes back in the queue, and the
-//!   whole run waits out the `Retry-After` and slows down (the send rate halves);
+//! - an inner (or outer) 429 means not processed: the item goes back in the queue after its
+//!   `Retry-After`; when most of a batch (or the whole `$batch`) is throttled the service's
+//!   write budget is spent, and the whole run waits and from then on keeps to the budget it
+//!   learnt (see `bulk/pace.rs`);
 //! - an inner 5xx, a missing inner answer, or an outer 5xx, timeout or dropped connection
 //!   leaves items uncertain: after a wait, one look-up (a list of the script's user states)
 //!   settles every uncertain item at once, found ones resolving with the object, absent ones
@@ -16,6 +18,10 @@
 //! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to send
 //! now and when to wake, and reports each answer with [`Bulk::on_outcome`].
 
+mod pace;
+
+pub use pace::Budget;
+
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
@@ -25,12 +31,11 @@ use crate::model::{check_user_state, UserStateInput};
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
 use crate::single::{may_follow, next_link, Policy};
 use crate::validate::BulkRequest;
+use pace::Pacer;
 use std::collections::{HashSet, VecDeque};
 
 /// Most creates in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
-/// The slowest pace, in writes per second.
-const MIN_RATE: f64 = 0.5;
 
 /// Most 429s one item takes before it fails with the last one.
 pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
@@ -67,7 +72,12 @@ struct Item {
 
 #[derive(Debug)]
 enum Flight {
-    Batch(Vec<usize>),
+    /// `era`: the pacer's when it was sent.
+    Batch {
+        items: Vec<usize>,
+        sent_at: f64,
+        era: u32,
+    },
     Page,
 }
 
@@ -97,19 +107,15 @@ pub struct Bulk {
     lookup: Option<Lookup>,
     flights: Vec<(u64, Flight)>,
     next_tag: u64,
-    /// No new batch before this time (a `Retry-After` or the send rate).
+    /// No new batch before this time (a `Retry-After` for the whole run).
     not_before: f64,
-    /// Writes per second allowed, once the service has throttled; `None` until then.
-    rate: Option<f64>,
-    /// Just under the pace that last drew a throttle; the rate does not ramp past it.
-    ceiling: Option<f64>,
-    last_slowdown: f64,
+    pacer: Pacer,
+    /// Budgets met without a `Retry-After`, for the backoff that stands in for one.
+    blind: u32,
+    last_blind: f64,
     max_in_flight: usize,
     /// Ids of objects this run created or adopted, never matched twice.
     claimed: HashSet<String>,
-    started_at: Option<f64>,
-    /// Creates that succeeded so far, to estimate the service's limit when it first throttles.
-    succeeded: usize,
     throttled: u32,
     rng: Rng,
 }
@@ -152,13 +158,11 @@ impl Bulk {
             flights: Vec::new(),
             next_tag: 0,
             not_before: 0.0,
-            rate: None,
-            ceiling: None,
-            last_slowdown: f64::NEG_INFINITY,
+            pacer: Pacer::new(),
+            blind: 0,
+            last_blind: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
             claimed: HashSet::new(),
-            started_at: None,
-            succeeded: 0,
             throttled: 0,
         }
     }
@@ -174,6 +178,11 @@ impl Bulk {
     /// 429s seen so far, inner and outer.
     pub fn throttled(&self) -> u32 {
         self.throttled
+    }
+
+    /// The write budget the run keeps to, once the service has said it was spent.
+    pub fn budget(&self) -> Option<Budget> {
+        self.pacer.budget()
     }
 
     pub fn progress(&self) -> Progress {
@@ -233,17 +242,22 @@ impl Bulk {
         self.next_tag
     }
 
-    fn batches_in_flight(&self) -> usize {
-        self.flights
-            .iter()
-            .filter(|(_, f)| matches!(f, Flight::Batch(_)))
-            .count()
+    /// Batches in flight, the writes they carry, and when the oldest of them was sent.
+    fn in_flight(&self) -> (usize, usize, Option<f64>) {
+        let mut out = (0, 0, None::<f64>);
+        for (_, f) in &self.flights {
+            if let Flight::Batch { items, sent_at, .. } = f {
+                out.0 += 1;
+                out.1 += items.len();
+                out.2 = Some(out.2.map_or(*sent_at, |t| t.min(*sent_at)));
+            }
+        }
+        out
     }
 
     /// What to send now, and when to look again.
     pub fn poll(&mut self, now: f64) -> Poll {
         let mut poll = Poll::default();
-        self.started_at.get_or_insert(now);
         let mut wake = f64::INFINITY;
 
         // Settle uncertain items once their wait is over.
@@ -274,13 +288,22 @@ impl Bulk {
             }
         }
 
-        while !self.queue.is_empty() && self.batches_in_flight() < self.max_in_flight {
+        while !self.queue.is_empty() {
+            let (batches, writes, oldest) = self.in_flight();
+            if batches >= self.max_in_flight {
+                break;
+            }
             if now < self.not_before {
                 wake = wake.min(self.not_before);
                 break;
             }
-            let batch = self.take_ready(now);
-            if batch.is_empty() {
+            let ready = self
+                .queue
+                .iter()
+                .filter(|&&i| self.items[i].ready_at <= now)
+                .take(BATCH_SIZE)
+                .count();
+            if ready == 0 {
                 let soonest = self
                     .queue
                     .iter()
@@ -289,12 +312,20 @@ impl Bulk {
                 wake = wake.min(soonest);
                 break;
             }
-            let n = batch.len();
-            if let Some(rate) = self.rate {
-                self.not_before = now.max(self.not_before) + n as f64 * 1000.0 / rate;
+            let (free, frees_at) = self.pacer.allowance(now, writes, oldest, ready);
+            if free == 0 {
+                if let Some(at) = frees_at {
+                    wake = wake.min(at);
+                }
+                break;
             }
+            let batch = self.take_ready(now, free.min(BATCH_SIZE));
             let request = self.batch_request(&batch);
-            let tag = self.tag(Flight::Batch(batch));
+            let tag = self.tag(Flight::Batch {
+                items: batch,
+                sent_at: now,
+                era: self.pacer.era(),
+            });
             poll.sends.push((tag, request));
         }
         if wake.is_finite() {
@@ -305,12 +336,12 @@ impl Bulk {
         poll
     }
 
-    /// Up to a batch of queued items whose own wait is over, in queue order.
-    fn take_ready(&mut self, now: f64) -> Vec<usize> {
+    /// Up to `max` queued items whose own wait is over, in queue order.
+    fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
         let mut batch = Vec::new();
         let mut rest = VecDeque::with_capacity(self.queue.len());
         for i in self.queue.drain(..) {
-            if batch.len() < BATCH_SIZE && self.items[i].ready_at <= now {
+            if batch.len() < max && self.items[i].ready_at <= now {
                 batch.push(i);
             } else {
                 rest.push_back(i);
@@ -352,22 +383,29 @@ impl Bulk {
             return;
         };
         match self.flights.swap_remove(pos).1 {
-            Flight::Batch(items) => self.on_batch(items, outcome, now),
+            Flight::Batch {
+                items,
+                sent_at,
+                era,
+            } => self.on_batch(items, (sent_at, era), outcome, now),
             Flight::Page => self.on_page(outcome, now),
         }
     }
 
-    fn on_batch(&mut self, items: Vec<usize>, outcome: Outcome, now: f64) {
+    /// `sent`: when the batch went out, and in which era of the pacer.
+    fn on_batch(&mut self, items: Vec<usize>, sent: (f64, u32), outcome: Outcome, now: f64) {
+        let sent_at = sent.0;
         if let Outcome::Response(r) = &outcome {
             if r.status == 200 {
                 match batch_responses(r) {
-                    Some(responses) => return self.on_inner(items, responses, now),
+                    Some(responses) => return self.on_inner(items, sent, responses, now),
                     None => {
                         let e = Error::Graph(Box::new(graph::invalid_body(
                             r,
                             "its body is not a $batch answer",
                             now,
                         )));
+                        self.pacer.taken(sent_at, now, items.len());
                         return self.all_uncertain(&items, e, None, now);
                     }
                 }
@@ -381,12 +419,16 @@ impl Bulk {
         );
         match classify(&outcome, now) {
             Failure::Throttled(after) => {
-                self.slow_down(after, now);
+                self.budget_met(after, sent.1, now);
                 for i in items.into_iter().rev() {
                     self.throttle_item(i, &error, now);
                 }
             }
-            Failure::Uncertain(after) => self.all_uncertain(&items, error, after, now),
+            Failure::Uncertain(after) => {
+                // Whatever it did, the service may have counted these writes.
+                self.pacer.taken(sent_at, now, items.len());
+                self.all_uncertain(&items, error, after, now)
+            }
             Failure::Unauthorized => {
                 for i in items.into_iter().rev() {
                     self.unauthorized_item(i, &error);
@@ -394,17 +436,24 @@ impl Bulk {
             }
             Failure::Final => {
                 for i in items {
-                    self.items[i].result = Some(Err(error.clone()));
+                    self.finish(i, Err(error.clone()));
                 }
             }
         }
     }
 
-    fn on_inner(&mut self, items: Vec<usize>, responses: Vec<(usize, Response)>, now: f64) {
+    fn on_inner(
+        &mut self,
+        items: Vec<usize>,
+        (sent_at, era): (f64, u32),
+        responses: Vec<(usize, Response)>,
+        now: f64,
+    ) {
         let mut answered = vec![false; items.len()];
         let mut uncertain_after: Option<f64> = None;
         let mut any_uncertain = false;
         let mut requeue = Vec::new();
+        let mut taken = 0;
         for (id, resp) in responses {
             let Some(k) = items.iter().position(|&i| i == id) else {
                 continue;
@@ -414,8 +463,12 @@ impl Bulk {
             }
             answered[k] = true;
             let i = items[k];
+            if !matches!(resp.status, 429 | 401) {
+                taken += 1;
+            }
             if matches!(resp.status, 200 | 201) {
-                self.settle(i, graph::user_state(&resp, now));
+                let result = graph::user_state(&resp, now);
+                self.finish(i, result);
                 continue;
             }
             let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
@@ -430,22 +483,8 @@ impl Bulk {
                     self.make_uncertain(i, error);
                 }
                 Failure::Unauthorized => self.unauthorized_item(i, &error),
-                Failure::Final => self.items[i].result = Some(Err(error)),
+                Failure::Final => self.finish(i, Err(error)),
             }
-        }
-        // Most of the batch throttled: the service is at its limit, so the whole run waits
-        // and slows down. A few scattered 429s: only those items wait their Retry-After.
-        let throttled = !requeue.is_empty();
-        if requeue.len() * 2 > items.len() {
-            let after = requeue
-                .iter()
-                .filter_map(|r| r.2)
-                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
-            self.slow_down(after, now);
-        }
-        for (i, error, after) in requeue.into_iter().rev() {
-            let wait = self.wait_ms(after, self.items[i].throttles + 1);
-            self.throttle_item(i, &error, now + wait);
         }
         let missing: Vec<usize> = items
             .iter()
@@ -453,6 +492,24 @@ impl Bulk {
             .filter(|(_, a)| !**a)
             .map(|(&i, _)| i)
             .collect();
+        // An unanswered write may have been counted too.
+        self.pacer.taken(sent_at, now, taken + missing.len());
+        // Most of the batch throttled: the service's budget is spent, so the whole run waits
+        // and keeps to the budget from then on. A few scattered 429s: only those items wait
+        // their Retry-After.
+        if requeue.len() * 2 > items.len() {
+            let after = requeue
+                .iter()
+                .filter_map(|r| r.2)
+                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
+            self.budget_met(after, era, now);
+        } else if !requeue.is_empty() {
+            self.pacer.refused(sent_at, now);
+        }
+        for (i, error, after) in requeue.into_iter().rev() {
+            let wait = self.wait_ms(after, self.items[i].throttles + 1);
+            self.throttle_item(i, &error, now + wait);
+        }
         for &i in &missing {
             let e = Error::Graph(Box::new(GraphError {
                 status: 200,
@@ -468,17 +525,14 @@ impl Bulk {
         if any_uncertain || !missing.is_empty() {
             self.schedule_lookup(uncertain_after, now);
         }
-        if !throttled {
-            self.speed_up();
-        }
     }
 
-    fn settle(&mut self, i: usize, result: Result<Json, Error>) {
+    /// Gives item `i` its final result.
+    fn finish(&mut self, i: usize, result: Result<Json, Error>) {
         if let Ok(state) = &result {
             if let Some(id) = state.get("id").and_then(Json::as_str) {
                 self.claimed.insert(id.to_owned());
             }
-            self.succeeded += 1;
         }
         self.items[i].result = Some(result);
     }
@@ -517,7 +571,7 @@ impl Bulk {
         item.throttles += 1;
         item.ready_at = ready_at;
         if item.throttles > MAX_THROTTLES_PER_ITEM {
-            item.result = Some(Err(error.clone()));
+            self.finish(i, Err(error.clone()));
         } else {
             self.queue.push_front(i);
         }
@@ -529,50 +583,26 @@ impl Bulk {
             item.refreshed = true;
             self.queue.push_front(i);
         } else {
-            item.result = Some(Err(error.clone()));
+            self.finish(i, Err(error.clone()));
         }
     }
 
-    /// The service throttled: wait what it said, and pace the run under the limit (at most
-    /// one adjustment per half second, so one burst of 429s counts once).
-    ///
-    /// The first time, the limit is estimated as what got through since the start spread over
-    /// that time plus the wait the service asked for: a budget of W writes per window T lets W
-    /// through and then asks to wait about T, so this comes out near W / T, and the run may
-    /// ramp to 5% above it. After that, the pace that drew a throttle is over the limit: the run
-    /// goes on at 95% of it and never ramps back past that ceiling (which creeps up slowly, to
-    /// find a lifted limit again).
-    fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
-        let wait = self.wait_ms(retry_after, 1);
-        self.not_before = self.not_before.max(now + wait);
-        if now - self.last_slowdown < 500.0 {
-            return;
-        }
-        self.last_slowdown = now;
-        match self.rate {
+    /// The service says its write budget is spent (a `$batch` answered 429, or most of one):
+    /// the whole run waits what it said, and keeps to the budget learnt from it.
+    fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
+        let wait = match retry_after {
+            Some(s) => wait_until_ms(s),
             None => {
-                let elapsed = (now - self.started_at.unwrap_or(now)).max(0.0);
-                let estimate =
-                    (self.succeeded as f64 * 1000.0 / (elapsed + wait).max(1000.0)).max(MIN_RATE);
-                self.rate = Some(estimate);
-                self.ceiling = Some(estimate * 1.05);
+                // One step per burst of 429s, not per batch of it.
+                if now - self.last_blind >= 500.0 {
+                    self.blind += 1;
+                    self.last_blind = now;
+                }
+                f64::from(backoff_ms(self.blind, &mut self.rng))
             }
-            Some(rate) => {
-                let ceiling = (self.ceiling.unwrap_or(rate).min(rate) * 0.95).max(MIN_RATE);
-                self.ceiling = Some(ceiling);
-                self.rate = Some(ceiling);
-            }
-        }
-    }
-
-    /// A batch went through unthrottled: let the rate grow again, 5% a batch, up to the
-    /// ceiling the last throttle set; the ceiling itself creeps up (1% every 20 batches) so
-    /// that a limit that was lifted is found again.
-    fn speed_up(&mut self) {
-        let Some(rate) = self.rate else { return };
-        let ceiling = self.ceiling.map(|c| c * 1.0005);
-        self.ceiling = ceiling;
-        self.rate = Some((rate * 1.05).min(ceiling.unwrap_or(f64::INFINITY)));
+        };
+        self.not_before = self.not_before.max(now + wait);
+        self.pacer.budget_met(sent_era, now, wait);
     }
 
     fn on_page(&mut self, outcome: Outcome, now: f64) {
@@ -633,7 +663,7 @@ impl Bulk {
             let Some(k) = found else { continue };
             let i = lookup.items.swap_remove(k);
             if check_user_state(state).is_ok() {
-                self.settle(i, Ok(state.clone()));
+                self.finish(i, Ok(state.clone()));
             } else {
                 // Something for this user is there but is not a user state we can read: it may
                 // be ours, so sending again could make a second one. Unknown it stays.
@@ -653,7 +683,8 @@ impl Bulk {
                 item.resends += 1;
                 self.queue.push_back(i);
             } else {
-                item.result = item.last_error.take().map(Err);
+                let error = item.last_error.take().unwrap_or_else(unsettled);
+                self.finish(i, Err(error));
             }
         }
     }
@@ -664,13 +695,17 @@ impl Bulk {
         for i in items {
             let item = &mut self.items[i];
             if item.result.is_none() {
-                let fallback = || Error::Network {
-                    message: "the look-up after an uncertain create failed".to_owned(),
-                    client_request_id: String::new(),
-                };
-                item.result = Some(Err(item.last_error.take().unwrap_or_else(fallback)));
+                let error = item.last_error.take().unwrap_or_else(unsettled);
+                self.finish(i, Err(error));
             }
         }
+    }
+}
+
+fn unsettled() -> Error {
+    Error::Network {
+        message: "the look-up after an uncertain create failed".to_owned(),
+        client_request_id: String::new(),
     }
 }
 
