@@ -1,5 +1,5 @@
 //! `createUserStates`: many creates through JSON `$batch`, exactly-once under throttling and
-//! faults, paced to what the service allows.
+//! faults, paced to what the service allows, and resumable from a journal.
 //!
 //! The rules are the single create's, per item, except that a run waits out every
 //! `Retry-After` however long (a single call hands a wait over two minutes back to the
@@ -15,8 +15,10 @@
 //! - a 401 is answered once per item by asking the token function again;
 //! - any other failure fails that item alone.
 //!
-//! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to send
-//! now and when to wake, and reports each answer with [`Bulk::on_outcome`].
+//! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to append
+//! to the journal and what to send now, and when to wake, and reports each answer with
+//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_journal`] writes journal records
+//! (see [`crate::journal`]) and resumes from them.
 
 mod pace;
 
@@ -26,6 +28,7 @@ use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
+use crate::journal::{self, Header, Record, Replayed};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
@@ -49,10 +52,13 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// What to do now: requests to send (each with a tag to report its outcome under), and when
-/// to call [`Bulk::poll`] again if no answer comes first.
+/// What to do now, in this order: append `append` to the journal (and wait until it is
+/// durable), then send `sends` (each with a tag to report its outcome under); call
+/// [`Bulk::poll`] again after `wake_in_ms` if no answer comes first. `append` is always empty
+/// for a run made with [`Bulk::new`].
 #[derive(Debug, Default)]
 pub struct Poll {
+    pub append: Vec<String>,
     pub sends: Vec<(u64, Request)>,
     pub wake_in_ms: Option<u32>,
 }
@@ -93,6 +99,14 @@ struct Lookup {
     retry_at: Option<f64>,
 }
 
+/// The journal side of a run: records not handed out yet, and what is still to be written.
+#[derive(Debug)]
+struct Journal {
+    pending: Vec<String>,
+    next_flight: u64,
+    finished: bool,
+}
+
 /// A `createUserStates` run.
 #[derive(Debug)]
 pub struct Bulk {
@@ -118,9 +132,16 @@ pub struct Bulk {
     claimed: HashSet<String>,
     throttled: u32,
     rng: Rng,
+    journal: Option<Journal>,
+    /// Resumed with uncertain items: nothing is sent until their look-up has ended.
+    resuming: bool,
+    /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
+    resume_lookup: bool,
+    aborted: bool,
 }
 
 impl Bulk {
+    /// A run without a journal.
     pub fn new(req: BulkRequest, policy: Policy) -> Self {
         let items: Vec<Item> = req
             .items
@@ -164,7 +185,63 @@ impl Bulk {
             max_in_flight: req.concurrency as usize,
             claimed: HashSet::new(),
             throttled: 0,
+            journal: None,
+            resuming: false,
+            resume_lookup: false,
+            aborted: false,
         }
+    }
+
+    /// A run that keeps a journal: `records` is everything the journal holds, in the order
+    /// it was appended (empty for a new run). A journal of an unfinished run of this request
+    /// is resumed, one of a finished run gives its results without sending anything (see
+    /// [`crate::journal`]). A journal of another run, or one that cannot be read, is a
+    /// `ValidationError` on `journal`; nothing is to be sent then.
+    pub fn with_journal<S: AsRef<str>>(
+        req: BulkRequest,
+        policy: Policy,
+        records: &[S],
+    ) -> Result<Self, Error> {
+        let replay = journal::replay(&req, records)?;
+        let header = Header::of(&req);
+        let mut bulk = Self::new(req, policy);
+        let mut pending = Vec::new();
+        if !replay.has_header {
+            pending.push(Record::Header(header).write());
+        }
+        let resumed_error = Error::Network {
+            message: "it was in flight when an earlier run of this journal stopped, and no \
+                      answer was recorded; the look-up that would tell whether it was created \
+                      did not settle it"
+                .to_owned(),
+            client_request_id: bulk.policy.client_request_id.clone(),
+        };
+        for (i, state) in replay.items.into_iter().enumerate() {
+            match state {
+                Replayed::Unsent => {}
+                Replayed::Uncertain => {
+                    bulk.items[i].last_error = Some(resumed_error.clone());
+                    bulk.uncertain.push(i);
+                }
+                Replayed::Settled(result) => {
+                    if let Ok(id) = result.as_ref().map(|o| o.get("id").and_then(Json::as_str)) {
+                        bulk.claimed.insert(id.unwrap_or_default().to_owned());
+                    }
+                    bulk.items[i].result = Some(result);
+                }
+            }
+        }
+        let items = &bulk.items;
+        bulk.queue
+            .retain(|&i| items[i].result.is_none() && !bulk.uncertain.contains(&i));
+        bulk.resuming = !bulk.uncertain.is_empty();
+        bulk.resume_lookup = bulk.resuming;
+        bulk.journal = Some(Journal {
+            pending,
+            next_flight: replay.next_flight,
+            finished: replay.finished,
+        });
+        Ok(bulk)
     }
 
     pub fn client_request_id(&self) -> &str {
@@ -175,7 +252,7 @@ impl Bulk {
         self.policy.timeout_ms
     }
 
-    /// 429s seen so far, inner and outer.
+    /// 429s seen so far, inner and outer (this session's: a resumed run starts at 0).
     pub fn throttled(&self) -> u32 {
         self.throttled
     }
@@ -185,6 +262,7 @@ impl Bulk {
         self.pacer.budget()
     }
 
+    /// Counts include items settled by an earlier run of the journal.
     pub fn progress(&self) -> Progress {
         let mut p = Progress {
             total: self.items.len(),
@@ -201,14 +279,27 @@ impl Bulk {
         p
     }
 
-    pub fn is_done(&self) -> bool {
+    fn all_settled(&self) -> bool {
         self.items.iter().all(|i| i.result.is_some())
+    }
+
+    /// Every item has its result and, with a journal, every record (the last being
+    /// `finished`) has been handed out by [`Bulk::poll`]. After [`Bulk::abort`], at once.
+    pub fn is_done(&self) -> bool {
+        self.all_settled()
+            && (self.aborted
+                || self
+                    .journal
+                    .as_ref()
+                    .is_none_or(|j| j.finished && j.pending.is_empty()))
     }
 
     /// Ends the run: every item not settled yet fails with `AbortError`. Items whose create
     /// was in flight may exist on the service; the error says the call was aborted, not that
-    /// nothing was created.
+    /// nothing was created. The journal stays unfinished (a later run resumes it); records
+    /// not handed out yet are still there for [`Bulk::take_records`].
     pub fn abort(&mut self) {
+        self.aborted = true;
         let id = self.policy.client_request_id.clone();
         for item in self.items.iter_mut().filter(|i| i.result.is_none()) {
             item.result = Some(Err(Error::Aborted {
@@ -219,6 +310,27 @@ impl Bulk {
         self.uncertain.clear();
         self.lookup = None;
         self.flights.clear();
+    }
+
+    /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
+    /// the run learnt since its last poll, worth keeping though not needed).
+    pub fn take_records(&mut self) -> Vec<String> {
+        let settled = self.all_settled() && !self.aborted;
+        let progress = self.progress();
+        let Some(j) = &mut self.journal else {
+            return Vec::new();
+        };
+        if settled && !j.finished {
+            j.finished = true;
+            j.pending.push(
+                Record::Finished {
+                    succeeded: progress.succeeded,
+                    failed: progress.failed,
+                }
+                .write(),
+            );
+        }
+        std::mem::take(&mut j.pending)
     }
 
     /// Each item's result, in input order.
@@ -255,10 +367,14 @@ impl Bulk {
         out
     }
 
-    /// What to send now, and when to look again.
+    /// What to append to the journal, what to send now, and when to look again.
     pub fn poll(&mut self, now: f64) -> Poll {
         let mut poll = Poll::default();
         let mut wake = f64::INFINITY;
+        if std::mem::take(&mut self.resume_lookup) {
+            // A commit of the interrupted run may still be landing: wait as after a 5xx.
+            self.schedule_lookup(None, now);
+        }
 
         // Settle uncertain items once their wait is over.
         if self.lookup.is_none() && !self.uncertain.is_empty() {
@@ -288,7 +404,7 @@ impl Bulk {
             }
         }
 
-        while !self.queue.is_empty() {
+        while !self.resuming && !self.queue.is_empty() {
             let (batches, writes, oldest) = self.in_flight();
             if batches >= self.max_in_flight {
                 break;
@@ -321,6 +437,17 @@ impl Bulk {
             }
             let batch = self.take_ready(now, free.min(BATCH_SIZE));
             let request = self.batch_request(&batch);
+            if let Some(j) = &mut self.journal {
+                // Write-ahead: the edge appends this before it sends the batch.
+                j.pending.push(
+                    Record::Send {
+                        flight: j.next_flight,
+                        items: batch.clone(),
+                    }
+                    .write(),
+                );
+                j.next_flight += 1;
+            }
             let tag = self.tag(Flight::Batch {
                 items: batch,
                 sent_at: now,
@@ -328,6 +455,7 @@ impl Bulk {
             });
             poll.sends.push((tag, request));
         }
+        poll.append = self.take_records();
         if wake.is_finite() {
             // Longer than one timer can wait: wake at the limit and poll again.
             let ms = ((wake - now).max(0.0).ceil() as u32).saturating_add(1);
@@ -527,11 +655,27 @@ impl Bulk {
         }
     }
 
-    /// Gives item `i` its final result.
+    /// Gives item `i` its final result, and records it.
     fn finish(&mut self, i: usize, result: Result<Json, Error>) {
         if let Ok(state) = &result {
             if let Some(id) = state.get("id").and_then(Json::as_str) {
                 self.claimed.insert(id.to_owned());
+            }
+        }
+        if let Some(j) = &mut self.journal {
+            let record = match &result {
+                Ok(object) => Some(Record::Created {
+                    item: i,
+                    object: object.clone(),
+                }),
+                Err(Error::Validation(_) | Error::Aborted { .. }) => None,
+                Err(error) => Some(Record::Failed {
+                    item: i,
+                    error: error.clone(),
+                }),
+            };
+            if let Some(record) = record {
+                j.pending.push(record.write());
             }
         }
         self.items[i].result = Some(result);
@@ -674,6 +818,7 @@ impl Bulk {
 
     /// Items the look-up did not find were not created: send them again, within budget.
     fn requeue_unfound(&mut self, items: Vec<usize>) {
+        self.resuming = false;
         for i in items {
             let item = &mut self.items[i];
             if item.result.is_some() {
@@ -692,6 +837,7 @@ impl Bulk {
     /// The look-up could not finish: whether these exist is unknown; each fails with the
     /// failure that made it uncertain.
     fn fail_unsettled(&mut self, items: Vec<usize>) {
+        self.resuming = false;
         for i in items {
             let item = &mut self.items[i];
             if item.result.is_none() {

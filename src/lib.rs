@@ -17,6 +17,7 @@ pub mod endpoint;
 pub mod error;
 pub mod graph;
 pub mod http;
+pub mod journal;
 pub mod json;
 pub mod model;
 pub mod retry;

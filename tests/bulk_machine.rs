@@ -49,7 +49,7 @@ fn throttling_and_uncertain_commits_end_exactly_once() {
 fn budget_run(n: usize, writes: usize, window_ms: f64, latency: f64) -> (sim::Run, Sim, f64) {
     let mut sim = Sim::new(|_| Fault::None);
     sim.budget = Some((writes, window_ms));
-    let r = sim::run_from(bulk(&items(n), 3), &mut sim, latency, 0.0);
+    let r = sim::run_from(bulk(&items(n), 3), &mut sim, latency, 0.0, false);
     assert_exactly_once(&r.results, &sim, n);
     let min = ((n - writes) as f64 / writes as f64).ceil() * window_ms;
     eprintln!(
@@ -153,7 +153,7 @@ fn a_budget_partly_spent_before_the_run_is_found_again_by_probing() {
     let mut sim = Sim::new(|_| Fault::None);
     sim.budget = Some((200, 20_000.0));
     sim.writes.extend(std::iter::repeat_n(-5000.0, 150));
-    let r = sim::run_from(bulk(&items(4000), 3), &mut sim, 5.0, 0.0);
+    let r = sim::run_from(bulk(&items(4000), 3), &mut sim, 5.0, 0.0, false);
     assert_exactly_once(&r.results, &sim, 4000);
     let learnt = r.budget.unwrap();
     eprintln!(
@@ -173,7 +173,7 @@ fn a_budget_without_retry_after_is_still_met_exactly_once() {
     let mut sim = Sim::new(|_| Fault::None);
     sim.budget = Some((100, 2000.0));
     sim.omit_retry_after = true;
-    let r = sim::run_from(bulk(&items(1000), 3), &mut sim, 5.0, 0.0);
+    let r = sim::run_from(bulk(&items(1000), 3), &mut sim, 5.0, 0.0, false);
     assert_exactly_once(&r.results, &sim, 1000);
     eprintln!(
         "no Retry-After: {:.0} ms, {} 429s, learnt {:?}",

@@ -1,7 +1,8 @@
 //! A simulated Graph for the bulk machine's native tests, in virtual time: `$batch` creates
 //! with faults chosen per inner create, graph-mock's write budget (same sliding window, same
 //! integer `Retry-After`), and paged look-ups. It never dedupes, so a doubled create shows up
-//! as a second object.
+//! as a second object. It is `Clone`, so a test can keep the service as it stood at any
+//! moment and resume a cut run against it.
 //!
 //! Included with `#[path = "support/sim.rs"] mod sim;` by native tests (`support/mod.rs` is
 //! the browser tests' and needs wasm-bindgen).
@@ -11,13 +12,13 @@ use intune_script_user_state::bulk::{Bulk, BATCH_SIZE};
 use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
 use intune_script_user_state::single::Policy;
 use intune_script_user_state::validate::bulk_request;
-use intune_script_user_state::{Error, Json};
+use intune_script_user_state::{journal, Error, Json};
 use std::collections::{HashMap, VecDeque};
 
 pub const ROOT: &str = "http://127.0.0.1:9";
 /// What the sim echoes in failures and objects when told to, as a hostile proxy might.
 pub const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJzaW0iOiJ0b2tlbiJ9";
-/// Response header values.
+/// Response header values a record must never hold.
 pub const DATE_MARK: &str = "Sun, 29 Nov 2026 13:00:00 GMT";
 pub const DIAG_MARK: &str = "diag-7f3a9c";
 
@@ -288,24 +289,74 @@ pub fn bulk(user_states: &str, max_retries: u32) -> Bulk {
     Bulk::new(request(user_states, max_retries, ""), policy(max_retries))
 }
 
+/// The service and the run's state at one poll, for cutting a journal there.
+#[derive(Clone)]
+pub struct Moment {
+    /// Records appended before this poll.
+    pub records_before: usize,
+    /// Records this poll appended.
+    pub appended: usize,
+    /// The service as it stood.
+    pub sim: Sim,
+    /// Requests in flight before this poll's sends.
+    pub in_flight: Vec<Request>,
+    /// What this poll sent (released only once its records were durable).
+    pub sends: Vec<Request>,
+    pub now: f64,
+}
+
 /// How a run went.
 pub struct Run {
     pub results: Vec<Result<Json, Error>>,
     pub took: f64,
+    /// Every record appended, in order (after redaction, as the edge would).
+    pub journal: Vec<String>,
+    /// The same records before redaction.
+    pub raw: Vec<String>,
+    pub moments: Vec<Moment>,
+    /// Whether a `$batch` went out before the first look-up page was answered.
+    pub batch_before_lookup: bool,
     /// The budget the run kept to at the end.
     pub budget: Option<intune_script_user_state::bulk::Budget>,
 }
 
-/// Runs the machine to the end with answers that take `latency` ms, from `start` ms.
-pub fn run_from(mut b: Bulk, sim: &mut Sim, latency: f64, start: f64) -> Run {
+/// Runs the machine to the end with answers that take `latency` ms, from `start` ms,
+/// appending its records to a journal the way the edge does (each poll's records before
+/// its sends). With `keep_moments`, records the state at every poll.
+pub fn run_from(mut b: Bulk, sim: &mut Sim, latency: f64, start: f64, keep_moments: bool) -> Run {
     let mut now = start;
     let mut in_flight: Vec<(f64, u64, Request)> = Vec::new();
+    let mut journal = Vec::new();
+    let mut raw = Vec::new();
+    let mut moments = Vec::new();
     let mut steps = 0;
+    let mut got_page = false;
+    let mut batch_before_lookup = false;
     loop {
         steps += 1;
         assert!(steps < 2_000_000, "the run does not end");
         let poll = b.poll(now);
+        if keep_moments && (!poll.append.is_empty() || !poll.sends.is_empty()) {
+            moments.push(Moment {
+                records_before: journal.len(),
+                appended: poll.append.len(),
+                sim: sim.clone(),
+                in_flight: in_flight.iter().map(|f| f.2.clone()).collect(),
+                sends: poll.sends.iter().map(|s| s.1.clone()).collect(),
+                now,
+            });
+        }
+        for record in poll.append {
+            journal.push(journal::redact(&record, TOKEN));
+            raw.push(record);
+        }
         for (tag, req) in poll.sends {
+            if req.method == Method::Post && !got_page {
+                batch_before_lookup = true;
+            }
+            if req.method == Method::Post && !journal.is_empty() {
+                assert_written_ahead(&req, &journal);
+            }
             in_flight.push((now + latency, tag, req));
         }
         if b.is_done() {
@@ -324,6 +375,9 @@ pub fn run_from(mut b: Bulk, sim: &mut Sim, latency: f64, start: f64) -> Run {
                 let (at, tag, req) = in_flight.remove(0);
                 now = at;
                 let outcome = sim.handle(&req, now);
+                if req.method == Method::Get {
+                    got_page = true;
+                }
                 b.on_outcome(tag, outcome, now);
             }
             (false, Some(w)) => now = w,
@@ -337,12 +391,51 @@ pub fn run_from(mut b: Bulk, sim: &mut Sim, latency: f64, start: f64) -> Run {
         budget,
         results: b.into_results(),
         took: now - start,
+        journal,
+        raw,
+        moments,
+        batch_before_lookup,
     }
 }
 
-/// [`run_from`] at time 0: results and the virtual time taken.
+/// The input indices a `$batch` carries.
+pub fn batch_items(req: &Request) -> Vec<usize> {
+    let Some(Json::Array(requests)) = req.body.as_ref().and_then(|b| b.get("requests")) else {
+        panic!("not a $batch: {req:?}")
+    };
+    requests
+        .iter()
+        .map(|r| r.get("id").and_then(Json::as_str).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// A record as serde_json reads it (any JSON reader must read them).
+pub fn record(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("record {text:?} is not JSON: {e}"))
+}
+
+/// Write-ahead: a `send` record naming exactly the `$batch`'s items is already in the journal.
+fn assert_written_ahead(req: &Request, journal: &[String]) {
+    let items: Vec<u64> = batch_items(req).into_iter().map(|i| i as u64).collect();
+    let found = journal.iter().rev().any(|r| {
+        let v = record(r);
+        v.get("send").is_some()
+            && v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_u64().unwrap())
+                .eq(items.iter().copied())
+    });
+    assert!(
+        found,
+        "a $batch of {items:?} went out before its send record was appended"
+    );
+}
+
+/// [`run_from`] at time 0 without moments: results and the virtual time taken.
 pub fn run(b: Bulk, sim: &mut Sim, latency: f64) -> (Vec<Result<Json, Error>>, f64) {
-    let r = run_from(b, sim, latency, 0.0);
+    let r = run_from(b, sim, latency, 0.0, false);
     (r.results, r.took)
 }
 
