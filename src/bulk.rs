@@ -1,11 +1,13 @@
 //! `createUserStates`: many creates through JSON `$batch`, exactly-once under throttling and
-//! faults, paced to what the service allows.
+//! faults, paced to what the service allows, and resumable from a journal.
 //!
 //! The rules are the single create's, per item, except that a run waits out every
 //! `Retry-After` however long (a single call hands a wait over two minutes back to the
 //! caller; a run has no caller to hand it to until it ends, and the signal can stop it):
-//! - an inner (or outer) 429 means not processed: the item goes back in the queue, and the
-//!   whole run waits out the `Retry-After` and slows down (the send rate halves);
+//! - an inner (or outer) 429 means not processed: the item goes back in the queue after its
+//!   `Retry-After`; when most of a batch (or the whole `$batch`) is throttled the service's
+//!   write budget is spent, and the whole run waits and from then on keeps to the budget it
+//!   learnt (see `bulk/pace.rs`);
 //! - an inner 5xx, a missing inner answer, or an outer 5xx, timeout or dropped connection
 //!   leaves items uncertain: after a wait, one look-up (a list of the script's user states)
 //!   settles every uncertain item at once, found ones resolving with the object, absent ones
@@ -13,24 +15,30 @@
 //! - a 401 is answered once per item by asking the token function again;
 //! - any other failure fails that item alone.
 //!
-//! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to send
-//! now and when to wake, and reports each answer with [`Bulk::on_outcome`].
+//! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to append
+//! to the journal and what to send now, and when to wake, and reports each answer with
+//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_journal`] writes journal records
+//! (see [`crate::journal`]) and resumes from them.
+
+mod pace;
+
+pub use pace::Budget;
 
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
+use crate::journal::{self, Header, Record, Replayed};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
 use crate::single::{may_follow, next_link, Policy};
 use crate::validate::BulkRequest;
+use pace::Pacer;
 use std::collections::{HashSet, VecDeque};
 
 /// Most creates in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
-/// The slowest pace, in writes per second.
-const MIN_RATE: f64 = 0.5;
 
 /// Most 429s one item takes before it fails with the last one.
 pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
@@ -44,10 +52,13 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// What to do now: requests to send (each with a tag to report its outcome under), and when
-/// to call [`Bulk::poll`] again if no answer comes first.
+/// What to do now, in this order: append `append` to the journal (and wait until it is
+/// durable), then send `sends` (each with a tag to report its outcome under); call
+/// [`Bulk::poll`] again after `wake_in_ms` if no answer comes first. `append` is always empty
+/// for a run made with [`Bulk::new`].
 #[derive(Debug, Default)]
 pub struct Poll {
+    pub append: Vec<String>,
     pub sends: Vec<(u64, Request)>,
     pub wake_in_ms: Option<u32>,
 }
@@ -67,7 +78,12 @@ struct Item {
 
 #[derive(Debug)]
 enum Flight {
-    Batch(Vec<usize>),
+    /// `era`: the pacer's when it was sent.
+    Batch {
+        items: Vec<usize>,
+        sent_at: f64,
+        era: u32,
+    },
     Page,
 }
 
@@ -81,6 +97,14 @@ struct Lookup {
     failures: u32,
     /// When to (re)send the page; `None` while it is in flight.
     retry_at: Option<f64>,
+}
+
+/// The journal side of a run: records not handed out yet, and what is still to be written.
+#[derive(Debug)]
+struct Journal {
+    pending: Vec<String>,
+    next_flight: u64,
+    finished: bool,
 }
 
 /// A `createUserStates` run.
@@ -97,24 +121,27 @@ pub struct Bulk {
     lookup: Option<Lookup>,
     flights: Vec<(u64, Flight)>,
     next_tag: u64,
-    /// No new batch before this time (a `Retry-After` or the send rate).
+    /// No new batch before this time (a `Retry-After` for the whole run).
     not_before: f64,
-    /// Writes per second allowed, once the service has throttled; `None` until then.
-    rate: Option<f64>,
-    /// Just under the pace that last drew a throttle; the rate does not ramp past it.
-    ceiling: Option<f64>,
-    last_slowdown: f64,
+    pacer: Pacer,
+    /// Budgets met without a `Retry-After`, for the backoff that stands in for one.
+    blind: u32,
+    last_blind: f64,
     max_in_flight: usize,
     /// Ids of objects this run created or adopted, never matched twice.
     claimed: HashSet<String>,
-    started_at: Option<f64>,
-    /// Creates that succeeded so far, to estimate the service's limit when it first throttles.
-    succeeded: usize,
     throttled: u32,
     rng: Rng,
+    journal: Option<Journal>,
+    /// Resumed with uncertain items: nothing is sent until their look-up has ended.
+    resuming: bool,
+    /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
+    resume_lookup: bool,
+    aborted: bool,
 }
 
 impl Bulk {
+    /// A run without a journal.
     pub fn new(req: BulkRequest, policy: Policy) -> Self {
         let items: Vec<Item> = req
             .items
@@ -152,15 +179,69 @@ impl Bulk {
             flights: Vec::new(),
             next_tag: 0,
             not_before: 0.0,
-            rate: None,
-            ceiling: None,
-            last_slowdown: f64::NEG_INFINITY,
+            pacer: Pacer::new(),
+            blind: 0,
+            last_blind: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
             claimed: HashSet::new(),
-            started_at: None,
-            succeeded: 0,
             throttled: 0,
+            journal: None,
+            resuming: false,
+            resume_lookup: false,
+            aborted: false,
         }
+    }
+
+    /// A run that keeps a journal: `records` is everything the journal holds, in the order
+    /// it was appended (empty for a new run). A journal of an unfinished run of this request
+    /// is resumed, one of a finished run gives its results without sending anything (see
+    /// [`crate::journal`]). A journal of another run, or one that cannot be read, is a
+    /// `ValidationError` on `journal`; nothing is to be sent then.
+    pub fn with_journal<S: AsRef<str>>(
+        req: BulkRequest,
+        policy: Policy,
+        records: &[S],
+    ) -> Result<Self, Error> {
+        let replay = journal::replay(&req, records)?;
+        let header = Header::of(&req);
+        let mut bulk = Self::new(req, policy);
+        let mut pending = Vec::new();
+        if !replay.has_header {
+            pending.push(Record::Header(header).write());
+        }
+        let resumed_error = Error::Network {
+            message: "it was in flight when an earlier run of this journal stopped, and no \
+                      answer was recorded; the look-up that would tell whether it was created \
+                      did not settle it"
+                .to_owned(),
+            client_request_id: bulk.policy.client_request_id.clone(),
+        };
+        for (i, state) in replay.items.into_iter().enumerate() {
+            match state {
+                Replayed::Unsent => {}
+                Replayed::Uncertain => {
+                    bulk.items[i].last_error = Some(resumed_error.clone());
+                    bulk.uncertain.push(i);
+                }
+                Replayed::Settled(result) => {
+                    if let Ok(id) = result.as_ref().map(|o| o.get("id").and_then(Json::as_str)) {
+                        bulk.claimed.insert(id.unwrap_or_default().to_owned());
+                    }
+                    bulk.items[i].result = Some(result);
+                }
+            }
+        }
+        let items = &bulk.items;
+        bulk.queue
+            .retain(|&i| items[i].result.is_none() && !bulk.uncertain.contains(&i));
+        bulk.resuming = !bulk.uncertain.is_empty();
+        bulk.resume_lookup = bulk.resuming;
+        bulk.journal = Some(Journal {
+            pending,
+            next_flight: replay.next_flight,
+            finished: replay.finished,
+        });
+        Ok(bulk)
     }
 
     pub fn client_request_id(&self) -> &str {
@@ -171,11 +252,17 @@ impl Bulk {
         self.policy.timeout_ms
     }
 
-    /// 429s seen so far, inner and outer.
+    /// 429s seen so far, inner and outer (this session's: a resumed run starts at 0).
     pub fn throttled(&self) -> u32 {
         self.throttled
     }
 
+    /// The write budget the run keeps to, once the service has said it was spent.
+    pub fn budget(&self) -> Option<Budget> {
+        self.pacer.budget()
+    }
+
+    /// Counts include items settled by an earlier run of the journal.
     pub fn progress(&self) -> Progress {
         let mut p = Progress {
             total: self.items.len(),
@@ -192,14 +279,27 @@ impl Bulk {
         p
     }
 
-    pub fn is_done(&self) -> bool {
+    fn all_settled(&self) -> bool {
         self.items.iter().all(|i| i.result.is_some())
+    }
+
+    /// Every item has its result and, with a journal, every record (the last being
+    /// `finished`) has been handed out by [`Bulk::poll`]. After [`Bulk::abort`], at once.
+    pub fn is_done(&self) -> bool {
+        self.all_settled()
+            && (self.aborted
+                || self
+                    .journal
+                    .as_ref()
+                    .is_none_or(|j| j.finished && j.pending.is_empty()))
     }
 
     /// Ends the run: every item not settled yet fails with `AbortError`. Items whose create
     /// was in flight may exist on the service; the error says the call was aborted, not that
-    /// nothing was created.
+    /// nothing was created. The journal stays unfinished (a later run resumes it); records
+    /// not handed out yet are still there for [`Bulk::take_records`].
     pub fn abort(&mut self) {
+        self.aborted = true;
         let id = self.policy.client_request_id.clone();
         for item in self.items.iter_mut().filter(|i| i.result.is_none()) {
             item.result = Some(Err(Error::Aborted {
@@ -210,6 +310,27 @@ impl Bulk {
         self.uncertain.clear();
         self.lookup = None;
         self.flights.clear();
+    }
+
+    /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
+    /// the run learnt since its last poll, worth keeping though not needed).
+    pub fn take_records(&mut self) -> Vec<String> {
+        let settled = self.all_settled() && !self.aborted;
+        let progress = self.progress();
+        let Some(j) = &mut self.journal else {
+            return Vec::new();
+        };
+        if settled && !j.finished {
+            j.finished = true;
+            j.pending.push(
+                Record::Finished {
+                    succeeded: progress.succeeded,
+                    failed: progress.failed,
+                }
+                .write(),
+            );
+        }
+        std::mem::take(&mut j.pending)
     }
 
     /// Each item's result, in input order.
@@ -233,18 +354,27 @@ impl Bulk {
         self.next_tag
     }
 
-    fn batches_in_flight(&self) -> usize {
-        self.flights
-            .iter()
-            .filter(|(_, f)| matches!(f, Flight::Batch(_)))
-            .count()
+    /// Batches in flight, the writes they carry, and when the oldest of them was sent.
+    fn in_flight(&self) -> (usize, usize, Option<f64>) {
+        let mut out = (0, 0, None::<f64>);
+        for (_, f) in &self.flights {
+            if let Flight::Batch { items, sent_at, .. } = f {
+                out.0 += 1;
+                out.1 += items.len();
+                out.2 = Some(out.2.map_or(*sent_at, |t| t.min(*sent_at)));
+            }
+        }
+        out
     }
 
-    /// What to send now, and when to look again.
+    /// What to append to the journal, what to send now, and when to look again.
     pub fn poll(&mut self, now: f64) -> Poll {
         let mut poll = Poll::default();
-        self.started_at.get_or_insert(now);
         let mut wake = f64::INFINITY;
+        if std::mem::take(&mut self.resume_lookup) {
+            // A commit of the interrupted run may still be landing: wait as after a 5xx.
+            self.schedule_lookup(None, now);
+        }
 
         // Settle uncertain items once their wait is over.
         if self.lookup.is_none() && !self.uncertain.is_empty() {
@@ -274,13 +404,22 @@ impl Bulk {
             }
         }
 
-        while !self.queue.is_empty() && self.batches_in_flight() < self.max_in_flight {
+        while !self.resuming && !self.queue.is_empty() {
+            let (batches, writes, oldest) = self.in_flight();
+            if batches >= self.max_in_flight {
+                break;
+            }
             if now < self.not_before {
                 wake = wake.min(self.not_before);
                 break;
             }
-            let batch = self.take_ready(now);
-            if batch.is_empty() {
+            let ready = self
+                .queue
+                .iter()
+                .filter(|&&i| self.items[i].ready_at <= now)
+                .take(BATCH_SIZE)
+                .count();
+            if ready == 0 {
                 let soonest = self
                     .queue
                     .iter()
@@ -289,14 +428,34 @@ impl Bulk {
                 wake = wake.min(soonest);
                 break;
             }
-            let n = batch.len();
-            if let Some(rate) = self.rate {
-                self.not_before = now.max(self.not_before) + n as f64 * 1000.0 / rate;
+            let (free, frees_at) = self.pacer.allowance(now, writes, oldest, ready);
+            if free == 0 {
+                if let Some(at) = frees_at {
+                    wake = wake.min(at);
+                }
+                break;
             }
+            let batch = self.take_ready(now, free.min(BATCH_SIZE));
             let request = self.batch_request(&batch);
-            let tag = self.tag(Flight::Batch(batch));
+            if let Some(j) = &mut self.journal {
+                // Write-ahead: the edge appends this before it sends the batch.
+                j.pending.push(
+                    Record::Send {
+                        flight: j.next_flight,
+                        items: batch.clone(),
+                    }
+                    .write(),
+                );
+                j.next_flight += 1;
+            }
+            let tag = self.tag(Flight::Batch {
+                items: batch,
+                sent_at: now,
+                era: self.pacer.era(),
+            });
             poll.sends.push((tag, request));
         }
+        poll.append = self.take_records();
         if wake.is_finite() {
             // Longer than one timer can wait: wake at the limit and poll again.
             let ms = ((wake - now).max(0.0).ceil() as u32).saturating_add(1);
@@ -305,12 +464,12 @@ impl Bulk {
         poll
     }
 
-    /// Up to a batch of queued items whose own wait is over, in queue order.
-    fn take_ready(&mut self, now: f64) -> Vec<usize> {
+    /// Up to `max` queued items whose own wait is over, in queue order.
+    fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
         let mut batch = Vec::new();
         let mut rest = VecDeque::with_capacity(self.queue.len());
         for i in self.queue.drain(..) {
-            if batch.len() < BATCH_SIZE && self.items[i].ready_at <= now {
+            if batch.len() < max && self.items[i].ready_at <= now {
                 batch.push(i);
             } else {
                 rest.push_back(i);
@@ -352,22 +511,29 @@ impl Bulk {
             return;
         };
         match self.flights.swap_remove(pos).1 {
-            Flight::Batch(items) => self.on_batch(items, outcome, now),
+            Flight::Batch {
+                items,
+                sent_at,
+                era,
+            } => self.on_batch(items, (sent_at, era), outcome, now),
             Flight::Page => self.on_page(outcome, now),
         }
     }
 
-    fn on_batch(&mut self, items: Vec<usize>, outcome: Outcome, now: f64) {
+    /// `sent`: when the batch went out, and in which era of the pacer.
+    fn on_batch(&mut self, items: Vec<usize>, sent: (f64, u32), outcome: Outcome, now: f64) {
+        let sent_at = sent.0;
         if let Outcome::Response(r) = &outcome {
             if r.status == 200 {
                 match batch_responses(r) {
-                    Some(responses) => return self.on_inner(items, responses, now),
+                    Some(responses) => return self.on_inner(items, sent, responses, now),
                     None => {
                         let e = Error::Graph(Box::new(graph::invalid_body(
                             r,
                             "its body is not a $batch answer",
                             now,
                         )));
+                        self.pacer.taken(sent_at, now, items.len());
                         return self.all_uncertain(&items, e, None, now);
                     }
                 }
@@ -381,12 +547,16 @@ impl Bulk {
         );
         match classify(&outcome, now) {
             Failure::Throttled(after) => {
-                self.slow_down(after, now);
+                self.budget_met(after, sent.1, now);
                 for i in items.into_iter().rev() {
                     self.throttle_item(i, &error, now);
                 }
             }
-            Failure::Uncertain(after) => self.all_uncertain(&items, error, after, now),
+            Failure::Uncertain(after) => {
+                // Whatever it did, the service may have counted these writes.
+                self.pacer.taken(sent_at, now, items.len());
+                self.all_uncertain(&items, error, after, now)
+            }
             Failure::Unauthorized => {
                 for i in items.into_iter().rev() {
                     self.unauthorized_item(i, &error);
@@ -394,17 +564,24 @@ impl Bulk {
             }
             Failure::Final => {
                 for i in items {
-                    self.items[i].result = Some(Err(error.clone()));
+                    self.finish(i, Err(error.clone()));
                 }
             }
         }
     }
 
-    fn on_inner(&mut self, items: Vec<usize>, responses: Vec<(usize, Response)>, now: f64) {
+    fn on_inner(
+        &mut self,
+        items: Vec<usize>,
+        (sent_at, era): (f64, u32),
+        responses: Vec<(usize, Response)>,
+        now: f64,
+    ) {
         let mut answered = vec![false; items.len()];
         let mut uncertain_after: Option<f64> = None;
         let mut any_uncertain = false;
         let mut requeue = Vec::new();
+        let mut taken = 0;
         for (id, resp) in responses {
             let Some(k) = items.iter().position(|&i| i == id) else {
                 continue;
@@ -414,8 +591,12 @@ impl Bulk {
             }
             answered[k] = true;
             let i = items[k];
+            if !matches!(resp.status, 429 | 401) {
+                taken += 1;
+            }
             if matches!(resp.status, 200 | 201) {
-                self.settle(i, graph::user_state(&resp, now));
+                let result = graph::user_state(&resp, now);
+                self.finish(i, result);
                 continue;
             }
             let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
@@ -430,22 +611,8 @@ impl Bulk {
                     self.make_uncertain(i, error);
                 }
                 Failure::Unauthorized => self.unauthorized_item(i, &error),
-                Failure::Final => self.items[i].result = Some(Err(error)),
+                Failure::Final => self.finish(i, Err(error)),
             }
-        }
-        // Most of the batch throttled: the service is at its limit, so the whole run waits
-        // and slows down. A few scattered 429s: only those items wait their Retry-After.
-        let throttled = !requeue.is_empty();
-        if requeue.len() * 2 > items.len() {
-            let after = requeue
-                .iter()
-                .filter_map(|r| r.2)
-                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
-            self.slow_down(after, now);
-        }
-        for (i, error, after) in requeue.into_iter().rev() {
-            let wait = self.wait_ms(after, self.items[i].throttles + 1);
-            self.throttle_item(i, &error, now + wait);
         }
         let missing: Vec<usize> = items
             .iter()
@@ -453,6 +620,24 @@ impl Bulk {
             .filter(|(_, a)| !**a)
             .map(|(&i, _)| i)
             .collect();
+        // An unanswered write may have been counted too.
+        self.pacer.taken(sent_at, now, taken + missing.len());
+        // Most of the batch throttled: the service's budget is spent, so the whole run waits
+        // and keeps to the budget from then on. A few scattered 429s: only those items wait
+        // their Retry-After.
+        if requeue.len() * 2 > items.len() {
+            let after = requeue
+                .iter()
+                .filter_map(|r| r.2)
+                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
+            self.budget_met(after, era, now);
+        } else if !requeue.is_empty() {
+            self.pacer.refused(sent_at, now);
+        }
+        for (i, error, after) in requeue.into_iter().rev() {
+            let wait = self.wait_ms(after, self.items[i].throttles + 1);
+            self.throttle_item(i, &error, now + wait);
+        }
         for &i in &missing {
             let e = Error::Graph(Box::new(GraphError {
                 status: 200,
@@ -468,17 +653,30 @@ impl Bulk {
         if any_uncertain || !missing.is_empty() {
             self.schedule_lookup(uncertain_after, now);
         }
-        if !throttled {
-            self.speed_up();
-        }
     }
 
-    fn settle(&mut self, i: usize, result: Result<Json, Error>) {
+    /// Gives item `i` its final result, and records it.
+    fn finish(&mut self, i: usize, result: Result<Json, Error>) {
         if let Ok(state) = &result {
             if let Some(id) = state.get("id").and_then(Json::as_str) {
                 self.claimed.insert(id.to_owned());
             }
-            self.succeeded += 1;
+        }
+        if let Some(j) = &mut self.journal {
+            let record = match &result {
+                Ok(object) => Some(Record::Created {
+                    item: i,
+                    object: object.clone(),
+                }),
+                Err(Error::Validation(_) | Error::Aborted { .. }) => None,
+                Err(error) => Some(Record::Failed {
+                    item: i,
+                    error: error.clone(),
+                }),
+            };
+            if let Some(record) = record {
+                j.pending.push(record.write());
+            }
         }
         self.items[i].result = Some(result);
     }
@@ -517,7 +715,7 @@ impl Bulk {
         item.throttles += 1;
         item.ready_at = ready_at;
         if item.throttles > MAX_THROTTLES_PER_ITEM {
-            item.result = Some(Err(error.clone()));
+            self.finish(i, Err(error.clone()));
         } else {
             self.queue.push_front(i);
         }
@@ -529,50 +727,26 @@ impl Bulk {
             item.refreshed = true;
             self.queue.push_front(i);
         } else {
-            item.result = Some(Err(error.clone()));
+            self.finish(i, Err(error.clone()));
         }
     }
 
-    /// The service throttled: wait what it said, and pace the run under the limit (at most
-    /// one adjustment per half second, so one burst of 429s counts once).
-    ///
-    /// The first time, the limit is estimated as what got through since the start spread over
-    /// that time plus the wait the service asked for: a budget of W writes per window T lets W
-    /// through and then asks to wait about T, so this comes out near W / T, and the run may
-    /// ramp to 5% above it. After that, the pace that drew a throttle is over the limit: the run
-    /// goes on at 95% of it and never ramps back past that ceiling (which creeps up slowly, to
-    /// find a lifted limit again).
-    fn slow_down(&mut self, retry_after: Option<f64>, now: f64) {
-        let wait = self.wait_ms(retry_after, 1);
-        self.not_before = self.not_before.max(now + wait);
-        if now - self.last_slowdown < 500.0 {
-            return;
-        }
-        self.last_slowdown = now;
-        match self.rate {
+    /// The service says its write budget is spent (a `$batch` answered 429, or most of one):
+    /// the whole run waits what it said, and keeps to the budget learnt from it.
+    fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
+        let wait = match retry_after {
+            Some(s) => wait_until_ms(s),
             None => {
-                let elapsed = (now - self.started_at.unwrap_or(now)).max(0.0);
-                let estimate =
-                    (self.succeeded as f64 * 1000.0 / (elapsed + wait).max(1000.0)).max(MIN_RATE);
-                self.rate = Some(estimate);
-                self.ceiling = Some(estimate * 1.05);
+                // One step per burst of 429s, not per batch of it.
+                if now - self.last_blind >= 500.0 {
+                    self.blind += 1;
+                    self.last_blind = now;
+                }
+                f64::from(backoff_ms(self.blind, &mut self.rng))
             }
-            Some(rate) => {
-                let ceiling = (self.ceiling.unwrap_or(rate).min(rate) * 0.95).max(MIN_RATE);
-                self.ceiling = Some(ceiling);
-                self.rate = Some(ceiling);
-            }
-        }
-    }
-
-    /// A batch went through unthrottled: let the rate grow again, 5% a batch, up to the
-    /// ceiling the last throttle set; the ceiling itself creeps up (1% every 20 batches) so
-    /// that a limit that was lifted is found again.
-    fn speed_up(&mut self) {
-        let Some(rate) = self.rate else { return };
-        let ceiling = self.ceiling.map(|c| c * 1.0005);
-        self.ceiling = ceiling;
-        self.rate = Some((rate * 1.05).min(ceiling.unwrap_or(f64::INFINITY)));
+        };
+        self.not_before = self.not_before.max(now + wait);
+        self.pacer.budget_met(sent_era, now, wait);
     }
 
     fn on_page(&mut self, outcome: Outcome, now: f64) {
@@ -633,7 +807,7 @@ impl Bulk {
             let Some(k) = found else { continue };
             let i = lookup.items.swap_remove(k);
             if check_user_state(state).is_ok() {
-                self.settle(i, Ok(state.clone()));
+                self.finish(i, Ok(state.clone()));
             } else {
                 // Something for this user is there but is not a user state we can read: it may
                 // be ours, so sending again could make a second one. Unknown it stays.
@@ -644,6 +818,7 @@ impl Bulk {
 
     /// Items the look-up did not find were not created: send them again, within budget.
     fn requeue_unfound(&mut self, items: Vec<usize>) {
+        self.resuming = false;
         for i in items {
             let item = &mut self.items[i];
             if item.result.is_some() {
@@ -653,7 +828,8 @@ impl Bulk {
                 item.resends += 1;
                 self.queue.push_back(i);
             } else {
-                item.result = item.last_error.take().map(Err);
+                let error = item.last_error.take().unwrap_or_else(unsettled);
+                self.finish(i, Err(error));
             }
         }
     }
@@ -661,16 +837,21 @@ impl Bulk {
     /// The look-up could not finish: whether these exist is unknown; each fails with the
     /// failure that made it uncertain.
     fn fail_unsettled(&mut self, items: Vec<usize>) {
+        self.resuming = false;
         for i in items {
             let item = &mut self.items[i];
             if item.result.is_none() {
-                let fallback = || Error::Network {
-                    message: "the look-up after an uncertain create failed".to_owned(),
-                    client_request_id: String::new(),
-                };
-                item.result = Some(Err(item.last_error.take().unwrap_or_else(fallback)));
+                let error = item.last_error.take().unwrap_or_else(unsettled);
+                self.finish(i, Err(error));
             }
         }
+    }
+}
+
+fn unsettled() -> Error {
+    Error::Network {
+        message: "the look-up after an uncertain create failed".to_owned(),
+        client_request_id: String::new(),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod error;
 pub mod graph;
 pub mod http;
 pub mod http_date;
+pub mod journal;
 pub mod json;
 pub mod model;
 pub mod retry;

@@ -1,0 +1,694 @@
+//! Journal records: what a `createUserStates` run writes down as it goes, so that a run cut
+//! short (a closed tab, a crash, a killed process) can be resumed without doubling an item or
+//! losing one.
+//!
+//! A journal is plain data here: a list of text records, each one compact JSON object, read
+//! back in the order they were appended. [`Bulk::with_journal`](crate::bulk::Bulk::with_journal)
+//! takes what a journal holds and hands out the records to append through
+//! [`Poll::append`](crate::bulk::Poll::append); the core does no I/O.
+//!
+//! # Records (format version 1)
+//!
+//! ```text
+//! {"v":1,"root":"https://graph.microsoft.com","kind":"deviceManagementScripts","script":"…","total":3,"digest":"<32 hex digits>"}
+//! {"send":1,"items":[0,1,2]}
+//! {"created":0,"object":{…the whole object the service returned…}}
+//! {"failed":2,"error":{"name":"GraphError","status":403,"code":"Forbidden","message":"…","requestId":"…","clientRequestId":"…"}}
+//! {"finished":true,"succeeded":1,"failed":2}
+//! ```
+//!
+//! - The **header** comes first, once: the Graph root (from `cloud` or `baseUrl`), the
+//!   `scriptKind`, the `scriptId`, the number of items and a digest (128-bit FNV-1a) over
+//!   those and every item's normalized body, in order (an invalid item counts as a
+//!   placeholder). Item counts and bodies are not in the header, only in the digest.
+//! - **send**: a flight (a `$batch`; numbers only grow, across resumes too) and the input
+//!   indices it carries. Written *before* the `$batch` is released.
+//! - **created**: an item settled with this object (from its inner 201, or found by a look-up).
+//! - **failed**: an item failed for good: a `GraphError` (status, code, message, request ids),
+//!   a `NetworkError` (message) or a `TimeoutError` (`timeoutMs`), with the client request id.
+//!   Invalid items are not recorded (the request says what they are), nor are aborted ones (an
+//!   aborted run is unfinished).
+//! - **finished**: every item settled; the counts include invalid items.
+//!
+//! Never in a record: the token (the core never sees it; the edge runs every record through
+//! [`redact`] for each token it used, in case the service echoed one), and no response header
+//! but the request ids (not `Date`, not `Retry-After`).
+//!
+//! # The edge's obligations
+//!
+//! 1. Read the journal; give every record to `Bulk::with_journal` (an empty journal starts a
+//!    journaled run). An `Err` is a `ValidationError` on `journal`: reject with it and send
+//!    nothing. Drop a last record whose append never completed (a torn line) before that: it
+//!    was never durable, so nothing was done on its strength.
+//! 2. After every `poll`, append `poll.append` (in order, after [`redact`]) and wait until the
+//!    journal says it is durable, **then** send `poll.sends`. Appends must not overlap: one
+//!    poll's records are durable before the next poll's are appended. If an append fails,
+//!    send nothing more: abort the run.
+//! 3. After `abort`, appending `take_records()` is welcome but not needed (what it holds is
+//!    re-learnt by the next resume's look-up).
+//! 4. The run is over when `is_done()`; the last poll's `append` carries `finished`.
+//!
+//! # Resuming
+//!
+//! A journal's records are replayed against the request. Each valid item ends up:
+//! - **settled**, when a `created` or `failed` record names it: it is never sent again and its
+//!   recorded result is its result (the object for `created`; the error rebuilt from `failed`);
+//! - **uncertain**, when its last record is a `send`: it went out and no answer was recorded.
+//!   One look-up (a list of the script's user states) settles every uncertain item before
+//!   anything is sent: found ones resolve with their object (never an object already recorded
+//!   as created, never one object for two items), absent ones are sent again;
+//! - **unsent**, when no record names it: it is sent as in a fresh run.
+//!
+//! A journal whose header does not match the request is "a different run"; one that is not a
+//! version-1 journal, or whose records do not follow the rules above (an unknown record, an
+//! item settled twice or settled without being sent, an index past the end, a finished record
+//! that is not last or whose counts are wrong), "cannot be read". Both are a
+//! `ValidationError` on `journal` and nothing is sent: a silent fresh start could double
+//! every item the journal knows is done. A journal of a finished run gives its recorded
+//! results and sends nothing.
+//!
+//! # Why an item is created at most once, wherever the run was cut
+//!
+//! A journal at a crash holds a prefix of what the run appended (appends are in order and a
+//! record counts only once durable). Take any valid item and that prefix:
+//! - No `send` names it: it was never in a `$batch`, because a `$batch` leaves only after its
+//!   `send` record is durable. Sending it is its first send.
+//! - A `created` or `failed` record names it: the run saw its final answer; it is not sent
+//!   again. `created` ids are claimed, so a look-up cannot hand that object to another item.
+//! - Its last record is a `send`: some `$batch` carrying it may have been processed. The
+//!   resumed run sends nothing until a look-up has listed the script's user states: if the
+//!   object is there it is adopted (not created again); only if it is absent is the item
+//!   sent. Earlier sends of the item need no thought: the crashed run sent an item again only
+//!   after an answer that it was not created (a 429 or a 401, or a look-up that did not find
+//!   it), and an item is in at most one `$batch` at a time.
+//!
+//! The look-up has the limits of the single create's (README, "Retries and exactly-once"): an
+//! object for the same user that existed before the run is adopted, and a commit still in
+//! progress when the look-up runs could be missed (the resumed run waits a backoff step
+//! before it looks, as a live run does).
+
+pub mod text;
+
+use crate::error::{Error, GraphError};
+use crate::json::{Json, Map};
+use crate::model::{check_user_state, UserStateInput};
+use crate::validate::BulkRequest;
+use crate::ValidationError;
+
+/// The record format this module writes and reads.
+pub const VERSION: u32 = 1;
+
+/// Deepest nesting a record may have: a service object (at most [`crate::json::MAX_DEPTH`]
+/// deep) inside a record.
+const MAX_RECORD_DEPTH: usize = crate::json::MAX_DEPTH + 2;
+
+/// What a run is, as the header records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub root: String,
+    pub kind: String,
+    pub script: String,
+    pub total: usize,
+    pub digest: String,
+}
+
+impl Header {
+    pub fn of(req: &BulkRequest) -> Self {
+        let root = req.options.endpoint.origin().to_owned();
+        let kind = req.options.script_kind.name().to_owned();
+        let digest = digest(&root, &kind, &req.script_id, &req.items);
+        Header {
+            root,
+            kind,
+            script: req.script_id.clone(),
+            total: req.items.len(),
+            digest,
+        }
+    }
+}
+
+/// One record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Record {
+    Header(Header),
+    Send { flight: u64, items: Vec<usize> },
+    Created { item: usize, object: Json },
+    Failed { item: usize, error: Error },
+    Finished { succeeded: usize, failed: usize },
+}
+
+fn num(n: usize) -> Json {
+    Json::Number(n as f64)
+}
+
+fn object(members: Vec<(&str, Json)>) -> Json {
+    Json::Object(Map(members
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()))
+}
+
+impl Record {
+    /// The record as one line of compact JSON.
+    pub fn write(&self) -> String {
+        let value = match self {
+            Record::Header(h) => object(vec![
+                ("v", num(VERSION as usize)),
+                ("root", h.root.as_str().into()),
+                ("kind", h.kind.as_str().into()),
+                ("script", h.script.as_str().into()),
+                ("total", num(h.total)),
+                ("digest", h.digest.as_str().into()),
+            ]),
+            Record::Send { flight, items } => object(vec![
+                ("send", Json::Number(*flight as f64)),
+                (
+                    "items",
+                    Json::Array(items.iter().map(|&i| num(i)).collect()),
+                ),
+            ]),
+            Record::Created { item, object: o } => {
+                object(vec![("created", num(*item)), ("object", o.clone())])
+            }
+            Record::Failed { item, error } => {
+                object(vec![("failed", num(*item)), ("error", error_json(error))])
+            }
+            Record::Finished { succeeded, failed } => object(vec![
+                ("finished", Json::Bool(true)),
+                ("succeeded", num(*succeeded)),
+                ("failed", num(*failed)),
+            ]),
+        };
+        text::to_text(&value)
+    }
+
+    /// Reads one record; the error says what is wrong with it.
+    pub fn read(line: &str) -> Result<Record, String> {
+        let value =
+            text::parse(line, MAX_RECORD_DEPTH).map_err(|e| format!("is not JSON ({e})"))?;
+        let Json::Object(map) = &value else {
+            return Err("is not a JSON object".into());
+        };
+        let keys: Vec<&str> = map.keys().collect();
+        let index = |key: &str| -> Result<usize, String> {
+            map.get(key)
+                .and_then(as_index)
+                .ok_or_else(|| format!("has no whole number \"{key}\""))
+        };
+        let record = match keys.first().copied() {
+            Some("v") => {
+                let text = |key: &str| -> Result<String, String> {
+                    map.get(key)
+                        .and_then(Json::as_str)
+                        .map(str::to_owned)
+                        .ok_or_else(|| format!("has no string \"{key}\""))
+                };
+                let v = index("v")?;
+                if v != VERSION as usize {
+                    return Err(format!(
+                        "is in journal format version {v}; this version reads {VERSION}"
+                    ));
+                }
+                expect_keys(&keys, &["v", "root", "kind", "script", "total", "digest"])?;
+                Record::Header(Header {
+                    root: text("root")?,
+                    kind: text("kind")?,
+                    script: text("script")?,
+                    total: index("total")?,
+                    digest: text("digest")?,
+                })
+            }
+            Some("send") => {
+                expect_keys(&keys, &["send", "items"])?;
+                let Some(Json::Array(items)) = map.get("items") else {
+                    return Err("has no \"items\" array".into());
+                };
+                let items = items
+                    .iter()
+                    .map(|i| as_index(i).ok_or("has an item that is not an index"))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if items.is_empty() {
+                    return Err("sends no items".into());
+                }
+                Record::Send {
+                    flight: index("send")? as u64,
+                    items,
+                }
+            }
+            Some("created") => {
+                expect_keys(&keys, &["created", "object"])?;
+                let object = map.get("object").cloned().unwrap_or(Json::Null);
+                check_user_state(&object).map_err(|e| format!("holds no user state: {e}"))?;
+                Record::Created {
+                    item: index("created")?,
+                    object,
+                }
+            }
+            Some("failed") => {
+                expect_keys(&keys, &["failed", "error"])?;
+                let error = map
+                    .get("error")
+                    .and_then(read_error)
+                    .ok_or("holds no error this version can rebuild")?;
+                Record::Failed {
+                    item: index("failed")?,
+                    error,
+                }
+            }
+            Some("finished") => {
+                expect_keys(&keys, &["finished", "succeeded", "failed"])?;
+                if map.get("finished") != Some(&Json::Bool(true)) {
+                    return Err("has a \"finished\" that is not true".into());
+                }
+                Record::Finished {
+                    succeeded: index("succeeded")?,
+                    failed: index("failed")?,
+                }
+            }
+            _ => return Err("is not a journal record".into()),
+        };
+        Ok(record)
+    }
+}
+
+fn expect_keys(keys: &[&str], expected: &[&str]) -> Result<(), String> {
+    if keys == expected {
+        Ok(())
+    } else {
+        Err(format!("has the members {keys:?}, not {expected:?}"))
+    }
+}
+
+fn as_index(v: &Json) -> Option<usize> {
+    match *v {
+        Json::Number(n) if n.fract() == 0.0 && (0.0..=9_007_199_254_740_991.0).contains(&n) => {
+            Some(n as usize)
+        }
+        _ => None,
+    }
+}
+
+/// What a `failed` record keeps of an error: its name and the fields that rebuild it.
+fn error_json(error: &Error) -> Json {
+    let opt = |v: &Option<String>| v.as_deref().map_or(Json::Null, Json::from);
+    match error {
+        Error::Graph(g) => object(vec![
+            ("name", "GraphError".into()),
+            ("status", num(usize::from(g.status))),
+            ("code", g.code.as_str().into()),
+            ("message", g.message.as_str().into()),
+            ("requestId", opt(&g.request_id)),
+            ("clientRequestId", opt(&g.client_request_id)),
+        ]),
+        Error::Network {
+            message,
+            client_request_id,
+        } => object(vec![
+            ("name", "NetworkError".into()),
+            ("message", message.as_str().into()),
+            ("clientRequestId", client_request_id.as_str().into()),
+        ]),
+        Error::Timeout {
+            ms,
+            client_request_id,
+        } => object(vec![
+            ("name", "TimeoutError".into()),
+            ("message", error.to_string().into()),
+            ("timeoutMs", num(*ms as usize)),
+            ("clientRequestId", client_request_id.as_str().into()),
+        ]),
+        // Never recorded as a final failure (see the module docs); kept readable anyway.
+        Error::Validation(_) | Error::Aborted { .. } => object(vec![
+            ("name", error.name().into()),
+            ("message", error.to_string().into()),
+        ]),
+    }
+}
+
+fn read_error(v: &Json) -> Option<Error> {
+    let text = |key: &str| v.get(key).and_then(Json::as_str).map(str::to_owned);
+    let opt_text = |key: &str| match v.get(key) {
+        None | Some(Json::Null) => Some(None),
+        Some(Json::String(s)) => Some(Some(s.clone())),
+        Some(_) => None,
+    };
+    match v.get("name").and_then(Json::as_str)? {
+        "GraphError" => Some(Error::Graph(Box::new(GraphError {
+            status: u16::try_from(v.get("status").and_then(as_index)?).ok()?,
+            code: text("code")?,
+            message: text("message")?,
+            request_id: opt_text("requestId")?,
+            client_request_id: opt_text("clientRequestId")?,
+            date: None,
+            retry_after: None,
+        }))),
+        "NetworkError" => Some(Error::Network {
+            message: text("message")?,
+            client_request_id: text("clientRequestId")?,
+        }),
+        "TimeoutError" => Some(Error::Timeout {
+            ms: u32::try_from(v.get("timeoutMs").and_then(as_index)?).ok()?,
+            client_request_id: text("clientRequestId")?,
+        }),
+        _ => None,
+    }
+}
+
+/// 128-bit FNV-1a over the run's identity and every item's body, in order. Not a defence
+/// against someone forging a journal (nothing here is); a guard against resuming one run
+/// with another's journal by mistake.
+pub(crate) fn digest(
+    root: &str,
+    kind: &str,
+    script: &str,
+    items: &[Result<UserStateInput, ValidationError>],
+) -> String {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let mut h = OFFSET;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u128::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    // Each part ends with a byte no part holds (NUL is refused in every one of them; an
+    // item's JSON text escapes it), so no two different runs feed the same bytes.
+    for part in ["intune-script-user-state journal v1", root, kind, script] {
+        feed(part.as_bytes());
+        feed(&[0]);
+    }
+    feed(items.len().to_string().as_bytes());
+    feed(&[0]);
+    for item in items {
+        match item {
+            Ok(input) => feed(text::to_text(&input.to_json()).as_bytes()),
+            Err(_) => feed(b"!"),
+        }
+        feed(&[0]);
+    }
+    format!("{h:032x}")
+}
+
+/// Each item's state after replaying a journal.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Replayed {
+    /// No record names it.
+    Unsent,
+    /// Its last record is a `send`: it went out with no recorded answer.
+    Uncertain,
+    /// Its final result.
+    Settled(Result<Json, Error>),
+}
+
+/// A journal's records replayed against a request.
+#[derive(Debug)]
+pub(crate) struct Replay {
+    /// One per item of the request (invalid items are `Unsent`).
+    pub items: Vec<Replayed>,
+    /// The next flight number to use.
+    pub next_flight: u64,
+    /// Whether the header is there (an empty journal has none yet).
+    pub has_header: bool,
+    /// Whether the `finished` record is there.
+    pub finished: bool,
+}
+
+fn unreadable(n: usize, why: impl std::fmt::Display) -> Error {
+    Error::field(
+        "journal",
+        format!("cannot be read: record {n} {why}; nothing was sent"),
+    )
+}
+
+/// Replays `records` against the run `req` is. The error is a `ValidationError` on `journal`
+/// saying whether the journal holds a different run or cannot be read.
+pub(crate) fn replay<S: AsRef<str>>(req: &BulkRequest, records: &[S]) -> Result<Replay, Error> {
+    let total = req.items.len();
+    let mut out = Replay {
+        items: vec![Replayed::Unsent; total],
+        next_flight: 1,
+        has_header: false,
+        finished: false,
+    };
+    let Some(first) = records.first() else {
+        return Ok(out);
+    };
+    let header = match Record::read(first.as_ref()) {
+        Ok(Record::Header(h)) => h,
+        Ok(_) => return Err(unreadable(1, "is not a journal header")),
+        Err(why) => return Err(unreadable(1, why)),
+    };
+    let ours = Header::of(req);
+    if let Some(why) = difference(&header, &ours) {
+        return Err(Error::field(
+            "journal",
+            format!(
+                "holds a different run ({why}); nothing was sent: clear it, or pass the journal of this run"
+            ),
+        ));
+    }
+    out.has_header = true;
+    for (k, line) in records.iter().enumerate().skip(1) {
+        let n = k + 1;
+        if out.finished {
+            return Err(unreadable(n, "follows the end of the run"));
+        }
+        let record = Record::read(line.as_ref()).map_err(|why| unreadable(n, why))?;
+        let item = |i: usize| -> Result<usize, Error> {
+            if i >= total {
+                return Err(unreadable(n, format!("names item {i} of a run of {total}")));
+            }
+            if req.items[i].is_err() {
+                return Err(unreadable(n, format!("names item {i}, which is invalid")));
+            }
+            Ok(i)
+        };
+        match record {
+            Record::Header(_) => return Err(unreadable(n, "is a second header")),
+            Record::Send { flight, items } => {
+                if flight < out.next_flight {
+                    return Err(unreadable(n, "reuses a flight number"));
+                }
+                out.next_flight = flight.saturating_add(1);
+                for (k, &i) in items.iter().enumerate() {
+                    item(i)?;
+                    if items[..k].contains(&i) {
+                        return Err(unreadable(n, format!("sends item {i} twice")));
+                    }
+                    match out.items[i] {
+                        Replayed::Settled(_) => {
+                            return Err(unreadable(n, format!("sends item {i}, already settled")))
+                        }
+                        _ => out.items[i] = Replayed::Uncertain,
+                    }
+                }
+            }
+            Record::Created { item: i, object } => {
+                let i = item(i)?;
+                if out.items[i] != Replayed::Uncertain {
+                    return Err(unreadable(
+                        n,
+                        format!("settles item {i}, which was not in flight"),
+                    ));
+                }
+                out.items[i] = Replayed::Settled(Ok(object));
+            }
+            Record::Failed { item: i, error } => {
+                let i = item(i)?;
+                if out.items[i] != Replayed::Uncertain {
+                    return Err(unreadable(
+                        n,
+                        format!("settles item {i}, which was not in flight"),
+                    ));
+                }
+                out.items[i] = Replayed::Settled(Err(error));
+            }
+            Record::Finished { succeeded, failed } => {
+                let mut counts = (0, 0);
+                for (state, input) in out.items.iter().zip(&req.items) {
+                    match (state, input) {
+                        (_, Err(_)) | (Replayed::Settled(Err(_)), _) => counts.1 += 1,
+                        (Replayed::Settled(Ok(_)), _) => counts.0 += 1,
+                        _ => return Err(unreadable(n, "ends a run with items unsettled")),
+                    }
+                }
+                if counts != (succeeded, failed) {
+                    return Err(unreadable(
+                        n,
+                        "ends the run with other counts than its records",
+                    ));
+                }
+                out.finished = true;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What differs between a journal's header and the request's, in the caller's terms.
+fn difference(journal: &Header, ours: &Header) -> Option<String> {
+    let quoted = |a: &str, b: &str| format!("\"{a}\", not \"{b}\"");
+    if journal.root != ours.root {
+        Some(format!("Graph root {}", quoted(&journal.root, &ours.root)))
+    } else if journal.kind != ours.kind {
+        Some(format!("scriptKind {}", quoted(&journal.kind, &ours.kind)))
+    } else if journal.script != ours.script {
+        Some(format!(
+            "scriptId {}",
+            quoted(&journal.script, &ours.script)
+        ))
+    } else if journal.total != ours.total {
+        Some(format!("{} items, not {}", journal.total, ours.total))
+    } else if journal.digest != ours.digest {
+        Some("the same script and number of items, but other items or another order".into())
+    } else {
+        None
+    }
+}
+
+/// `record` with every occurrence of `secret` (at least 8 bytes; see [`Error::redact`]) in
+/// any of its texts replaced by `[redacted]`. The edge runs each record through this for every
+/// token it used before appending it. A record without the secret comes back unchanged.
+pub fn redact(record: &str, secret: &str) -> String {
+    if secret.len() < 8 {
+        return record.to_owned();
+    }
+    let mut escaped = String::new();
+    text::write_string(secret, &mut escaped);
+    let escaped = &escaped[1..escaped.len() - 1];
+    if !record.contains(secret) && !record.contains(escaped) {
+        return record.to_owned();
+    }
+    let Ok(mut value) = text::parse(record, MAX_RECORD_DEPTH) else {
+        // Not a record this module wrote: keep nothing of it.
+        return "{}".to_owned();
+    };
+    fn scrub(v: &mut Json, secret: &str) {
+        let fix = |s: &mut String| {
+            if s.contains(secret) {
+                *s = s.replace(secret, "[redacted]");
+                if s.contains(secret) {
+                    *s = "***".to_owned();
+                }
+            }
+        };
+        match v {
+            Json::String(s) => fix(s),
+            Json::Array(items) => items.iter_mut().for_each(|i| scrub(i, secret)),
+            Json::Object(map) => {
+                for (k, v) in &mut map.0 {
+                    fix(k);
+                    scrub(v, secret);
+                }
+            }
+            _ => {}
+        }
+    }
+    scrub(&mut value, secret);
+    text::to_text(&value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::bulk_request;
+
+    fn request(items: &str) -> BulkRequest {
+        let text = format!(r#"{{"scriptId":"s1","userStates":{items}}}"#);
+        bulk_request(&serde_json::from_str(&text).unwrap()).unwrap()
+    }
+
+    const TWO: &str = r#"[{"userPrincipalName":"ada@contoso.com","successDeviceCount":2,"errorDeviceCount":0},{"userPrincipalName":"","successDeviceCount":1,"errorDeviceCount":0}]"#;
+
+    #[test]
+    fn the_header_and_its_digest_are_pinned() {
+        // Changing either orphans every journal written so far: that needs a new VERSION.
+        let h = Header::of(&request(TWO));
+        assert_eq!(
+            Record::Header(h.clone()).write(),
+            format!(
+                r#"{{"v":1,"root":"https://graph.microsoft.com","kind":"deviceManagementScripts","script":"s1","total":2,"digest":"{}"}}"#,
+                h.digest
+            )
+        );
+        assert_eq!(h.digest, "d532a91827b815a34b2d9cee4b85a71f");
+        assert_eq!(
+            Record::read(&Record::Header(h.clone()).write()),
+            Ok(Record::Header(h))
+        );
+    }
+
+    #[test]
+    fn failed_records_rebuild_each_kind_of_final_error() {
+        let graph = Error::Graph(Box::new(GraphError {
+            status: 403,
+            code: "Forbidden".into(),
+            message: "no \"access\"\n".into(),
+            request_id: Some("r1".into()),
+            client_request_id: None,
+            date: Some("Sun, 29 Nov 2026 13:00:00 GMT".into()),
+            retry_after: Some(3.0),
+        }));
+        let network = Error::Network {
+            message: "connection reset".into(),
+            client_request_id: "c".into(),
+        };
+        let timeout = Error::Timeout {
+            ms: 400,
+            client_request_id: "c".into(),
+        };
+        for error in [graph, network, timeout] {
+            let text = Record::Failed {
+                item: 7,
+                error: error.clone(),
+            }
+            .write();
+            assert!(!text.contains("2026") && !text.contains("retry"), "{text}");
+            let Ok(Record::Failed {
+                item: 7,
+                error: back,
+            }) = Record::read(&text)
+            else {
+                panic!("{text}")
+            };
+            let expected = match error {
+                Error::Graph(mut g) => {
+                    g.date = None;
+                    g.retry_after = None;
+                    Error::Graph(g)
+                }
+                e => e,
+            };
+            assert_eq!(back, expected);
+        }
+    }
+
+    #[test]
+    fn redact_takes_the_secret_out_of_every_text_and_keeps_the_rest() {
+        let secret = "eyJ0eXAiOiJKV1Q\"iLCJh";
+        let record = Record::Created {
+            item: 1,
+            object: serde_json::from_value(serde_json::json!({
+                "id": "x", "userPrincipalName": "ada@contoso.com",
+                "note": format!("by {secret}"), secret: 1
+            }))
+            .unwrap(),
+        }
+        .write();
+        let clean = redact(&record, secret);
+        assert!(!clean.contains(secret) && !clean.contains("eyJ0eXAiOiJKV1Q\\\"iLCJh"));
+        assert!(clean.contains(r#""note":"by [redacted]""#), "{clean}");
+        assert!(matches!(
+            Record::read(&clean),
+            Ok(Record::Created { item: 1, .. })
+        ));
+        let untouched = Record::Send {
+            flight: 3,
+            items: vec![0, 1],
+        }
+        .write();
+        assert_eq!(redact(&untouched, secret), untouched);
+        assert_eq!(redact(&record, "short"), record);
+    }
+}
