@@ -28,9 +28,19 @@ for wasm in pkg/intune_script_user_state_bg.wasm pkg/node/*.wasm pkg/bundler/*.w
     --enable-nontrapping-float-to-int "$wasm" -o "$wasm"
 done
 
+# The journals, written in JS (js/): indexedDbJournal joins the browser and bundler entries,
+# fileJournal the Node one, each with its declaration.
+cat js/indexeddb-journal.js >> pkg/intune_script_user_state.js
+cat js/indexeddb-journal.d.ts >> pkg/intune_script_user_state.d.ts
+cat js/indexeddb-journal.js >> pkg/bundler/intune_script_user_state.js
+cat js/indexeddb-journal.d.ts >> pkg/bundler/intune_script_user_state.d.ts
+cat js/file-journal.cjs >> pkg/node/intune_script_user_state.cjs
+cat js/file-journal.d.ts >> pkg/node/intune_script_user_state.d.cts
+
 # The JS glue a browser downloads, minified (esbuild, from the lock file): the same module,
 # about 40% fewer gzipped bytes. The Node build stays as wasm-bindgen wrote it.
-for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state_bg.js; do
+for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state_bg.js \
+            pkg/bundler/intune_script_user_state.js; do
   node_modules/.bin/esbuild "$glue" --minify --format=esm --log-level=warning --outfile="$glue" --allow-overwrite
 done
 

@@ -1,7 +1,7 @@
 //! `createUserStates`: runs the core's bulk machine with several `$batch` requests in flight,
 //! waking for the machine's timers, and reports progress as items settle.
 
-use super::convert::to_js;
+use super::convert::{error_to_js, to_js};
 use super::driver::{promise, Failure, Session};
 use super::global::now_ms;
 use super::prepare::{policy, prepare};
@@ -83,7 +83,13 @@ pub fn create_user_states(
         })?;
         let p = policy(&req.options, &edge.tokens);
         let session = Session::new(&edge, &p);
-        let mut bulk = Bulk::new(req, p);
+        let mut bulk = match &edge.journal {
+            None => Bulk::new(req, p),
+            Some(journal) => {
+                let records = journal.read().await.map_err(|e| error_to_js(&e))?;
+                Bulk::with_journal(req, p, &records).map_err(|e| error_to_js(&e))?
+            }
+        };
         let mut stopped_by: Option<JsValue> = None;
         let mut in_flight = FuturesUnordered::new();
         let mut reported = None;
@@ -94,6 +100,14 @@ pub fn create_user_states(
                 break;
             }
             let poll = bulk.poll(now_ms());
+            if let Some(journal) = &edge.journal {
+                // Write-ahead: what this poll's $batch requests carry is durable before they go.
+                if let Err(thrown) = journal.append(&session, poll.append).await {
+                    stopped_by = Some(thrown);
+                    bulk.abort();
+                    break;
+                }
+            }
             for (tag, request) in poll.sends {
                 let session = &session;
                 in_flight.push(async move { (tag, session.send(&request).await) });
@@ -133,6 +147,11 @@ pub fn create_user_states(
             }
         }
         drop(in_flight);
+        if let (Some(journal), None) = (&edge.journal, &stopped_by) {
+            // Stopped by the signal: what settled meanwhile saves the next run a look-up
+            // (best effort: the journal is consistent without it).
+            let _ = journal.append(&session, bulk.take_records()).await;
+        }
         let progress = bulk.progress();
         if reported != Some(progress) {
             report(edge.on_progress.as_ref(), progress);

@@ -80,6 +80,8 @@ pub struct Session<'a> {
     pub client_request_id: String,
     pub timeout_ms: u32,
     last_token: std::cell::RefCell<String>,
+    /// Every token this call used (a bulk run's journal records are scrubbed of each).
+    tokens_used: std::cell::RefCell<Vec<String>>,
     /// The last request body as JSON text, built once and reused while it is the same.
     body: std::cell::RefCell<Option<(Json, JsValue)>>,
     /// The last JSON body received, as read by the core and as `JSON.parse` gave it.
@@ -95,6 +97,7 @@ impl<'a> Session<'a> {
             client_request_id: policy.client_request_id.clone(),
             timeout_ms: policy.timeout_ms,
             last_token: Default::default(),
+            tokens_used: Default::default(),
             body: Default::default(),
             last_body: Default::default(),
         }
@@ -135,6 +138,12 @@ impl<'a> Session<'a> {
             self.signal,
         )
         .await;
+        {
+            let mut used = self.tokens_used.borrow_mut();
+            if !used.contains(&token) {
+                used.push(token.clone());
+            }
+        }
         *self.last_token.borrow_mut() = token;
         sent.map_err(|Aborted| Failure::Error(self.abort_error()))
     }
@@ -160,6 +169,16 @@ impl<'a> Session<'a> {
         sleep(ms, self.signal)
             .await
             .map_err(|Aborted| Failure::Error(self.abort_error()))
+    }
+
+    /// A journal record with every token this call used scrubbed from it.
+    pub fn redact_record(&self, record: &str) -> String {
+        self.tokens_used
+            .borrow()
+            .iter()
+            .fold(record.to_owned(), |r, token| {
+                crate::journal::redact(&r, token)
+            })
     }
 
     /// The JS error for `failure`, with the token scrubbed from it.

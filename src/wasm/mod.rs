@@ -6,6 +6,7 @@ mod convert;
 mod driver;
 mod exports;
 mod global;
+mod journal;
 mod pages;
 mod prepare;
 mod resource;

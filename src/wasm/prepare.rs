@@ -3,6 +3,7 @@
 
 use super::convert::{error_to_js, from_js};
 use super::global::random_bytes;
+use super::journal::Journal;
 use super::token::TokenSource;
 use crate::error::Error;
 use crate::json::Json;
@@ -19,10 +20,12 @@ pub struct Edge {
     pub signal: Option<AbortSignal>,
     /// `onProgress`, for bulk imports.
     pub on_progress: Option<Function>,
+    /// `journal`, for bulk imports.
+    pub journal: Option<Journal>,
 }
 
 /// Fields that hold JS objects (functions, a signal) and never reach the core's rules.
-const EDGE_FIELDS: [&str; 3] = ["token", "signal", "onProgress"];
+const EDGE_FIELDS: [&str; 4] = ["token", "signal", "onProgress", "journal"];
 
 fn get(request: &JsValue, key: &str) -> JsValue {
     Reflect::get(request, &key.into()).unwrap_or(JsValue::UNDEFINED)
@@ -48,6 +51,7 @@ fn edge(request: &JsValue) -> Result<Edge, Error> {
         tokens: TokenSource::from_js(get(request, "token"))?,
         signal,
         on_progress,
+        journal: Journal::from_js(get(request, "journal"))?,
     })
 }
 

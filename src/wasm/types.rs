@@ -145,8 +145,28 @@ export interface BulkProgress {
   failed: number;
 }
 
+/**
+ * Where a bulk run writes down what it sends and what came back, so that a run cut short (a
+ * closed tab, a crash, a killed process) resumes without doubling or losing an item.
+ * Records are opaque text, read back in the order appended; `append` resolves once they are
+ * durable. The package has two: `indexedDbJournal(name)` (browsers, Workers) and
+ * `fileJournal(path)` (the Node entry). Any object of this shape works.
+ */
+export interface Journal {
+  read(): Promise<string[]>;
+  append(records: string[]): Promise<void>;
+  clear(): Promise<void>;
+}
+
 export interface CreateUserStatesRequest extends CallOptions {
   scriptId: string;
+  /**
+   * Makes the run resumable: an unfinished run of the same request in it is resumed (settled
+   * items are not sent again), a finished one resolves to its recorded results and sends
+   * nothing, and a journal of another run or one that cannot be read is a ValidationError on
+   * `journal` with nothing sent.
+   */
+  journal?: Journal;
   /** At most 100000; one per user (a repeated user is a ValidationError for that item). */
   userStates: UserStateInput[];
   /** Called as items settle. */

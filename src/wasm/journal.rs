@@ -1,0 +1,94 @@
+//! The caller's journal (`{ read, append, clear }`, text records) as the bulk run uses it:
+//! read once before anything is sent, appended to before each `$batch` goes (write-ahead).
+//! The records themselves are the core's (`crate::journal`); here they only cross over, each
+//! scrubbed of every token the run used.
+
+use super::convert::thrown_text;
+use super::driver::Session;
+use crate::error::Error;
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+pub struct Journal {
+    target: JsValue,
+    read: Function,
+    append: Function,
+}
+
+fn method(target: &JsValue, name: &str) -> Result<Function, Error> {
+    Reflect::get(target, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .ok_or_else(|| {
+            Error::field(
+                "journal",
+                format!("must be a journal: an object with read(), append(records) and clear() (its {name} is not a function)"),
+            )
+        })
+}
+
+/// Calls `f` on `target` and awaits what it returns, whatever it throws.
+async fn call(target: &JsValue, f: &Function, arg: Option<&JsValue>) -> Result<JsValue, JsValue> {
+    let value = match arg {
+        Some(a) => f.call1(target, a)?,
+        None => f.call0(target)?,
+    };
+    JsFuture::from(Promise::resolve(&value)).await
+}
+
+impl Journal {
+    /// Reads the `journal` option: absent, or an object with `read` and `append` methods.
+    pub fn from_js(value: JsValue) -> Result<Option<Self>, Error> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        if !value.is_object() {
+            return Err(Error::field(
+                "journal",
+                "must be a journal: an object with read(), append(records) and clear()",
+            ));
+        }
+        Ok(Some(Journal {
+            read: method(&value, "read")?,
+            append: method(&value, "append")?,
+            target: value,
+        }))
+    }
+
+    /// Every record, in the order appended. A journal that cannot be read is a
+    /// `ValidationError` on `journal`: nothing may be sent then.
+    pub async fn read(&self) -> Result<Vec<String>, Error> {
+        let cannot = |why: String| Error::field("journal", format!("cannot be read: {why}"));
+        let value = call(&self.target, &self.read, None)
+            .await
+            .map_err(|thrown| cannot(format!("read() failed ({})", thrown_text(&thrown))))?;
+        if !Array::is_array(&value) {
+            return Err(cannot("read() must resolve to an array of strings".into()));
+        }
+        let records: &Array = value.unchecked_ref();
+        records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                r.as_string()
+                    .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))
+            })
+            .collect()
+    }
+
+    /// Appends `records` (scrubbed of every token the run used) and waits until the journal
+    /// says they are durable. What `append` threw is handed back as it is.
+    pub async fn append(&self, session: &Session<'_>, records: Vec<String>) -> Result<(), JsValue> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let records: Array = records
+            .iter()
+            .map(|r| JsValue::from(session.redact_record(r)))
+            .collect();
+        call(&self.target, &self.append, Some(&records))
+            .await
+            .map(|_| ())
+    }
+}
