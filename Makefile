@@ -62,7 +62,7 @@ test-node:
 	rm -rf target/npm && mkdir -p target/npm
 	cd pkg && npm pack --silent --pack-destination ../target/npm >/dev/null
 	cd tests/js && npm install --no-save --no-audit --no-fund --loglevel=error ../../target/npm/intune-script-user-state-*.tgz
-	$(WITH_MOCK) -- node --test tests/js/node.test.mjs
+	$(WITH_MOCK) -- node --test --test-concurrency=1 tests/js/node.test.mjs tests/js/journal.test.mjs
 
 test-types:
 	node_modules/.bin/tsc -p tests/js/tsconfig.json
