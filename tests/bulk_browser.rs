@@ -191,3 +191,58 @@ async fn abort_stops_the_run_and_reports_what_was_created() {
         "{held} on the server, {ok} reported"
     );
 }
+
+#[wasm_bindgen(module = "/js/indexeddb-journal.js")]
+extern "C" {
+    /// The package's `indexedDbJournal`, as build-pkg joins it to the browser entry.
+    #[wasm_bindgen(js_name = indexedDbJournal)]
+    fn indexed_db_journal(name: &str) -> JsValue;
+}
+
+/// Stopped mid-run (the tab closed, the signal fired) with a `$batch` in flight, then run
+/// again with the same IndexedDB journal: exactly one object per user, and the results cover
+/// every item; run once more, the finished journal gives the same results and sends nothing.
+#[wasm_bindgen_test]
+async fn an_indexed_db_journal_resumes_exactly_once() {
+    let script = "k-journal";
+    let journal = indexed_db_journal(&format!("{script}-{}", js_sys::Date::now()));
+    let states = user_states(300, "j");
+    // Slow answers: the abort finds some $batch requests in flight, committed or not.
+    fault(&format!(
+        r#"{{"scriptId":"{script}","op":"create","delayMs":150,"times":300}}"#
+    ))
+    .await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let req = bulk_request(script, states.clone(), r#"{"concurrency":2}"#);
+    set(&req, "journal", journal.clone());
+    set(&req, "signal", controller.signal());
+    let call = intune_script_user_state::create_user_states(req);
+    sleep(700).await;
+    controller.abort();
+    let first = wasm_bindgen_futures::JsFuture::from(call)
+        .await
+        .expect("resolves");
+    let before = get_f64(&first, "succeeded").unwrap() as u32;
+    assert!(before > 0 && before < 300, "{before} created before the abort");
+    sleep(1500).await; // what was in flight lands (or not) on the server
+    let _ = mock_post("/_mock/faults", "[]").await;
+
+    let req = bulk_request(script, states.clone(), "{}");
+    set(&req, "journal", journal.clone());
+    let out = create_user_states(req).await.expect("resolves");
+    assert_one_per_user(script, &out, 300, "j").await;
+
+    let sent = requests(script).await.length();
+    let req = bulk_request(script, states, "{}");
+    set(&req, "journal", journal);
+    let again = create_user_states(req).await.expect("resolves");
+    assert_eq!(
+        requests(script).await.length(),
+        sent,
+        "a finished journal sends nothing"
+    );
+    assert_eq!(
+        js_sys::JSON::stringify(&again).unwrap(),
+        js_sys::JSON::stringify(&out).unwrap()
+    );
+}
