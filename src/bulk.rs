@@ -74,6 +74,9 @@ struct Item {
     ready_at: f64,
     /// The failure that made the item uncertain, reported if it cannot be settled.
     last_error: Option<Error>,
+    /// In flight when an earlier run of the journal stopped: if the look-up does not find
+    /// it, it is sent again whatever `maxRetries` says (the crash was no answer).
+    resumed: bool,
 }
 
 #[derive(Debug)]
@@ -159,6 +162,7 @@ impl Bulk {
                     refreshed: false,
                     ready_at: 0.0,
                     last_error: None,
+                    resumed: false,
                 }
             })
             .collect();
@@ -221,6 +225,7 @@ impl Bulk {
                 Replayed::Unsent => {}
                 Replayed::Uncertain => {
                     bulk.items[i].last_error = Some(resumed_error.clone());
+                    bulk.items[i].resumed = true;
                     bulk.uncertain.push(i);
                 }
                 Replayed::Settled(result) => {
@@ -824,7 +829,9 @@ impl Bulk {
             if item.result.is_some() {
                 continue;
             }
-            if item.resends < self.policy.max_retries {
+            if std::mem::take(&mut item.resumed) {
+                self.queue.push_back(i);
+            } else if item.resends < self.policy.max_retries {
                 item.resends += 1;
                 self.queue.push_back(i);
             } else {

@@ -664,3 +664,21 @@ fn a_resumed_run_with_nothing_uncertain_sends_at_once() {
     );
     let _ = json("{}");
 }
+
+#[test]
+fn items_in_flight_at_the_cut_are_sent_again_when_absent_whatever_max_retries_says() {
+    // maxRetries 0: no resend after a failure the run saw. A crash is no answer: an item
+    // the look-up does not find was never created, and is sent.
+    let n = 30;
+    let req = || request(&items(n), 0, r#","concurrency":1"#);
+    let mut b = Bulk::with_journal(req(), policy(0), &[] as &[String]).unwrap();
+    let poll = b.poll(0.0);
+    assert_eq!(poll.sends.len(), 1);
+    let journal = poll.append;
+    // Crash: the first $batch never reached the service.
+    let mut sim = Sim::new(|_| Fault::None);
+    let resumed = Bulk::with_journal(req(), policy(0), &journal).unwrap();
+    let run = run_from(resumed, &mut sim, 5.0, 10.0, false);
+    sim::assert_exactly_once(&run.results, &sim, n);
+    assert!(!run.batch_before_lookup);
+}

@@ -24,8 +24,11 @@
 //! after a crash, another app of the tenant) is too small; the run finds out by probing: once a
 //! window has gone by in which the budget held the run back and nothing was throttled, it
 //! allows one write more per window, doubling the step (up to a quarter of B) while probes go
-//! through. A probe that draws a 429 is taken back, and the next probe waits 8 windows: with a
-//! budget learnt right, that is one 429 per 9 windows.
+//! through. A probe that draws a 429 is taken back: one of several writes is tried again at a
+//! quarter of its size in the next window; after one of a single write the next probe waits 8
+//! windows, so with a budget learnt right that is one 429 per 9 windows. A budget that most of
+//! a batch overshoots anyway (not while probing) is corrected as it was learnt: a longer
+//! window, or fewer writes.
 
 use std::collections::VecDeque;
 
@@ -117,9 +120,8 @@ impl Pacer {
             return (usize::MAX, None);
         };
         self.next_round(now, b.window_ms, oldest_flight);
-        let Some(b) = self.budget else {
-            return (usize::MAX, None);
-        };
+        // A probe that held may have just raised the budget.
+        let b = self.budget.unwrap_or(b);
         let limit = b.writes + self.probe;
         let out_of_window = self
             .taken
