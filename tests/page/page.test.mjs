@@ -362,6 +362,88 @@ test("bulk import: 500 rows under throttling, progress, results that match the s
   }
 });
 
+test("bulk import: the tab closed with a $batch in flight, reopened and resumed: exactly 1,000 objects, a complete results CSV", async () => {
+  const scriptId = script("resume");
+  const csv = ["userPrincipalName,successDeviceCount,errorDeviceCount", ...Array.from({ length: 1000 }, (_, i) => `resume${i}@contoso.com,${i % 4},0`)].join("\n");
+  let { page, seen } = await open(browser.context, "/?demo=1#import");
+  try {
+    await useScript(page, scriptId);
+    assert.ok(await page.locator("#resumeOffer").isHidden(), "nothing to resume yet");
+    await page.setInputFiles("#csvFile", { name: "thousand.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.locator("#preview").waitFor();
+    // Slow inner creates: $batch requests are in flight whenever the tab closes.
+    await mock.fault({ scriptId, op: "create", delayMs: 40, times: 1000 });
+    await page.click("#importStart");
+    await page.waitForFunction(() => document.querySelector("#importProgress").value >= 200, null, { timeout: 30_000 });
+    const inFlight = (await mock.requests(scriptId)).length;
+    await page.close(); // no beforeunload: the tab is gone at once
+    await new Promise((r) => setTimeout(r, 2500)); // what was in flight lands (or not)
+    await mock.clearFaults();
+    const held = (await mock.objects(scriptId)).length;
+    assert.ok(held >= 200 && held < 1000, `${held} on the server when the tab closed (${inFlight} requests seen)`);
+
+    ({ page, seen } = await open(browser.context, "/?demo=1#import"));
+    await useScript(page, scriptId);
+    await page.locator("#resumeOffer").waitFor();
+    assert.match(await page.locator("#resumeText").innerText(), new RegExp(`^An import of thousand\\.csv into ${scriptId}, started .+, did not finish: [1-9]\\d* of 1000 done\\.$`));
+    await screenshot(page, "import-resume");
+    await page.click("#resumeImport");
+    await page.locator("#results").waitFor({ timeout: 60_000 });
+    assert.match(await page.locator("#resultsSummary").innerText(), /^1000 created, 0 failed, in [\d.]+ s\.$/);
+
+    const objects = await mock.objects(scriptId);
+    assert.equal(objects.length, 1000, "exactly one object per row");
+    assert.equal(new Set(objects.map((o) => o.userPrincipalName)).size, 1000, "one per user");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#resultsDownload")]);
+    const rows = splitCsv(readFileSync(await download.path(), "utf8"));
+    assert.equal(rows.length, 1001, "the results cover the whole import, before and after the resume");
+    const ids = new Map(objects.map((o) => [o.userPrincipalName, o.id]));
+    for (const [line, upn, status, id] of rows.slice(1)) {
+      assert.equal(status, "created", `line ${line}`);
+      assert.equal(id, ids.get(upn), `line ${line}: the server's object`);
+    }
+    assert.ok(await page.locator("#resumeOffer").isHidden(), `a finished import is not offered again: ${await page.locator("#resumeText").innerText()}`);
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    await useScript(page, scriptId);
+    await page.waitForTimeout(300);
+    assert.ok(await page.locator("#resumeOffer").isHidden(), "nor after a reload");
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await mock.clearFaults();
+    await page.close();
+  }
+});
+
+test("bulk import: an unfinished import can be discarded", async () => {
+  const scriptId = script("discard");
+  const csv = ["userPrincipalName,successDeviceCount,errorDeviceCount", ...Array.from({ length: 200 }, (_, i) => `discard${i}@contoso.com,1,0`)].join("\n");
+  let { page } = await open(browser.context, "/?demo=1#import");
+  try {
+    await useScript(page, scriptId);
+    await page.setInputFiles("#csvFile", { name: "discard.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.locator("#preview").waitFor();
+    await mock.fault({ scriptId, op: "create", delayMs: 40, times: 200 });
+    await page.click("#importStart");
+    await page.waitForFunction(() => document.querySelector("#importProgress").value >= 20, null, { timeout: 30_000 });
+    await page.close();
+    await mock.clearFaults();
+    ({ page } = await open(browser.context, "/?demo=1#import"));
+    await useScript(page, scriptId);
+    await page.locator("#resumeOffer").waitFor();
+    await page.click("#resumeDiscard");
+    await page.locator("#resumeOffer").waitFor({ state: "hidden" });
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    await useScript(page, scriptId);
+    await page.waitForTimeout(300);
+    assert.ok(await page.locator("#resumeOffer").isHidden(), "discarded for good");
+  } finally {
+    await mock.clearFaults();
+    await page.close();
+  }
+});
+
 test("bulk import: a dropped file works, and Cancel stops the run", async () => {
   const scriptId = script("cancel");
   const { page } = await open(browser.context, "/?demo=1#import");

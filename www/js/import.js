@@ -1,6 +1,9 @@
 // "Bulk import": read a CSV (chosen or dropped), preview it, import with progress and cancel,
-// then a results table and a results CSV to download.
+// then a results table and a results CSV to download. Every import keeps a journal
+// (indexedDbJournal) and its parsed rows (saved-imports.js), so one cut short by a closed tab
+// or a crash is offered again, for the same script, to resume or discard.
 import { $, errorBox, fill, h } from "./dom.js";
+import { forgetImport, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
 import { readUserStatesCsv, resultsCsv } from "./csv.js";
 import { describeError } from "./errors.js";
 import { describeProblem, progressFigures } from "./format.js";
@@ -12,6 +15,41 @@ export function setupImport({ api, options, checkScript }) {
   let file = null; // { name, rows }
   let run = null; // { controller } while importing
   let results = null;
+  let offered = null; // the saved import the page offers to resume
+
+  const rootOf = (o) => o.baseUrl ?? o.cloud;
+  let asked = 0; // only the latest look-up may change the offer
+  async function offerResume() {
+    const o = options();
+    const mine = ++asked;
+    const found = run || !o.scriptId ? null : await unfinishedImport(o.scriptId, o.scriptKind, rootOf(o)).catch(() => null);
+    if (mine !== asked) return;
+    offered = run ? null : found;
+    $("resumeOffer").hidden = !offered;
+    if (!offered) return;
+    fill(
+      $("resumeText"),
+      "An import of ",
+      h("strong", {}, offered.fileName),
+      ` into ${offered.scriptId}, started ${new Date(offered.startedAt).toLocaleString()}, did not finish: `,
+      h("strong", {}, `${offered.done} of ${offered.total}`),
+      " done.",
+    );
+  }
+  for (const id of ["scriptId", "scriptKind"]) for (const type of ["input", "change"]) $(id).addEventListener(type, offerResume);
+  $("resumeImport").addEventListener("click", () => {
+    if (!offered || run) return;
+    file = { name: offered.fileName, rows: offered.rows };
+    start(offered);
+  });
+  $("resumeDiscard").addEventListener("click", async () => {
+    if (!offered || run) return;
+    const { id } = offered;
+    await api.indexedDbJournal(journalName(id)).clear();
+    await forgetImport(id);
+    await offerResume();
+  });
+  offerResume();
 
   const status = (...content) => fill($("csvStatus"), ...content);
 
@@ -88,16 +126,44 @@ export function setupImport({ api, options, checkScript }) {
   }
 
   // --- the run
-  $("importStart").addEventListener("click", async () => {
+  $("importStart").addEventListener("click", () => {
     if (!file || run || !checkScript()) return;
+    start(null);
+  });
+
+  /** Runs the import of `file`: a new one, or `saved` (resumed with its journal). */
+  async function start(saved) {
     const valid = file.rows.filter((r) => r.problems.length === 0);
     const controller = new AbortController();
     run = { controller };
+    asked++;
+    offered = null;
+    $("resumeOffer").hidden = true;
+    const where = saved ? { scriptId: saved.scriptId, scriptKind: saved.scriptKind } : {};
+    const id = saved?.id ?? crypto.randomUUID();
+    if (!saved) {
+      const o = options();
+      await saveImport({ id, fileName: file.name, startedAt: Date.now(), scriptId: o.scriptId, scriptKind: o.scriptKind, root: rootOf(o), rows: file.rows, done: 0, total: valid.length });
+    }
+    const journal = api.indexedDbJournal(journalName(id));
     const started = performance.now();
     const bar = $("importProgress");
     bar.max = valid.length;
     bar.value = 0;
     let announced = 0;
+    // How far it got, kept current: one save at a time, the newest figures next.
+    let saving = false;
+    let unsaved = null;
+    const keep = async () => {
+      if (saving) return;
+      saving = true;
+      while (unsaved) {
+        const { done, total } = unsaved;
+        unsaved = null;
+        await saveProgress(id, done, total).catch(() => {});
+      }
+      saving = false;
+    };
     const onProgress = (p) => {
       bar.value = p.done;
       bar.setAttribute("aria-valuetext", `${p.done} of ${p.total}`);
@@ -107,8 +173,10 @@ export function setupImport({ api, options, checkScript }) {
         announced = quarter;
         $("progressAnnounce").textContent = `${p.done} of ${p.total} done`;
       }
+      unsaved = p;
+      keep();
     };
-    const request = options({ userStates: valid.map((r) => r.userState), signal: controller.signal, concurrency: 4, maxRetries: 6, onProgress });
+    const request = options({ ...where, userStates: valid.map((r) => r.userState), signal: controller.signal, concurrency: 4, maxRetries: 6, onProgress, journal });
     onProgress({ done: 0, total: valid.length, succeeded: 0, failed: 0 });
     $("progressHeading").textContent = `Importing ${valid.length} user states into ${request.scriptId}`;
     $("preview").hidden = $("results").hidden = true;
@@ -129,8 +197,15 @@ export function setupImport({ api, options, checkScript }) {
       run = null;
       $("progress").hidden = true;
     }
+    const complete = !outcome.failedRun && !controller.signal.aborted;
+    if (complete) {
+      // Shown and downloadable now: the journal and the saved rows are done with.
+      await journal.clear().catch(() => {});
+      await forgetImport(id).catch(() => {});
+    }
     finish(valid, outcome, controller.signal.aborted, performance.now() - started);
-  });
+    offerResume();
+  }
 
   $("importCancel").addEventListener("click", () => {
     if (!run) return;
