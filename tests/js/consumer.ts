@@ -7,6 +7,9 @@ import {
   listUserStates,
   updateUserState,
   type BulkResult,
+  fileJournal,
+  type Journal,
+  type CreateUserStatesRequest,
   validateUserState,
   type CreateUserStateRequest,
   type DeviceManagementScriptUserState,
@@ -52,6 +55,12 @@ async function main(signal: AbortSignal): Promise<string> {
     if (r.ok) void r.userState.id;
     else void r.error.name;
   }
+  const journal: Journal = fileJournal("users.csv.journal");
+  await createUserStates({ token: "t", scriptId: "s", userStates: [request.userState], journal });
+  await journal.clear();
+  await web.createUserStates({ token: "t", scriptId: "s", userStates: [], journal: web.indexedDbJournal("import") });
+  // @ts-expect-error fileJournal is the Node entry's, not the browser's
+  void web.fileJournal;
   const list: DeviceManagementScriptUserState[] = await listUserStates({ token: "t", scriptId: "s", top: 50 });
   for await (const page of listUserStatePages({ token: "t", scriptId: "s" })) void page.length;
   const patched: DeviceManagementScriptUserState | null = await updateUserState({
@@ -63,6 +72,8 @@ async function main(signal: AbortSignal): Promise<string> {
   return `${state.id} ${upn} ${problems.length}`;
 }
 
+// @ts-expect-error a journal has read, append and clear
+const badJournal: CreateUserStatesRequest = { token: "t", scriptId: "s", userStates: [], journal: { read: async () => [] } };
 // @ts-expect-error counts are numbers
 const badCount: CreateUserStateRequest = { token: "t", scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: "2", errorDeviceCount: 0 } };
 // @ts-expect-error the cloud must be one of four
@@ -77,4 +88,4 @@ const graphError = {} as GraphError;
 // @ts-expect-error status is a number
 const statusText: string = graphError.status;
 
-export { main, badCount, badCloud, noScript, badToken, badChange, statusText };
+export { main, badCount, badCloud, noScript, badToken, badChange, statusText, badJournal };
