@@ -100,6 +100,12 @@ fn time(s: &[u8]) -> Option<(u32, u32, u32)> {
     }
 }
 
+/// The fields of a date whose parts have been found: the month's name, the `hh:mm:ss`.
+fn fields(year: u32, mon: &[u8], day: u32, hms: &[u8], wday: u32) -> Option<Fields> {
+    let (hour, min, sec) = time(hms)?;
+    Some([year, month(mon)?, day, hour, min, sec, wday])
+}
+
 /// `Sun, 06 Nov 1994 08:49:37 GMT`
 fn imf_fixdate(s: &[u8]) -> Option<Fields> {
     let (wday, s) = weekday(s, false)?;
@@ -107,16 +113,13 @@ fn imf_fixdate(s: &[u8]) -> Option<Fields> {
     if s.len() != 20 || s[2] != b' ' || s[6] != b' ' || s[11] != b' ' {
         return None;
     }
-    let (hour, min, sec) = time(&s[12..])?;
-    Some([
+    fields(
         digits(&s[7..11])?,
-        month(&s[3..6])?,
+        &s[3..6],
         digits(&s[..2])?,
-        hour,
-        min,
-        sec,
+        &s[12..],
         wday,
-    ])
+    )
 }
 
 /// `Sunday, 06-Nov-94 08:49:37 GMT` (a two-digit year below 70 is 20xx, else 19xx).
@@ -127,16 +130,8 @@ fn rfc850(s: &[u8]) -> Option<Fields> {
         return None;
     }
     let yy = digits(&s[7..9])?;
-    let (hour, min, sec) = time(&s[10..])?;
-    Some([
-        if yy < 70 { 2000 + yy } else { 1900 + yy },
-        month(&s[3..6])?,
-        digits(&s[..2])?,
-        hour,
-        min,
-        sec,
-        wday,
-    ])
+    let year = if yy < 70 { 2000 + yy } else { 1900 + yy };
+    fields(year, &s[3..6], digits(&s[..2])?, &s[10..], wday)
 }
 
 /// `Sun Nov  6 08:49:37 1994`
@@ -149,16 +144,7 @@ fn asctime(s: &[u8]) -> Option<Fields> {
         [b' ', d] => digits(&[*d])?,
         d => digits(d)?,
     };
-    let (hour, min, sec) = time(&s[8..16])?;
-    Some([
-        digits(&s[17..21])?,
-        month(&s[1..4])?,
-        day,
-        hour,
-        min,
-        sec,
-        wday,
-    ])
+    fields(digits(&s[17..21])?, &s[1..4], day, &s[8..16], wday)
 }
 
 #[cfg(test)]
