@@ -122,14 +122,13 @@ impl Endpoint {
     }
 
     /// The first page of a kind's scripts: `{root}/beta/deviceManagement/{kind}` with
-    /// `$select` of [`SCRIPT_FIELDS`], so `scriptContent` (base64, can be large) never comes
+    /// `$select` of [`SCRIPT_SELECT`], so `scriptContent` (base64, can be large) never comes
     /// back. Later pages are the service's `@odata.nextLink`s, checked like any list's.
     pub fn scripts(&self, kind: ScriptKind) -> String {
         format!(
-            "{}/beta/deviceManagement/{}?$select={}",
+            "{}/beta/deviceManagement/{}?$select={SCRIPT_SELECT}",
             self.origin,
-            kind.name(),
-            SCRIPT_FIELDS.join(",")
+            kind.name()
         )
     }
 
@@ -170,14 +169,9 @@ impl Endpoint {
     }
 }
 
-/// The script properties `listScripts` asks for (never `scriptContent`).
-pub const SCRIPT_FIELDS: [&str; 5] = [
-    "id",
-    "displayName",
-    "description",
-    "fileName",
-    "lastModifiedDateTime",
-];
+/// The script properties `listScripts` asks for (never `scriptContent`), as `$select` takes
+/// them. Written out: joining a list at run time would bring a generic join into the module.
+pub const SCRIPT_SELECT: &str = "id,displayName,description,fileName,lastModifiedDateTime";
 
 /// `/deviceManagement/{kind}/{scriptId}/userRunStates`, relative to the version root, as
 /// `$batch` wants it.
