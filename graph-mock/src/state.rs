@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::faults::FaultRule;
+use crate::scripts::Script;
 
 /// The `@odata.type` of the one entity this mock stores.
 pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.deviceManagementScriptUserState";
@@ -31,6 +32,9 @@ pub(crate) struct Config {
     /// When set, list pages put this origin in `@odata.nextLink` instead of the request's own
     /// (so tests can check that a client refuses to follow a link to another host).
     pub next_link_origin: Option<String>,
+    /// When set, a `userRunStates` request for a script id that no script collection holds is
+    /// 404 `ResourceNotFound` (as Graph answers a wrong id); by default any id is accepted.
+    pub strict_scripts: bool,
 }
 
 /// At most `writes` writes in any window of `window_ms` milliseconds (sliding window).
@@ -48,6 +52,7 @@ impl Default for Config {
             keep_alive: false,
             write_budget: None,
             next_link_origin: None,
+            strict_scripts: false,
         }
     }
 }
@@ -61,6 +66,7 @@ impl Config {
             "keepAlive": self.keep_alive,
             "writeBudget": self.write_budget.map(|b| json!({"writes": b.writes, "windowMs": b.window_ms})),
             "nextLinkOrigin": self.next_link_origin,
+            "strictScripts": self.strict_scripts,
         })
     }
 
@@ -94,6 +100,10 @@ impl Config {
                         Value::String(s) => Some(s.trim_end_matches('/').to_owned()),
                         _ => return Err("nextLinkOrigin must be null or a string".into()),
                     }
+                }
+                "strictScripts" => {
+                    next.strict_scripts =
+                        value.as_bool().ok_or("strictScripts must be a boolean")?
                 }
                 other => return Err(format!("unknown config field '{other}'")),
             }
@@ -201,6 +211,8 @@ pub(crate) struct LogEntry {
     pub body: String,
     pub batch: bool,
     pub script_id: Option<String>,
+    /// The `request-id` the mock answered with (its own for each inner request of a batch).
+    pub request_id: String,
 }
 
 impl LogEntry {
@@ -217,6 +229,7 @@ impl LogEntry {
             "body": self.body,
             "batch": self.batch,
             "scriptId": self.script_id,
+            "requestId": self.request_id,
         })
     }
 }
@@ -227,6 +240,8 @@ pub(crate) struct State {
     pub config: Config,
     pub buckets: HashMap<(&'static str, String), Bucket>,
     pub faults: Vec<FaultRule>,
+    /// Scripts of every collection, in creation order.
+    scripts: Vec<Script>,
     global: Counters,
     per_script: HashMap<String, Counters>,
     log: VecDeque<LogEntry>,
@@ -293,6 +308,41 @@ impl State {
         let oldest = self.writes[self.writes.len() - budget.writes as usize];
         let wait = window.saturating_sub(now.duration_since(oldest));
         Err(wait.as_millis().div_ceil(1000).max(1) as u64)
+    }
+
+    /// Stored scripts, in creation order, optionally of one collection.
+    pub fn scripts(&self, collection: Option<&str>) -> Vec<&Script> {
+        self.scripts
+            .iter()
+            .filter(|s| collection.is_none_or(|c| s.collection() == c))
+            .collect()
+    }
+
+    /// Stores new scripts; none when any id is taken in its collection (or repeated).
+    pub fn add_scripts(&mut self, new: Vec<Script>) -> Result<(), String> {
+        for (i, s) in new.iter().enumerate() {
+            let taken = self.holds_script(s.collection(), &s.id)
+                || new[..i]
+                    .iter()
+                    .any(|o| o.collection() == s.collection() && o.id == s.id);
+            if taken {
+                return Err(format!("a script with id '{}' already exists", s.id));
+            }
+        }
+        self.scripts.extend(new);
+        Ok(())
+    }
+
+    /// Clears the scripts only.
+    pub fn clear_scripts(&mut self) {
+        self.scripts.clear();
+    }
+
+    /// Whether `collection` holds a script with this id.
+    pub fn holds_script(&self, collection: &str, id: &str) -> bool {
+        self.scripts
+            .iter()
+            .any(|s| s.collection() == collection && s.id == id)
     }
 
     /// Stored objects, optionally of one script and one collection.
