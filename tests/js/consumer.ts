@@ -3,10 +3,13 @@
 import {
   createUserState,
   createUserStates,
+  listScripts,
   listUserStatePages,
   listUserStates,
   updateUserState,
   type BulkResult,
+  type DeviceManagementScript,
+  type ResponseInfo,
   validateUserState,
   type CreateUserStateRequest,
   type DeviceManagementScriptUserState,
@@ -58,6 +61,16 @@ async function main(signal: AbortSignal): Promise<string> {
     token: "t", scriptId: "s", userStateId: "u", changes: { errorDeviceCount: 1 },
   });
   void [list, patched];
+  const ids: string[] = [];
+  const scripts: DeviceManagementScript[] = await listScripts({
+    token: "t",
+    scriptKind: "deviceShellScripts",
+    onResponse: ({ status, requestId, clientRequestId }: ResponseInfo) => {
+      if (requestId !== undefined) ids.push(`${status} ${requestId} ${clientRequestId ?? ""}`);
+    },
+  });
+  const name: string | null = scripts[0].displayName;
+  void name;
   await init();
   await web.createUserState(request);
   return `${state.id} ${upn} ${problems.length}`;
@@ -73,8 +86,12 @@ const noScript: CreateUserStateRequest = { token: "t", userState: { userPrincipa
 const badToken: CreateUserStateRequest = { token: () => 42, scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
 // @ts-expect-error changes must not carry an id
 const badChange = updateUserState({ token: "t", scriptId: "s", userStateId: "u", changes: { id: "x" } });
+// @ts-expect-error listScripts takes no scriptId
+const scriptsWithId = listScripts({ token: "t", scriptId: "s" });
+// @ts-expect-error requestId may be undefined
+const answeredId = (r: ResponseInfo): string => r.requestId;
 const graphError = {} as GraphError;
 // @ts-expect-error status is a number
 const statusText: string = graphError.status;
 
-export { main, badCount, badCloud, noScript, badToken, badChange, statusText };
+export { main, badCount, badCloud, noScript, badToken, badChange, statusText, scriptsWithId, answeredId };

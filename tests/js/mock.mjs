@@ -13,3 +13,4 @@ export const fault = (rules) => call("/_mock/faults", rules);
 export const objects = (scriptId) => call(`/_mock/objects?scriptId=${encodeURIComponent(scriptId)}`);
 export const requests = (scriptId) => call(`/_mock/requests?scriptId=${encodeURIComponent(scriptId)}`);
 export const stats = (scriptId) => call(`/_mock/stats?scriptId=${encodeURIComponent(scriptId)}`);
+export const addScripts = (scripts) => call("/_mock/scripts", scripts);
