@@ -84,6 +84,7 @@ fn without_edge(request: &JsValue) -> Result<Json, JsValue> {
     from_js(&copy, "request").map_err(|e| error_to_js(&e))
 }
 
+/// The edge's parts of `request`, once for every export.
 #[inline(never)]
 fn read_edge(request: &JsValue) -> Result<Edge, JsValue> {
     edge(request).map_err(|e| error_to_js(&e))
