@@ -31,14 +31,27 @@ for _ in $(seq 100); do
   kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
   sleep 0.1
 done
-# A few user states to look at in Manage (script "demo-script", as the page fills in).
+# A few named scripts for the picker (through graph-mock's control API), and user states to look
+# at in Manage (script "demo-script", as the page fills in).
 node -e '
   const root = process.argv[1], url = root + "/beta/deviceManagement/deviceManagementScripts/demo-script/userRunStates";
+  const scripts = [
+    { id: "demo-script", displayName: "Collect inventory", description: "Writes the installed software to the event log", fileName: "collect-inventory.ps1" },
+    { displayName: "Fix printer spooler", description: "Restarts the spooler service", fileName: "fix-spooler.ps1" },
+    { displayName: "Set time zone", fileName: "set-time-zone.ps1" },
+    { displayName: "Clean temporary files", fileName: "clean-temp.ps1" },
+    { scriptKind: "deviceShellScripts", displayName: "Install Rosetta", fileName: "install-rosetta.sh" },
+    { scriptKind: "deviceShellScripts", displayName: "Dock layout", fileName: "dock-layout.sh" },
+    { scriptKind: "deviceCustomAttributeShellScripts", displayName: "Battery cycle count", fileName: "battery-cycles.sh" },
+  ];
   const seed = [["ada@contoso.com", 3, 0], ["grace@contoso.com", 2, 1], ["alan@contoso.com", 0, 4]];
-  Promise.all(seed.map(([userPrincipalName, successDeviceCount, errorDeviceCount]) =>
-    fetch(url, { method: "POST", headers: { authorization: "Bearer demo-token", "content-type": "application/json" },
-      body: JSON.stringify({ "@odata.type": "#microsoft.graph.deviceManagementScriptUserState", userPrincipalName, successDeviceCount, errorDeviceCount }) })
-  )).catch((e) => { console.error("seeding the demo data failed:", e.message); process.exit(1); });
+  fetch(root + "/_mock/scripts", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(scripts) })
+    .then((r) => { if (r.status !== 201) throw new Error(`scripts: HTTP ${r.status}`); })
+    .then(() => Promise.all(seed.map(([userPrincipalName, successDeviceCount, errorDeviceCount]) =>
+      fetch(url, { method: "POST", headers: { authorization: "Bearer demo-token", "content-type": "application/json" },
+        body: JSON.stringify({ "@odata.type": "#microsoft.graph.deviceManagementScriptUserState", userPrincipalName, successDeviceCount, errorDeviceCount }) })
+    )))
+    .catch((e) => { console.error("seeding the demo data failed:", e.message); process.exit(1); });
 ' "http://127.0.0.1:$port"
 echo
 echo "  Admin page (demo mode, graph-mock): http://127.0.0.1:$port/?demo=1"

@@ -36,7 +36,7 @@ pub use json::Json;
 
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{
-    create_user_state, create_user_states, delete_user_state, get_user_state,
+    create_user_state, create_user_states, delete_user_state, get_user_state, list_scripts,
     list_user_state_pages, list_user_states, update_user_state, validate_user_state,
     UserStatePages,
 };

@@ -11,6 +11,7 @@ use crate::json::Json;
 use crate::retry::{
     backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
 };
+use crate::validate::ScriptsRequest;
 
 /// What a successful answer must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +84,9 @@ impl Single {
                 Body::Json(page) if matches!(page.get("value"), Some(Json::Array(_))) => {
                     Ok(page.clone())
                 }
-                _ => invalid("its body is not a page of user states"),
+                _ => {
+                    invalid("its body is not a page of a collection (an object with a value array)")
+                }
             },
             _ => return None,
         })
@@ -199,6 +202,17 @@ impl List {
             endpoint,
             items: Vec::new(),
         }
+    }
+
+    /// Every script of the request's kind (`listScripts`): the same paging machine, from the
+    /// first page [`Endpoint::scripts`] names.
+    pub fn scripts(req: &ScriptsRequest, policy: Policy) -> Self {
+        let o = &req.options;
+        List::new(
+            o.endpoint.scripts(o.script_kind),
+            o.endpoint.clone(),
+            policy,
+        )
     }
 
     fn after_page(&mut self, action: Action) -> Action {

@@ -267,9 +267,10 @@ fn call_options(f: &mut Fields) -> Option<CallOptions> {
     let timeout_ms = f.optional("timeoutMs", |v| whole_in(v, 1, MAX_TIMEOUT_MS));
     let max_retries = f.optional("maxRetries", |v| whole_in(v, 0, MAX_RETRIES));
     let client_request_id = f.optional("clientRequestId", guid);
-    // The edge reads these two itself; they are known here so they are not "unknown".
+    // The edge reads these itself; they are known here so they are not "unknown".
     f.get("token");
     f.get("signal");
+    f.get("onResponse");
     Some(CallOptions {
         endpoint: base.unwrap_or_else(|| Endpoint::cloud(cloud.unwrap_or(Cloud::Global))),
         script_kind: script_kind.unwrap_or_default(),
@@ -458,6 +459,20 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
         filter,
         options,
     })
+}
+
+/// A checked `listScripts` request: the common options only (`scriptKind` says which
+/// collection).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptsRequest {
+    pub options: CallOptions,
+}
+
+/// Checks a `listScripts` request. A `scriptId` (or any field but the common options) is
+/// refused, naming it.
+pub fn scripts_request(value: &Json) -> Result<ScriptsRequest, ValidationError> {
+    let ((), options) = request(value, "a listScripts request", |_| Some(()))?;
+    Ok(ScriptsRequest { options })
 }
 
 /// Most user states one `createUserStates` call takes.
@@ -798,6 +813,37 @@ mod tests {
         assert_eq!(
             user_state_problems(&json("5"))[0],
             FieldError::new("userState", "must be an object, not a number")
+        );
+    }
+
+    #[test]
+    fn scripts_requests_take_the_common_options_only() {
+        let req = scripts_request(&json(
+            r#"{"token":"t","scriptKind":"deviceShellScripts","cloud":"china","maxRetries":1,"onResponse":null}"#,
+        ))
+        .unwrap();
+        assert_eq!(req.options.script_kind, ScriptKind::DeviceShellScripts);
+        assert_eq!(req.options.endpoint, Endpoint::cloud(Cloud::China));
+        assert_eq!(req.options.max_retries, 1);
+        assert_eq!(
+            scripts_request(&json("{}")).unwrap().options.script_kind,
+            ScriptKind::DeviceManagementScripts
+        );
+        for (text, field) in [
+            (r#"{"scriptId":"s"}"#, "scriptId"),
+            (r#"{"top":5}"#, "top"),
+            (r#"{"scriptKind":"deviceScripts"}"#, "scriptKind"),
+            (r#"{"baseUrl":"https://evil.example"}"#, "baseUrl"),
+        ] {
+            let err = scripts_request(&json(text)).unwrap_err();
+            assert_eq!(err.first().field, field, "{text}");
+        }
+        assert_eq!(
+            scripts_request(&json(r#"{"scriptId":"s"}"#))
+                .unwrap_err()
+                .first()
+                .message,
+            "is not a property of a listScripts request"
         );
     }
 

@@ -1,11 +1,13 @@
-//! get, update, delete and list in headless Chrome against graph-mock.
+//! get, update, delete and list, listScripts, and what onResponse is told, in headless Chrome
+//! (and Firefox) against graph-mock.
 #![cfg(target_arch = "wasm32")]
 
 mod support;
 
 use intune_script_user_state::list_user_state_pages;
 use support::api::{
-    create_user_state, delete_user_state, get_user_state, list_user_states, update_user_state,
+    create_user_state, delete_user_state, get_user_state, list_scripts, list_user_states,
+    update_user_state,
 };
 use support::*;
 use wasm_bindgen::prelude::*;
@@ -250,4 +252,296 @@ async fn script_kind_selects_the_parent_collection() {
     .await
     .into();
     assert_eq!(default.length(), 0);
+}
+
+/// A `listScripts` request against the stand-in: `fields` (JSON text) over the common options.
+fn scripts_call(fields: &str) -> JsValue {
+    let req = parse(&format!(r#"{{"token":"{TOKEN}","baseUrl":"{MOCK}"}}"#));
+    js_sys::Object::assign(
+        req.unchecked_ref::<js_sys::Object>(),
+        parse(fields).unchecked_ref::<js_sys::Object>(),
+    )
+    .into()
+}
+
+/// The logged Graph requests whose path is `path`.
+async fn logged_at(path: &str) -> Vec<JsValue> {
+    let all: js_sys::Array = mock_get("/_mock/requests").await.into();
+    all.iter()
+        .filter(|r| get_str(r, "path").as_deref() == Some(path))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn lists_scripts_by_name_page_by_page_without_their_content() {
+    let kind = "deviceCustomAttributeShellScripts";
+    let path = format!("/beta/deviceManagement/{kind}");
+    let names = [
+        "Battery health",
+        "Disk free",
+        "FileVault state",
+        "Owner",
+        "Uptime",
+    ];
+    let seeded: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!(r#"{{"scriptKind":"{kind}","id":"rs-{i}","displayName":"{n}","description":"d{i}"}}"#))
+        .collect();
+    mock_post("/_mock/scripts", &format!("[{}]", seeded.join(","))).await;
+    let before_gets = logged_at(&path).await.len();
+    let before = config(r#"{"pageSize":2}"#).await;
+    let listed = list_scripts(scripts_call(&format!(r#"{{"scriptKind":"{kind}"}}"#))).await;
+    restore_config(&before).await;
+
+    let listed = js_sys::Array::from(&listed.expect("listed"));
+    let ours: Vec<JsValue> = listed
+        .iter()
+        .filter(|s| get_str(s, "id").is_some_and(|id| id.starts_with("rs-")))
+        .collect();
+    let got: Vec<String> = ours
+        .iter()
+        .map(|s| get_str(s, "displayName").unwrap())
+        .collect();
+    assert_eq!(got, names, "every page, in order");
+    for s in &ours {
+        assert!(is_plain_object(s));
+        let keys: Vec<String> = js_sys::Object::keys(s.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .map(|k| k.as_string().unwrap())
+            .collect();
+        for k in &keys {
+            assert!(
+                [
+                    "@odata.type",
+                    "id",
+                    "displayName",
+                    "description",
+                    "fileName",
+                    "lastModifiedDateTime"
+                ]
+                .contains(&k.as_str()),
+                "{k} came back"
+            );
+        }
+        assert!(get(s, "scriptContent").is_undefined(), "never the content");
+        assert!(get_str(s, "fileName").is_some_and(|f| f.ends_with(".sh")));
+    }
+    let gets = logged_at(&path).await;
+    let gets = &gets[before_gets..];
+    assert_eq!(
+        gets.len(),
+        listed.length().div_ceil(2) as usize,
+        "one request per page of two"
+    );
+    let first = js_sys::decode_uri_component(&get_str(&gets[0], "query").unwrap())
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(
+        first,
+        "$select=id,displayName,description,fileName,lastModifiedDateTime"
+    );
+    assert_eq!(
+        get_str(&get(&gets[0], "headers"), "authorization"),
+        Some(format!("Bearer {TOKEN}"))
+    );
+
+    // A 429 is waited out; a nextLink elsewhere is refused and never followed.
+    fault(r#"{"op":"scripts","status":429,"retryAfter":"0"}"#).await;
+    list_scripts(scripts_call(&format!(r#"{{"scriptKind":"{kind}"}}"#)))
+        .await
+        .expect("listed after a 429");
+    let before = config(r#"{"pageSize":2,"nextLinkOrigin":"https://evil.example"}"#).await;
+    let sent = logged_at(&path).await.len();
+    let result = list_scripts(scripts_call(&format!(r#"{{"scriptKind":"{kind}"}}"#))).await;
+    restore_config(&before).await;
+    let err = rejected(result, TOKEN);
+    assert_eq!(get_str(&err, "code").as_deref(), Some("invalidResponse"));
+    assert_eq!(
+        logged_at(&path).await.len(),
+        sent + 1,
+        "nothing sent to the link"
+    );
+
+    // The default kind is the Windows collection; bad input is refused before anything is sent.
+    list_scripts(scripts_call("{}"))
+        .await
+        .expect("default kind");
+    assert!(!logged_at("/beta/deviceManagement/deviceManagementScripts")
+        .await
+        .is_empty());
+    let sent = js_sys::Array::from(&mock_get("/_mock/requests").await).length();
+    for (fields, field) in [
+        (r#"{"scriptId":"s"}"#, "scriptId"),
+        (r#"{"scriptKind":"scripts"}"#, "scriptKind"),
+        (r#"{"onResponse":5}"#, "onResponse"),
+        (r#"{"token":""}"#, "token"),
+    ] {
+        let err = rejected(list_scripts(scripts_call(fields)).await, TOKEN);
+        assert_eq!(
+            (name(&err), get_str(&err, "field")),
+            ("ValidationError".into(), Some(field.into())),
+            "{fields}"
+        );
+    }
+    assert_eq!(
+        js_sys::Array::from(&mock_get("/_mock/requests").await).length(),
+        sent,
+        "a request was sent"
+    );
+}
+
+/// The argument's own keys are exactly the three, and its text holds nothing but them.
+fn assert_only_ids(answers: &js_sys::Array) {
+    for a in answers.iter() {
+        assert_eq!(
+            get_str(&a, "keys").as_deref(),
+            Some("clientRequestId,requestId,status")
+        );
+        let text = get_str(&a, "text").unwrap();
+        for secret in [
+            TOKEN,
+            "Bearer",
+            "userRunStates",
+            "ada@contoso.com",
+            "?",
+            "$top",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
+
+fn answers_of(list: &js_sys::Array) -> Vec<(u16, String, String)> {
+    list.iter()
+        .map(|a| {
+            (
+                get_f64(&a, "status").unwrap() as u16,
+                get_str(&a, "requestId").unwrap_or_default(),
+                get_str(&a, "clientRequestId").unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn on_response_is_told_every_answer_with_the_services_ids_and_nothing_else() {
+    let script = "r-answers";
+    let crid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let seen = js_sys::Array::new();
+
+    // A create resent after a 429: two answers, in order, with the ids graph-mock answered.
+    fault(&format!(
+        r#"{{"scriptId":"{script}","op":"create","status":429,"retryAfter":"0"}}"#
+    ))
+    .await;
+    let req = request(script, &format!(r#"{{"clientRequestId":"{crid}"}}"#));
+    set(&req, "onResponse", answers_recorder(&seen));
+    create_user_state(req).await.expect("created");
+    let logged: Vec<String> = requests(script)
+        .await
+        .iter()
+        .map(|r| get_str(&r, "requestId").unwrap())
+        .collect();
+    let told = answers_of(&seen);
+    assert_eq!(
+        told,
+        [
+            (429, logged[0].clone(), crid.to_owned()),
+            (201, logged[1].clone(), crid.to_owned())
+        ]
+    );
+    assert_only_ids(&seen);
+
+    // A list of three pages: three answers.
+    seed(script, 4).await;
+    let seen = js_sys::Array::new();
+    let req = call(script, r#"{"top":2}"#);
+    set(&req, "onResponse", answers_recorder(&seen));
+    list_user_states(req).await.expect("listed");
+    let logged: Vec<String> = requests(script)
+        .await
+        .iter()
+        .filter(|r| get_str(r, "method").as_deref() == Some("GET"))
+        .map(|r| get_str(&r, "requestId").unwrap())
+        .collect();
+    let ids: Vec<String> = answers_of(&seen).into_iter().map(|(_, id, _)| id).collect();
+    assert_eq!(ids, logged, "one per page, each with its own id");
+    assert_eq!(ids.len(), 3);
+    assert_only_ids(&seen);
+
+    // A failure is an answer too, and the error carries the same id.
+    let seen = js_sys::Array::new();
+    let req = call(script, r#"{"userStateId":"nope"}"#);
+    set(&req, "onResponse", answers_recorder(&seen));
+    let err = rejected(get_user_state(req).await, TOKEN);
+    let told = answers_of(&seen);
+    assert_eq!(told.len(), 1);
+    assert_eq!(told[0].0, 404);
+    assert_eq!(get_str(&err, "requestId"), Some(told[0].1.clone()));
+
+    // A callback that throws is ignored: the call goes on and resolves.
+    let thrown = js_sys::Array::new();
+    let req = request(
+        script,
+        r#"{"userState":{"userPrincipalName":"thrower@contoso.com","successDeviceCount":1,"errorDeviceCount":0}}"#,
+    );
+    set(&req, "onResponse", throwing_callback(&thrown));
+    fault(&format!(
+        r#"{{"scriptId":"{script}","op":"create","status":503,"retryAfter":"0"}}"#
+    ))
+    .await;
+    create_user_state(req)
+        .await
+        .expect("resolved despite the callback");
+    assert_eq!(thrown.length(), 3, "503, the look-up, then the create");
+
+    // No answer, no call: a refused connection.
+    let seen = js_sys::Array::new();
+    let req = request(script, r#"{"baseUrl":"http://127.0.0.1:9","maxRetries":0}"#);
+    set(&req, "onResponse", answers_recorder(&seen));
+    let err = rejected(create_user_state(req).await, TOKEN);
+    assert_eq!(name(&err), "NetworkError");
+    assert_eq!(seen.length(), 0);
+
+    // A token function: still nothing of it in what the callback gets.
+    let seen = js_sys::Array::new();
+    let req = call(script, "{}");
+    set(&req, "token", token_fn(vec![TOKEN.into()]));
+    set(&req, "onResponse", answers_recorder(&seen));
+    list_user_states(req).await.expect("listed");
+    assert_only_ids(&seen);
+}
+
+#[wasm_bindgen_test]
+async fn on_response_is_told_each_inner_batch_answer() {
+    let script = "r-answers-bulk";
+    let seen = js_sys::Array::new();
+    let req = call(script, "{}");
+    set(&req, "userStates", user_states(3, "inner"));
+    set(&req, "onResponse", answers_recorder(&seen));
+    let out = support::api::create_user_states(req).await.expect("ran");
+    assert_eq!(get_f64(&out, "succeeded"), Some(3.0));
+    let told = answers_of(&seen);
+    assert_eq!(told.len(), 4, "the $batch and its three creates: {told:?}");
+    assert_eq!(told[0].0, 200);
+    assert!(told[1..].iter().all(|(status, _, _)| *status == 201));
+    let outer_crid = &told[0].2;
+    assert!(told.iter().all(|(_, _, c)| c == outer_crid), "{told:?}");
+    let mut inner: Vec<String> = requests(script)
+        .await
+        .iter()
+        .filter(|r| get(r, "batch").as_bool() == Some(true))
+        .map(|r| get_str(&r, "requestId").unwrap())
+        .collect();
+    let mut got: Vec<String> = told[1..].iter().map(|(_, id, _)| id.clone()).collect();
+    inner.sort();
+    got.sort();
+    assert_eq!(got, inner, "the inner answers' own ids");
+    let batches = logged_at("/beta/$batch").await;
+    assert!(batches
+        .iter()
+        .any(|b| get_str(b, "requestId").as_deref() == Some(told[0].1.as_str())));
+    assert_only_ids(&seen);
 }

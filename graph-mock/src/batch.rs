@@ -15,7 +15,7 @@ const MAX_REQUESTS: usize = 20;
 /// Handles an outer `$batch` request.
 pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
     let ctx = Ctx::new(req.header("client-request-id"));
-    log_request(state, req, None);
+    log_request(state, req, None, &ctx);
     state.count(None, |c| c.batches += 1);
     let reply = |out: Out| GraphReply {
         out,
@@ -154,6 +154,7 @@ fn parse(outer: &GraphRequest) -> Result<Vec<(String, GraphRequest)>, ParseError
                 base: outer.base.clone(),
                 version: outer.version,
                 inner: true,
+                batch_client_request_id: outer.header("client-request-id").map(str::to_owned),
             },
         ));
     }
@@ -169,7 +170,7 @@ fn run(state: &mut State, inner: Vec<(String, GraphRequest)>, ctx: Ctx) -> Graph
         let r = graph::handle(state, req);
         drop |= r.drop;
         delay = max_delay(delay, r.delay);
-        responses.push(inner_response(id, r.out));
+        responses.push(inner_response(id, r.out, &r.ctx));
     }
     responses.reverse();
     GraphReply {
@@ -180,8 +181,13 @@ fn run(state: &mut State, inner: Vec<(String, GraphRequest)>, ctx: Ctx) -> Graph
     }
 }
 
-fn inner_response(id: &str, out: Out) -> Value {
+/// One inner answer. Its headers carry its own `request-id` and the `client-request-id` (the
+/// inner request's, else the batch's), as an outer answer's do: GRAPH.md ("JSON batching") says
+/// only that inner answers carry headers, and the package's `onResponse` reads ids from them.
+fn inner_response(id: &str, out: Out, ctx: &Ctx) -> Value {
     let mut headers = Map::new();
+    headers.insert("request-id".into(), json!(ctx.request_id));
+    headers.insert("client-request-id".into(), json!(ctx.client_request_id));
     if let Some(ct) = &out.content_type {
         headers.insert("Content-Type".into(), json!(ct));
     }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use crate::encoding::{parse_query, query_param};
 use crate::faults::parse_rules;
 use crate::http::Reply;
+use crate::scripts;
 use crate::App;
 
 /// Handles a `/_mock/...` request.
@@ -40,6 +41,24 @@ pub(crate) fn handle(app: &App, method: &str, path: &str, query: &str, body: &[u
             state.clear_log();
             Reply::empty(204)
         }
+        ("POST", "/_mock/scripts") => match parse_json(body).and_then(scripts::parse_new) {
+            Ok(new) => {
+                let made = json!(new);
+                match state.add_scripts(new) {
+                    Ok(()) => Reply::json(201, &made),
+                    Err(e) => error(409, &e),
+                }
+            }
+            Err(e) => error(400, &e),
+        },
+        ("GET", "/_mock/scripts") => {
+            let collection = query_param(&params, "collection");
+            Reply::json(200, &json!(state.scripts(collection)))
+        }
+        ("DELETE", "/_mock/scripts") => {
+            state.clear_scripts();
+            Reply::empty(204)
+        }
         ("GET", "/_mock/objects") => {
             let collection = query_param(&params, "collection");
             Reply::json(200, &json!(state.objects(script, collection)))
@@ -49,13 +68,14 @@ pub(crate) fn handle(app: &App, method: &str, path: &str, query: &str, body: &[u
     }
 }
 
-const ROUTES: [&str; 6] = [
+const ROUTES: [&str; 7] = [
     "/_mock/reset",
     "/_mock/config",
     "/_mock/faults",
     "/_mock/stats",
     "/_mock/requests",
     "/_mock/objects",
+    "/_mock/scripts",
 ];
 
 fn parse_json(body: &[u8]) -> Result<Value, String> {
@@ -65,6 +85,7 @@ fn parse_json(body: &[u8]) -> Result<Value, String> {
 fn error(status: u16, message: &str) -> Reply {
     let code = match status {
         404 => "NotFound",
+        409 => "Conflict",
         405 => "MethodNotAllowed",
         _ => "BadRequest",
     };

@@ -17,6 +17,8 @@ pub(crate) enum RuleOp {
     Get,
     Update,
     Delete,
+    /// A script collection or one script (`GET /deviceManagement/{collection}[/{id}]`).
+    Scripts,
     /// Only the outer `$batch` request.
     Batch,
     /// Any single Graph request (inner batch requests too), but not an outer `$batch`.

@@ -6,6 +6,7 @@ use crate::encoding::percent_decode;
 use crate::envelope::{Ctx, Out};
 use crate::faults::RuleOp;
 use crate::resource;
+use crate::scripts;
 use crate::state::{LogEntry, State, COLLECTIONS};
 
 /// A Graph request, standalone or an inner `$batch` request.
@@ -26,6 +27,9 @@ pub(crate) struct GraphRequest {
     pub version: &'static str,
     /// Part of a `$batch`.
     pub inner: bool,
+    /// For an inner request: the outer `$batch` request's `client-request-id`, echoed when
+    /// the inner request carries none of its own.
+    pub batch_client_request_id: Option<String>,
 }
 
 impl GraphRequest {
@@ -142,8 +146,13 @@ pub(crate) fn check_auth(ctx: &Ctx, auth: Option<&str>) -> Result<(), Out> {
     }
 }
 
-/// Logs the request (with `script`) and counts it.
-pub(crate) fn log_request(state: &mut State, req: &GraphRequest, script: Option<String>) {
+/// Logs the request (with `script` and the `request-id` it is answered with) and counts it.
+pub(crate) fn log_request(
+    state: &mut State,
+    req: &GraphRequest,
+    script: Option<String>,
+    ctx: &Ctx,
+) {
     state.log(LogEntry {
         method: req.method.clone(),
         path: format!("{}{}", req.version, req.path),
@@ -152,14 +161,27 @@ pub(crate) fn log_request(state: &mut State, req: &GraphRequest, script: Option<
         body: String::from_utf8_lossy(&req.body).into_owned(),
         batch: req.inner,
         script_id: script,
+        request_id: ctx.request_id.clone(),
     });
 }
 
 /// Handles one Graph request: log, auth, route, write budget, fault, processing.
 pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
-    let ctx = Ctx::new(req.header("client-request-id"));
+    let ctx = Ctx::new(
+        req.header("client-request-id")
+            .or(req.batch_client_request_id.as_deref()),
+    );
     let route = parse_route(&req.path);
-    log_request(state, req, route.as_ref().map(|r| r.script.clone()));
+    let scripts_route = route
+        .is_none()
+        .then(|| scripts::parse_route(&req.path))
+        .flatten();
+    let logged = match (&route, &scripts_route) {
+        (Some(r), _) => Some(r.script.clone()),
+        (None, Some(s)) => s.item.clone(),
+        (None, None) => None,
+    };
+    log_request(state, req, logged, &ctx);
     let reply = |out: Out| GraphReply {
         out,
         ctx: ctx.clone(),
@@ -168,6 +190,23 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
     };
     if let Err(out) = check_auth(&ctx, req.header("authorization")) {
         return reply(out);
+    }
+    if let Some(target) = scripts_route {
+        if req.method != "GET" {
+            let msg = format!(
+                "The HTTP method '{}' is not allowed on this resource.",
+                req.method
+            );
+            return reply(ctx.error(405, "MethodNotAllowed", &msg));
+        }
+        let script = target.item.clone();
+        return with_faults(
+            state,
+            ctx.clone(),
+            script.as_deref(),
+            RuleOp::Scripts,
+            |state, _| scripts::process(state, req, &target, &ctx),
+        );
     }
     let Some(route) = route else {
         let msg = format!(
@@ -193,21 +232,36 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
             return reply(out);
         }
     }
+    with_faults(state, ctx.clone(), script, op.rule_op(), |state, commit| {
+        resource::process(state, req, &route, op, &ctx, commit)
+    })
+}
+
+/// Answers with `process` (`commit` false: a dry run that stores nothing), unless a fault rule
+/// for `op` on `script` matches: then that rule shapes the answer.
+fn with_faults(
+    state: &mut State,
+    ctx: Ctx,
+    script: Option<&str>,
+    op: RuleOp,
+    mut process: impl FnMut(&mut State, bool) -> Out,
+) -> GraphReply {
     let rule_at = state
         .faults
         .iter()
-        .position(|r| r.matches(script, Some(op.rule_op())));
+        .position(|r| r.matches(script, Some(op)));
     let Some(at) = rule_at else {
-        return reply(resource::process(state, req, &route, op, &ctx, true));
+        return GraphReply {
+            out: process(state, true),
+            ctx,
+            drop: false,
+            delay: None,
+        };
     };
     let rule = take_rule(state, at);
     state.count(script, |c| c.faults += 1);
-    let processed = rule
-        .processes()
-        .then(|| resource::process(state, req, &route, op, &ctx, true));
-    let out = rule.answer(&ctx, processed, || {
-        resource::process(state, req, &route, op, &ctx, false)
-    });
+    let processed = rule.processes().then(|| process(state, true));
+    let out = rule.answer(&ctx, processed, || process(state, false));
     if out.status == 429 && !rule.drop {
         state.count(script, |c| c.throttled += 1);
     }

@@ -113,6 +113,7 @@ pub(crate) async fn handle(
             base: format!("http://{host}{version}"),
             version,
             inner: false,
+            batch_client_request_id: None,
         };
         let is_batch = matches!(greq.path.as_str(), "/$batch" | "/%24batch");
         let r = {

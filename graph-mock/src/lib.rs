@@ -10,12 +10,27 @@
 //! with GET (list: `$top`, `$skiptoken`, `$filter=userPrincipalName eq 'x'`), POST (create, 201),
 //! GET by id, PATCH (204, or 200 with `patchStatus: 200`), DELETE (204), and `POST /beta/$batch`.
 //! Any token works except an empty one (401), `expired*` (401) and `forbidden*` (403); a script id
-//! starting with `missing` is 404. Every answer carries `request-id`, `client-request-id` and `Date`.
+//! starting with `missing` is 404, and with `strictScripts` (below) so is any script id that the
+//! named collection does not hold. Every answer carries `request-id`, `client-request-id` and
+//! `Date`; so does each inner `$batch` answer in its `headers` (its own `request-id`; the
+//! inner request's `client-request-id`, else the batch's).
+//!
+//! The script collections themselves: `GET /beta/deviceManagement/{collection}` lists the
+//! scripts stored through `POST /_mock/scripts` (creation order; `$select`, `$top`,
+//! `$skiptoken`, `pageSize` and `nextLinkOrigin` as for user states; the nextLink keeps `$select`)
+//! and `GET .../{collection}/{id}` reads one; other methods are 405. A script has `id`,
+//! `displayName`, `description`, `fileName`, `scriptContent` (base64), `createdDateTime`,
+//! `lastModifiedDateTime`, `runAsAccount`, `roleScopeTagIds`; `$select` returns the named ones
+//! plus `id` and `@odata.type`, and a name the entity lacks is 400 `BadRequest`. Where each
+//! behaviour comes from is said in `src/scripts.rs`.
 //!
 //! # Control API (no auth, CORS enabled)
 //! - `POST /_mock/reset` → 204: clears objects, faults, counters, the request log and the config.
 //! - `GET|POST /_mock/config` → current config; POST merges
-//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null,"nextLinkOrigin":null,"exposeHeaders":"request-id, client-request-id"}`.
+//!   `{"pageSize":100,"patchStatus":204,"keepAlive":false,"writeBudget":{"writes":200,"windowMs":20000}|null,"nextLinkOrigin":null,"exposeHeaders":"request-id, client-request-id","strictScripts":false}`.
+//!   `strictScripts: true` makes a `userRunStates` request for a script id that its collection
+//!   does not hold a 404 `ResourceNotFound` (as Graph answers a wrong id); by default any script
+//!   id is accepted, with or without a stored script.
 //!   `nextLinkOrigin` (e.g. `"https://evil.example"`) puts another origin in list pages'
 //!   `@odata.nextLink`, to test that clients refuse to follow it. `exposeHeaders` is the
 //!   `Access-Control-Expose-Headers` of Graph answers: by default `request-id,
@@ -27,8 +42,10 @@
 //!   not processed.
 //! - `POST /_mock/faults` a rule or an array of rules → 204; `GET` lists pending rules, `DELETE`
 //!   clears them. Each Graph request (and each inner batch request) takes the first matching rule.
-//!   Match: `scriptId`, `op` (`create|list|get|update|delete|batch|any`, default `any`; `batch`
-//!   matches only outer `$batch` requests, `any` never does), `times` (default 1). Effect:
+//!   Match: `scriptId`, `op` (`create|list|get|update|delete|scripts|batch|any`, default `any`;
+//!   `scripts` matches the script collections' GETs, whose `scriptId` is the script read by id
+//!   or none for a list; `batch` matches only outer `$batch` requests, `any` never does), `times`
+//!   (default 1). Effect:
 //!   `status`, `code`, `message`, `retryAfter` (verbatim, or `"date+N"` for an HTTP-date N s
 //!   ahead), `commit` (process the request before answering with the fault), `drop` (close the
 //!   connection without answering), `delayMs`, `body` (`graph|empty|html|truncated|text`),
@@ -37,11 +54,18 @@
 //! - `GET /_mock/stats[?scriptId=s]` → `{requests, batches, creates, updates, deletes, throttled,
 //!   faults, objects}`.
 //! - `GET /_mock/requests[?scriptId=s]` → the last 20000 logged Graph requests
-//!   `{method, path, query, headers, body, batch, scriptId}`; `DELETE` clears the log.
+//!   `{method, path, query, headers, body, batch, scriptId, requestId}` (`requestId`: the
+//!   `request-id` the mock answered with); `DELETE` clears the log.
 //! - `GET /_mock/objects[?scriptId=s][&collection=c]` → stored objects in creation order.
+//! - `POST /_mock/scripts` a script or an array → 201 with the stored scripts (all fields):
+//!   `{"displayName": "required", "scriptKind": "deviceManagementScripts", "id": "default a fresh GUID",
+//!   "description": "", "fileName": "from the name", "scriptContent": "base64", "lastModifiedDateTime": "default now"}`;
+//!   400 for a bad one, 409 when an id is taken in its collection (nothing is stored then).
+//!   `GET /_mock/scripts[?collection=c]` lists them; `DELETE` clears them (reset does too).
 //!
 //! Order of checks for a Graph request: log and count, auth, route (404/405), write budget
-//! (writes only), fault rule, then processing (missing script 404, 415, 400, 409, 404).
+//! (writes only), fault rule, then processing (missing or, with `strictScripts`, unknown script
+//! 404, 415, 400, 409, 404).
 
 mod batch;
 mod clock;
@@ -52,6 +76,7 @@ mod faults;
 mod graph;
 mod http;
 mod resource;
+mod scripts;
 mod state;
 mod static_files;
 

@@ -19,7 +19,9 @@ pub(crate) fn process(
     ctx: &Ctx,
     commit: bool,
 ) -> Out {
-    if route.script.starts_with("missing") {
+    let unknown =
+        state.config.strict_scripts && !state.holds_script(route.collection, &route.script);
+    if route.script.starts_with("missing") || unknown {
         let msg = format!("Resource not found for the segment '{}'.", route.collection);
         return ctx.error(404, "ResourceNotFound", &msg);
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::faults::FaultRule;
+use crate::scripts::Script;
 
 /// The `@odata.type` of the one entity this mock stores.
 pub(crate) const ODATA_TYPE: &str = "#microsoft.graph.deviceManagementScriptUserState";
@@ -37,6 +38,9 @@ pub(crate) struct Config {
     /// `Date`; so by default a browser reads neither (`Content-Type` is CORS-safelisted and
     /// always readable). Tests that need them set this through `/_mock/config`.
     pub expose_headers: String,
+    /// When set, a `userRunStates` request for a script id that no script collection holds is
+    /// 404 `ResourceNotFound` (as Graph answers a wrong id); by default any id is accepted.
+    pub strict_scripts: bool,
 }
 
 /// What Graph exposes to browsers by default (see [`Config::expose_headers`]).
@@ -58,6 +62,7 @@ impl Default for Config {
             write_budget: None,
             next_link_origin: None,
             expose_headers: GRAPH_EXPOSE_HEADERS.to_owned(),
+            strict_scripts: false,
         }
     }
 }
@@ -72,6 +77,7 @@ impl Config {
             "writeBudget": self.write_budget.map(|b| json!({"writes": b.writes, "windowMs": b.window_ms})),
             "nextLinkOrigin": self.next_link_origin,
             "exposeHeaders": self.expose_headers,
+            "strictScripts": self.strict_scripts,
         })
     }
 
@@ -120,6 +126,10 @@ impl Config {
                                 .into())
                         }
                     }
+                }
+                "strictScripts" => {
+                    next.strict_scripts =
+                        value.as_bool().ok_or("strictScripts must be a boolean")?
                 }
                 other => return Err(format!("unknown config field '{other}'")),
             }
@@ -227,6 +237,8 @@ pub(crate) struct LogEntry {
     pub body: String,
     pub batch: bool,
     pub script_id: Option<String>,
+    /// The `request-id` the mock answered with (its own for each inner request of a batch).
+    pub request_id: String,
 }
 
 impl LogEntry {
@@ -243,6 +255,7 @@ impl LogEntry {
             "body": self.body,
             "batch": self.batch,
             "scriptId": self.script_id,
+            "requestId": self.request_id,
         })
     }
 }
@@ -253,6 +266,8 @@ pub(crate) struct State {
     pub config: Config,
     pub buckets: HashMap<(&'static str, String), Bucket>,
     pub faults: Vec<FaultRule>,
+    /// Scripts of every collection, in creation order.
+    scripts: Vec<Script>,
     global: Counters,
     per_script: HashMap<String, Counters>,
     log: VecDeque<LogEntry>,
@@ -319,6 +334,41 @@ impl State {
         let oldest = self.writes[self.writes.len() - budget.writes as usize];
         let wait = window.saturating_sub(now.duration_since(oldest));
         Err(wait.as_millis().div_ceil(1000).max(1) as u64)
+    }
+
+    /// Stored scripts, in creation order, optionally of one collection.
+    pub fn scripts(&self, collection: Option<&str>) -> Vec<&Script> {
+        self.scripts
+            .iter()
+            .filter(|s| collection.is_none_or(|c| s.collection() == c))
+            .collect()
+    }
+
+    /// Stores new scripts; none when any id is taken in its collection (or repeated).
+    pub fn add_scripts(&mut self, new: Vec<Script>) -> Result<(), String> {
+        for (i, s) in new.iter().enumerate() {
+            let taken = self.holds_script(s.collection(), &s.id)
+                || new[..i]
+                    .iter()
+                    .any(|o| o.collection() == s.collection() && o.id == s.id);
+            if taken {
+                return Err(format!("a script with id '{}' already exists", s.id));
+            }
+        }
+        self.scripts.extend(new);
+        Ok(())
+    }
+
+    /// Clears the scripts only.
+    pub fn clear_scripts(&mut self) {
+        self.scripts.clear();
+    }
+
+    /// Whether `collection` holds a script with this id.
+    pub fn holds_script(&self, collection: &str, id: &str) -> bool {
+        self.scripts
+            .iter()
+            .any(|s| s.collection() == collection && s.id == id)
     }
 
     /// Stored objects, optionally of one script and one collection.

@@ -2,6 +2,7 @@
 //! the end into a JS value or a JS error with the token scrubbed from it. Every async export
 //! hands its work to [`promise`], one non-generic driver, so the promise glue exists once.
 
+use super::answers;
 use super::convert::{error_to_js, to_js};
 use super::global::now_ms;
 use super::prepare::{prepare, Edge};
@@ -12,7 +13,7 @@ use crate::error::Error;
 use crate::http::{Body, Outcome, Request, Response};
 use crate::json::Json;
 use crate::single::Policy;
-use js_sys::Promise;
+use js_sys::{Function, Promise};
 use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen::prelude::*;
@@ -47,10 +48,16 @@ pub fn start<T>(
     match prepare(request, check) {
         Ok((checked, edge)) => {
             let (op, policy) = build(checked, &edge);
-            promise(Box::pin(run(edge, op, policy, resolve)))
+            launch(edge, op, policy, resolve)
         }
         Err(e) => Promise::reject(&e),
     }
+}
+
+/// The promise of one single call, made once for every export.
+#[inline(never)]
+fn launch(edge: Edge, op: Box<dyn Operation>, policy: Policy, resolve: Resolve) -> Promise {
+    promise(Box::pin(run(edge, op, policy, resolve)))
 }
 
 async fn run(
@@ -79,6 +86,8 @@ pub struct Session<'a> {
     pub signal: Option<&'a AbortSignal>,
     pub client_request_id: String,
     pub timeout_ms: u32,
+    /// `onResponse`, told about every answer.
+    on_response: Option<&'a Function>,
     last_token: std::cell::RefCell<String>,
     /// Every token this call used (a bulk run's journal records are scrubbed of each).
     tokens_used: std::cell::RefCell<Vec<String>>,
@@ -96,6 +105,7 @@ impl<'a> Session<'a> {
             signal: edge.signal.as_ref(),
             client_request_id: policy.client_request_id.clone(),
             timeout_ms: policy.timeout_ms,
+            on_response: edge.on_response.as_ref(),
             last_token: Default::default(),
             tokens_used: Default::default(),
             body: Default::default(),
@@ -143,6 +153,16 @@ impl<'a> Session<'a> {
             if !used.contains(&token) {
                 used.push(token.clone());
             }
+        }
+        if let (
+            Some(f),
+            Ok(Sent {
+                outcome: Outcome::Response(r),
+                ..
+            }),
+        ) = (self.on_response, &sent)
+        {
+            answers::report(f, req, r, &token);
         }
         *self.last_token.borrow_mut() = token;
         sent.map_err(|Aborted| Failure::Error(self.abort_error()))

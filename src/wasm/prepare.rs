@@ -20,12 +20,25 @@ pub struct Edge {
     pub signal: Option<AbortSignal>,
     /// `onProgress`, for bulk imports.
     pub on_progress: Option<Function>,
+    /// `onResponse`, told the status and ids of every answer (every call takes it).
+    pub on_response: Option<Function>,
     /// `journal`, for bulk imports.
     pub journal: Option<Journal>,
 }
 
 /// Fields that hold JS objects (functions, a signal) and never reach the core's rules.
-const EDGE_FIELDS: [&str; 4] = ["token", "signal", "onProgress", "journal"];
+const EDGE_FIELDS: [&str; 5] = ["token", "signal", "onProgress", "onResponse", "journal"];
+
+/// The optional callback `name` of `request`: absent, `undefined` or `null` is none.
+fn callback(request: &JsValue, name: &str) -> Result<Option<Function>, Error> {
+    match get(request, name) {
+        f if f.is_undefined() || f.is_null() => Ok(None),
+        f => f
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|_| Error::field(name, "must be a function")),
+    }
+}
 
 fn get(request: &JsValue, key: &str) -> JsValue {
     Reflect::get(request, &key.into()).unwrap_or(JsValue::UNDEFINED)
@@ -40,17 +53,13 @@ fn edge(request: &JsValue) -> Result<Edge, Error> {
                 .map_err(|_| Error::field("signal", "must be an AbortSignal"))?,
         ),
     };
-    let on_progress = match get(request, "onProgress") {
-        f if f.is_undefined() || f.is_null() => None,
-        f => Some(
-            f.dyn_into::<Function>()
-                .map_err(|_| Error::field("onProgress", "must be a function"))?,
-        ),
-    };
+    let on_progress = callback(request, "onProgress")?;
+    let on_response = callback(request, "onResponse")?;
     Ok(Edge {
         tokens: TokenSource::from_js(get(request, "token"))?,
         signal,
         on_progress,
+        on_response,
         journal: Journal::from_js(get(request, "journal"))?,
     })
 }
@@ -61,18 +70,28 @@ pub fn prepare<T>(
     request: &JsValue,
     check: impl FnOnce(&Json) -> Result<T, Error>,
 ) -> Result<(T, Edge), JsValue> {
-    let read = || {
-        if !request.is_object() || Array::is_array(request) {
-            return Err(Error::field("request", "must be an object"));
-        }
-        let copy = Object::assign(&Object::new(), request.unchecked_ref());
-        for key in EDGE_FIELDS {
-            let _ = Reflect::delete_property(&copy, &key.into());
-        }
-        let checked = check(&from_js(&copy, "request")?)?;
-        Ok((checked, edge(request)?))
-    };
-    read().map_err(|e| error_to_js(&e))
+    let checked = check(&without_edge(request)?).map_err(|e| error_to_js(&e))?;
+    Ok((checked, read_edge(request)?))
+}
+
+/// `request` as JSON data without the edge's fields: the part of [`prepare`] that does not
+/// depend on the call, once for every export.
+#[inline(never)]
+fn without_edge(request: &JsValue) -> Result<Json, JsValue> {
+    if !request.is_object() || Array::is_array(request) {
+        return Err(error_to_js(&Error::field("request", "must be an object")));
+    }
+    let copy = Object::assign(&Object::new(), request.unchecked_ref());
+    for key in EDGE_FIELDS {
+        let _ = Reflect::delete_property(&copy, &key.into());
+    }
+    from_js(&copy, "request").map_err(|e| error_to_js(&e))
+}
+
+/// The edge's parts of `request`, once for every export.
+#[inline(never)]
+fn read_edge(request: &JsValue) -> Result<Edge, JsValue> {
+    edge(request).map_err(|e| error_to_js(&e))
 }
 
 /// The client request id (the caller's, or a fresh UUID) and the retry policy of a call.

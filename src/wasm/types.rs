@@ -14,6 +14,15 @@ export type ScriptKind = "deviceManagementScripts" | "deviceShellScripts" | "dev
 /** An access token (without "Bearer "), or a function asked for one before every attempt. */
 export type TokenSource = string | (() => string | Promise<string>);
 
+/** What onResponse is told about one HTTP answer (an inner $batch answer counts as one). */
+export interface ResponseInfo {
+  status: number;
+  /** The answer's request-id header; undefined when absent (or not exposed to the page by CORS). */
+  requestId: string | undefined;
+  /** The answer's client-request-id header; undefined when absent. */
+  clientRequestId: string | undefined;
+}
+
 /** Options every call takes. */
 export interface CallOptions {
   /** Access token, or a function returning one; a function is asked again once after a 401. */
@@ -32,6 +41,8 @@ export interface CallOptions {
   maxRetries?: number;
   /** A GUID sent as client-request-id on every request of the call. Default: a fresh UUID v4. */
   clientRequestId?: string;
+  /** Called once per HTTP answer, inner $batch answers included; what it throws is ignored. */
+  onResponse?: (response: ResponseInfo) => void;
 }
 
 /** A user state to create. */
@@ -135,6 +146,21 @@ export interface ListUserStatesRequest extends CallOptions {
   top?: number;
   /** An OData $filter, sent as given. */
   filter?: string;
+}
+
+/** listScripts takes the common options only; scriptKind says which collection. */
+export type ListScriptsRequest = CallOptions;
+
+/** A script as listScripts returns it: the selected fields, and any the service adds. */
+export interface DeviceManagementScript {
+  "@odata.type"?: string;
+  id: string;
+  displayName: string | null;
+  description?: string | null;
+  fileName?: string | null;
+  /** ISO 8601, as the service sent it. */
+  lastModifiedDateTime?: string | null;
+  [property: string]: unknown;
 }
 
 /** How far a bulk import is. */

@@ -3,6 +3,7 @@
 import {
   createUserState,
   createUserStates,
+  listScripts,
   listUserStatePages,
   listUserStates,
   updateUserState,
@@ -10,6 +11,8 @@ import {
   fileJournal,
   type Journal,
   type CreateUserStatesRequest,
+  type DeviceManagementScript,
+  type ResponseInfo,
   validateUserState,
   type CreateUserStateRequest,
   type DeviceManagementScriptUserState,
@@ -67,6 +70,16 @@ async function main(signal: AbortSignal): Promise<string> {
     token: "t", scriptId: "s", userStateId: "u", changes: { errorDeviceCount: 1 },
   });
   void [list, patched];
+  const ids: string[] = [];
+  const scripts: DeviceManagementScript[] = await listScripts({
+    token: "t",
+    scriptKind: "deviceShellScripts",
+    onResponse: ({ status, requestId, clientRequestId }: ResponseInfo) => {
+      if (requestId !== undefined) ids.push(`${status} ${requestId} ${clientRequestId ?? ""}`);
+    },
+  });
+  const name: string | null = scripts[0].displayName;
+  void name;
   await init();
   await web.createUserState(request);
   return `${state.id} ${upn} ${problems.length}`;
@@ -84,8 +97,12 @@ const noScript: CreateUserStateRequest = { token: "t", userState: { userPrincipa
 const badToken: CreateUserStateRequest = { token: () => 42, scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: 2, errorDeviceCount: 0 } };
 // @ts-expect-error changes must not carry an id
 const badChange = updateUserState({ token: "t", scriptId: "s", userStateId: "u", changes: { id: "x" } });
+// @ts-expect-error listScripts takes no scriptId
+const scriptsWithId = listScripts({ token: "t", scriptId: "s" });
+// @ts-expect-error requestId may be undefined
+const answeredId = (r: ResponseInfo): string => r.requestId;
 const graphError = {} as GraphError;
 // @ts-expect-error status is a number
 const statusText: string = graphError.status;
 
-export { main, badCount, badCloud, noScript, badToken, badChange, statusText, badJournal };
+export { main, badCount, badCloud, noScript, badToken, badChange, statusText, badJournal, scriptsWithId, answeredId };

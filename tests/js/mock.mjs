@@ -18,3 +18,4 @@ export const config = async (patch) => {
   await call("/_mock/config", patch);
   return before;
 };
+export const addScripts = (scripts) => call("/_mock/scripts", scripts);

@@ -8,12 +8,13 @@ import {
   createUserStates,
   deleteUserState,
   getUserState,
+  listScripts,
   listUserStatePages,
   listUserStates,
   updateUserState,
   validateUserState,
 } from "intune-script-user-state";
-import { MOCK, fault, objects, requests } from "./mock.mjs";
+import { MOCK, addScripts, fault, objects, requests } from "./mock.mjs";
 
 const TOKEN = "node-token-8c2d4e6f";
 const userState = { userPrincipalName: "grace@contoso.com", successDeviceCount: 3, errorDeviceCount: 1 };
@@ -164,4 +165,26 @@ test("list, page, get, update and delete from Node", async () => {
   assert.equal(await deleteUserState(ref), undefined);
   await assert.rejects(getUserState(ref), { name: "GraphError", status: 404 });
   assert.equal((await objects(scriptId)).length, 4);
+});
+
+test("listScripts from Node: every script of the kind by name; onResponse sees each answer's ids", async () => {
+  await addScripts([
+    { scriptKind: "deviceShellScripts", id: "n-mac-1", displayName: "Rosetta check" },
+    { scriptKind: "deviceShellScripts", id: "n-mac-2", displayName: "Dock layout" },
+  ]);
+  const seen = [];
+  const scripts = await listScripts({ token: TOKEN, baseUrl: MOCK, scriptKind: "deviceShellScripts", onResponse: (r) => seen.push(r) });
+  const ours = scripts.filter((s) => s.id.startsWith("n-mac-"));
+  assert.deepEqual(ours.map((s) => s.displayName), ["Rosetta check", "Dock layout"]);
+  assert.ok(ours.every((s) => !("scriptContent" in s)));
+  assert.equal(seen.length, 1);
+  assert.deepEqual(Object.keys(seen[0]).sort(), ["clientRequestId", "requestId", "status"]);
+  assert.equal(seen[0].status, 200);
+  assert.match(seen[0].requestId, /^[0-9a-f-]{36}$/);
+  const created = await createUserState(request("n-answers", { onResponse: (r) => seen.push(r) }));
+  const [logged] = await requests("n-answers");
+  assert.equal(seen[1].requestId, logged.requestId);
+  assert.equal(seen[1].clientRequestId, logged.headers["client-request-id"]);
+  assert.ok(created.id);
+  await assert.rejects(listScripts({ token: TOKEN, baseUrl: MOCK, scriptId: "x" }), { name: "ValidationError", field: "scriptId" });
 });

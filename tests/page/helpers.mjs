@@ -30,6 +30,11 @@ export const mock = {
   fault: (rules) => control("POST", "/_mock/faults", rules),
   clearFaults: () => control("DELETE", "/_mock/faults"),
   config: (patch) => control("POST", "/_mock/config", patch),
+  /** Stores scripts (graph-mock's control API), returning them as stored. */
+  scripts: (scripts) => control("POST", "/_mock/scripts", scripts),
+  listedScripts: (collection) => control("GET", `/_mock/scripts?collection=${encodeURIComponent(collection)}`),
+  /** Every logged request (all scripts, and the script lists, which name none). */
+  allRequests: () => control("GET", "/_mock/requests"),
   /** Creates user states directly (as a Graph client would), returning the created objects. */
   async seed(scriptId, states) {
     const url = `${MOCK}/beta/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/userRunStates`;

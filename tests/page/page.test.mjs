@@ -80,7 +80,10 @@ test("create one through the form: the server holds it, the page shows it with i
   const clientRequestId = sent.headers["client-request-id"];
   assert.match(clientRequestId, GUID);
   assert.match(facts, new RegExp(`client-request-id\\s+${clientRequestId}`));
-  assert.match(facts, /request-id\s+[0-9a-f]{8}-[0-9a-f-]{27}/i);
+  // The request id shown is the one graph-mock answered with, told by onResponse: the page no
+  // longer wraps fetch.
+  assert.match(facts, new RegExp(`(^|\\n)request-id\\s+${sent.requestId}`));
+  assert.equal(await page.evaluate(() => Function.prototype.toString.call(globalThis.fetch).includes("[native code]")), true, "fetch is the browser's own");
   assert.deepEqual(JSON.parse(await page.locator("#createdJson").innerText()), held[0]);
   assert.deepEqual(seen.errors, []);
   await screenshot(page, "create");
@@ -273,6 +276,236 @@ test("manage: a missing script is explained, not listed", async () => {
   assert.match(await page.locator("#manageStatus .alert.error").innerText(), /^No such script/);
   assert.ok(await page.locator("#listTable").isHidden());
   await page.close();
+});
+
+/** Waits until the picker has listed the scripts (or failed to); returns its status line. */
+async function scriptsListed(page) {
+  await page.waitForFunction(() => ["loaded", "error"].includes(document.querySelector("#scriptsStatus").dataset.state));
+  const text = await page.locator("#scriptsStatus").innerText();
+  assert.equal(await page.getAttribute("#scriptsStatus", "data-state"), "loaded", text);
+  return text;
+}
+
+const optionTexts = (page) => page.locator("#scriptOptions [role=option]").evaluateAll((lis) => lis.map((li) => [li.querySelector(".option-name").textContent, li.querySelector(".option-id").textContent]));
+
+test("script picker: the scripts of the type by name, searchable, the id beside each; choosing one fills the id", async () => {
+  const made = await mock.scripts([
+    { id: `pick-fix-${RUN}`, displayName: `Picker ${RUN} Fix printers`, fileName: "fix-printers.ps1" },
+    { id: `pick-wall-${RUN}`, displayName: `Picker ${RUN} Set wallpaper` },
+    { id: `pick-drv-${RUN}`, displayName: `Picker ${RUN} Printer drivers` },
+    { id: `pick-dock-${RUN}`, displayName: `Picker ${RUN} Dock layout`, scriptKind: "deviceShellScripts" },
+  ]);
+  assert.equal(made.length, 4);
+  const before = (await mock.allRequests()).length;
+  const { page, seen } = await open(browser.context);
+  try {
+    // Listed at start in demo mode (a token is there), by name, without the scripts' content.
+    const windows = await mock.listedScripts("deviceManagementScripts");
+    assert.equal(await scriptsListed(page), `${windows.length} Windows PowerShell scripts: type a name to search.`);
+    const lists = (await mock.allRequests()).slice(before).filter((r) => r.path === "/beta/deviceManagement/deviceManagementScripts");
+    assert.equal(lists.length, 1);
+    assert.equal(decodeURIComponent(lists[0].query), "$select=id,displayName,description,fileName,lastModifiedDateTime");
+    assert.equal(lists[0].headers.authorization, "Bearer demo-token");
+
+    // Typing searches the names: every word, any case; the id shows beside each name.
+    await page.fill("#scriptId", "");
+    await page.locator("#scriptId").pressSequentially(`picker ${RUN} PRINT`);
+    assert.equal(await page.getAttribute("#scriptId", "aria-expanded"), "true");
+    assert.deepEqual(await optionTexts(page), [
+      [`Picker ${RUN} Fix printers`, `pick-fix-${RUN}`],
+      [`Picker ${RUN} Printer drivers`, `pick-drv-${RUN}`],
+    ]);
+    await screenshot(page, "picker", { fullPage: false });
+
+    // The keyboard: down to the second, Enter chooses it; the field holds its id.
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await page.getAttribute("#scriptId", "aria-activedescendant"), "scriptOption-1");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.inputValue("#scriptId"), `pick-drv-${RUN}`);
+    assert.ok(await page.locator("#scriptOptions").isHidden());
+    assert.match(await page.locator("#scriptChosen").innerText(), new RegExp(`^Picker ${RUN} Printer drivers`));
+
+    // The mouse: type, click a name.
+    await page.fill("#scriptId", `${RUN} wallpaper`);
+    await page.locator("#scriptOptions [role=option]").first().click();
+    assert.equal(await page.inputValue("#scriptId"), `pick-wall-${RUN}`);
+
+    // Pasting an id still works: the line under the field names the script.
+    await page.fill("#scriptId", `pick-fix-${RUN}`);
+    assert.ok(await page.locator("#scriptOptions").isHidden());
+    assert.equal(await page.locator("#scriptChosen").innerText(), `Picker ${RUN} Fix printers · fix-printers.ps1`);
+    // An id no listed script has says so, in words.
+    await page.fill("#scriptId", `no-such-script-${RUN}`);
+    assert.equal(await page.locator("#scriptChosen").innerText(), "No Windows PowerShell script listed has this id or name. Choose one from the list, or check the id and the script type.");
+
+    // Another type: listed again, its own scripts only.
+    await page.selectOption("#scriptKind", "deviceShellScripts");
+    const mac = await mock.listedScripts("deviceShellScripts");
+    assert.equal(await scriptsListed(page), `${mac.length} macOS shell script${mac.length === 1 ? "" : "s"}: type a name to search.`);
+    await page.fill("#scriptId", `picker ${RUN}`);
+    assert.deepEqual(await optionTexts(page), [[`Picker ${RUN} Dock layout`, `pick-dock-${RUN}`]]);
+    await page.keyboard.press("Enter");
+    assert.equal(await page.inputValue("#scriptId"), `pick-dock-${RUN}`);
+
+    // The chosen script is the one the calls use: a create goes to the macOS collection, that id.
+    await page.fill("#userPrincipalName", "picked@contoso.com");
+    await page.click("#createSubmit");
+    await page.locator("#createdId").waitFor();
+    const [sent] = await mock.requests(`pick-dock-${RUN}`);
+    assert.equal(sent.path, `/beta/deviceManagement/deviceShellScripts/pick-dock-${RUN}/userRunStates`);
+    assert.equal(await page.locator("img").count(), 0);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("a wrong script id says so in plain words (graph-mock answering 404 for ids it does not hold)", async () => {
+  const real = `strict-${RUN}`;
+  await mock.scripts({ id: real, displayName: `Strict ${RUN}` });
+  await mock.seed(real, [{ userPrincipalName: "held@contoso.com", successDeviceCount: 1, errorDeviceCount: 0 }]);
+  const { page } = await open(browser.context, "/?demo=1#manage");
+  try {
+    await mock.config({ strictScripts: true });
+    await scriptsListed(page);
+    const wrong = `wrong-${RUN}`;
+    await useScript(page, wrong);
+    await page.click("#listLoad");
+    assert.match(await page.locator("#manageStatus .alert.error").innerText(), /^No such script\s+There is no script with this id and type in the tenant/);
+    assert.equal(await page.locator("#scriptId-error").innerText(), `No Windows PowerShell script has the id “${wrong}”. Choose the script from the list, or check the id and the script type.`);
+    assert.equal(await page.getAttribute("#scriptId", "aria-invalid"), "true");
+    assert.ok(await page.locator("#listTable").isHidden());
+    assert.deepEqual((await mock.requests(wrong)).map((r) => r.method), ["GET"], "graph-mock was asked, and said 404");
+    // The same on create, and nothing is made.
+    await page.click("#tab-create");
+    await page.fill("#userPrincipalName", "nobody@contoso.com");
+    await page.click("#createSubmit");
+    assert.match(await page.locator("#createResult .alert.error").innerText({ timeout: 10_000 }), /^No such script/);
+    assert.match(await page.locator("#scriptId-error").innerText(), /^No Windows PowerShell script has the id/);
+    assert.deepEqual(await mock.objects(wrong), []);
+    // The right one works, and the message goes.
+    await useScript(page, real);
+    assert.equal(await page.locator("#scriptId-error").innerText(), "");
+    await page.click("#tab-manage");
+    await page.click("#listLoad");
+    await listRows(page, 1);
+  } finally {
+    await mock.config({ strictScripts: false });
+    await page.close();
+  }
+});
+
+/** The table as shown: [upn, success, errors, id] per row. */
+const tableRows = (page) =>
+  page.locator("#listBody tr").evaluateAll((trs) => trs.map((tr) => [tr.querySelector("td.upn").textContent, tr.querySelector('td[data-field="successDeviceCount"]').textContent, tr.querySelector('td[data-field="errorDeviceCount"]').textContent, tr.querySelector("td.id").textContent]));
+
+async function reportFigures(page) {
+  return page.evaluate(() => ({
+    users: Number(document.querySelector("#totalUsers").textContent),
+    successDevices: Number(document.querySelector("#totalSuccess").textContent),
+    errorDevices: Number(document.querySelector("#totalErrors").textContent),
+    usersWithErrors: Number(document.querySelector("#totalUsersWithErrors").textContent),
+    bar: [...document.querySelectorAll("#chartDevices rect")].map((r) => [r.getAttribute("class"), parseFloat(r.getAttribute("width")), Number(r.dataset.value)]),
+    users_bar: [...document.querySelectorAll("#chartUsers rect")].map((r) => [r.getAttribute("class"), Number(r.dataset.value)]),
+    text: document.querySelector("#chartDevicesText").textContent,
+  }));
+}
+
+const sums = (objects) => ({
+  users: objects.length,
+  successDevices: objects.reduce((t, o) => t + o.successDeviceCount, 0),
+  errorDevices: objects.reduce((t, o) => t + o.errorDeviceCount, 0),
+  usersWithErrors: objects.filter((o) => o.errorDeviceCount > 0).length,
+});
+
+test("manage as a report: totals and chart from the service's objects, filter, sort by any column, Export CSV of what is shown", async () => {
+  const scriptId = script("report");
+  const people = ["ada", "grace", "alan", "edsger", "barbara", "ken", "dennis", "margaret", "linus", "frances", "john", "radia"];
+  await mock.seed(scriptId, people.map((n, i) => ({ userPrincipalName: `${n}@${i % 3 === 0 ? "ops." : ""}contoso.com`, successDeviceCount: (i * 7) % 11, errorDeviceCount: i % 4 === 1 ? i : 0 })));
+  const held = await mock.objects(scriptId);
+  const { page, seen } = await open(browser.context, "/?demo=1#manage");
+  try {
+    await useScript(page, scriptId);
+    await page.click("#listLoad");
+    await listRows(page, 12);
+
+    // Totals and the chart are the sums of what graph-mock holds.
+    const all = sums(held);
+    let figures = await reportFigures(page);
+    assert.deepEqual({ users: figures.users, successDevices: figures.successDevices, errorDevices: figures.errorDevices, usersWithErrors: figures.usersWithErrors }, all);
+    const share = (100 * all.successDevices) / (all.successDevices + all.errorDevices);
+    assert.deepEqual(figures.bar.map(([c, , v]) => [c, v]), [["bar-success", all.successDevices], ["bar-error", all.errorDevices]]);
+    assert.ok(Math.abs(figures.bar[0][1] - share) < 1e-9 && Math.abs(figures.bar[1][1] - (100 - share)) < 1e-9, JSON.stringify(figures.bar));
+    assert.equal(figures.text, `${all.successDevices} success (${Math.round(share)}%) · ${all.errorDevices} with errors (${Math.round(100 - share)}%)`);
+    assert.deepEqual(figures.users_bar, [["bar-success", all.users - all.usersWithErrors], ["bar-error", all.usersWithErrors]]);
+    assert.equal(await page.locator("#reportShown").innerText(), "Showing all 12");
+
+    // The request ids shown are graph-mock's, as onResponse told them (one page here).
+    const gets = (await mock.requests(scriptId)).filter((r) => r.method === "GET");
+    await page.click("#listRequests summary");
+    assert.deepEqual(await page.locator("#listRequestIds code.request-id").allInnerTexts(), gets.map((r) => r.requestId));
+    assert.equal(await page.locator("#listClientRequestId").innerText(), gets[0].headers["client-request-id"]);
+    await screenshot(page, "report");
+
+    // The filter: part of the user principal name, any case; totals follow what is shown.
+    await page.fill("#reportFilter", "OPS.");
+    const ops = held.filter((o) => o.userPrincipalName.includes("ops."));
+    assert.deepEqual(await tableRows(page), ops.map((o) => [o.userPrincipalName, String(o.successDeviceCount), String(o.errorDeviceCount), o.id]));
+    figures = await reportFigures(page);
+    assert.equal(figures.users, ops.length);
+    assert.equal(figures.successDevices, sums(ops).successDevices);
+    assert.equal(figures.errorDevices, sums(ops).errorDevices);
+    assert.equal(await page.locator("#reportShown").innerText(), `Showing ${ops.length} of 12`);
+    await page.fill("#reportFilter", "");
+
+    // Sorting by each column, up then down; ties keep the order they came in.
+    const byCol = {
+      userPrincipalName: (a, b) => a.userPrincipalName.localeCompare(b.userPrincipalName, undefined, { sensitivity: "base", numeric: true }),
+      successDeviceCount: (a, b) => a.successDeviceCount - b.successDeviceCount,
+      errorDeviceCount: (a, b) => a.errorDeviceCount - b.errorDeviceCount,
+      id: (a, b) => a.id.localeCompare(b.id, undefined, { sensitivity: "base", numeric: true }),
+    };
+    const order = (cmp, dir) => held.map((o, i) => ({ o, i })).sort((x, y) => dir * cmp(x.o, y.o) || x.i - y.i).map(({ o }) => o.id);
+    for (const [key, cmp] of Object.entries(byCol)) {
+      await page.click(`#listTable button.sort[data-sort="${key}"]`);
+      assert.equal(await page.locator(`#listTable th:has(button[data-sort="${key}"])`).getAttribute("aria-sort"), "ascending");
+      assert.deepEqual((await tableRows(page)).map((r) => r[3]), order(cmp, 1), `${key} ascending`);
+      await page.click(`#listTable button.sort[data-sort="${key}"]`);
+      assert.equal(await page.locator(`#listTable th:has(button[data-sort="${key}"])`).getAttribute("aria-sort"), "descending");
+      assert.deepEqual((await tableRows(page)).map((r) => r[3]), order(cmp, -1), `${key} descending`);
+    }
+
+    // Export CSV: exactly the rows shown, in the order shown, after a filter and a sort.
+    await page.fill("#reportFilter", "contoso");
+    await page.fill("#reportFilter", "a");
+    await page.click('#listTable button.sort[data-sort="errorDeviceCount"]');
+    const shownRows = await tableRows(page);
+    assert.ok(shownRows.length > 1 && shownRows.length < 12, `${shownRows.length} rows shown`);
+    await screenshot(page, "report-export");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#reportExport")]);
+    assert.equal(download.suggestedFilename(), `${scriptId}-user-states.csv`);
+    const csv = splitCsv(readFileSync(await download.path(), "utf8"));
+    assert.deepEqual(csv, [["userPrincipalName", "successDeviceCount", "errorDeviceCount", "id"], ...shownRows]);
+    const heldById = new Map(held.map((o) => [o.id, o]));
+    for (const [upn, success, errors, id] of csv.slice(1)) {
+      assert.deepEqual([upn, Number(success), Number(errors)], [heldById.get(id).userPrincipalName, heldById.get(id).successDeviceCount, heldById.get(id).errorDeviceCount]);
+    }
+
+    // An edit in place moves the totals with it.
+    await page.fill("#reportFilter", "");
+    const first = page.locator("#listBody tr").first();
+    const before = await reportFigures(page);
+    const was = Number(await first.locator('td[data-field="errorDeviceCount"]').innerText());
+    await first.getByRole("button", { name: /^Edit counts/ }).click();
+    await first.locator('input[data-field="errorDeviceCount"]').fill(String(was + 5));
+    await first.getByRole("button", { name: "Save" }).click();
+    await page.waitForFunction((want) => Number(document.querySelector("#totalErrors").textContent) === want, before.errorDevices + 5);
+    assert.equal(sums(await mock.objects(scriptId)).errorDevices, before.errorDevices + 5);
+    assert.equal(await page.locator("img").count(), 0);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await page.close();
+  }
 });
 
 /** A CSV with a BOM, CRLF, quoted fields, the XSS name, and two bad rows (lines 4 and 9). */
@@ -570,9 +803,19 @@ test("narrow window: one column, nothing wider than the screen, in each view", a
   await page.fill("#userPrincipalName", "someone.with.a.rather.long.name@contoso.onmicrosoft.com");
   assert.ok((await overflow()) <= 0, "create view fits");
   await screenshot(page, "narrow");
+  await mock.scripts({ id: `narrow-pick-${RUN}`, displayName: `Narrow ${RUN} a script with a rather long name to wrap on a phone` });
+  await page.click("#scriptsLoad");
+  await scriptsListed(page);
+  await page.fill("#scriptId", `narrow ${RUN}`);
+  assert.equal(await page.locator("#scriptOptions [role=option]").count(), 1);
+  assert.ok((await overflow()) <= 0, "the open picker fits");
+  await screenshot(page, "narrow-picker", { fullPage: false });
+  await page.keyboard.press("Escape");
+  await useScript(page, scriptId);
   await page.click("#tab-manage");
   await page.click("#listLoad");
   await listRows(page, 1);
+  assert.ok(await page.locator("#report").isVisible());
   assert.ok((await overflow()) <= 0, "manage view fits (the table scrolls inside its box)");
   await screenshot(page, "narrow-manage");
   await page.click("#tab-import");
@@ -675,12 +918,19 @@ test("sign in with Microsoft: MSAL on demand, popup through the redirect bridge,
     assert.equal(cloud.log.token[0].grant_type, "authorization_code");
     assert.match(await page.locator("#connection").innerText(), /usgov https:\/\/graph\.microsoft\.us · ada@contoso\.us/);
 
-    // Each call asks acquireTokenSilent first: here it renews with the refresh token, no popup,
-    // and the token goes to the chosen cloud's Graph root.
+    // Signed in, the page lists the scripts by name: the first call, which asks
+    // acquireTokenSilent first (it renews with the refresh token, no popup), to the chosen
+    // cloud's Graph root.
+    await page.waitForFunction(() => ["loaded", "error"].includes(document.querySelector("#scriptsStatus").dataset.state));
+    assert.equal(await page.getAttribute("#scriptsStatus", "data-state"), "loaded", await page.locator("#scriptsStatus").innerText());
+    assert.equal(cloud.log.graph.at(-1).path, "/beta/deviceManagement/deviceManagementScripts");
+    assert.equal(cloud.log.graph.at(-1).authorization, `Bearer ${cloud.log.issued[1]}`);
+
+    // Each call asks acquireTokenSilent first: here it renews with the refresh token again.
     await useScript(page, scriptId);
     await create("signed-in@contoso.us");
-    assert.deepEqual(cloud.log.token.map((t) => t.grant_type), ["authorization_code", "refresh_token"]);
-    assert.equal(cloud.log.graph.at(-1).authorization, `Bearer ${cloud.log.issued[1]}`);
+    assert.deepEqual(cloud.log.token.map((t) => t.grant_type), ["authorization_code", "refresh_token", "refresh_token"]);
+    assert.equal(cloud.log.graph.at(-1).authorization, `Bearer ${cloud.log.issued[2]}`);
     assert.equal((await mock.objects(scriptId)).length, 1);
 
     // The refresh token is refused: MSAL renews in a hidden iframe (through redirect.html), still no popup.

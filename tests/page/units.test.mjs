@@ -1,4 +1,5 @@
-// The page's pure modules under www/js, in Node (no browser): CSV, counts, settings, messages.
+// The page's pure modules under www/js, in Node (no browser): CSV, counts, settings, messages,
+// the script picker's matching and the report's figures.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -7,6 +8,8 @@ import { COLUMNS, CsvError, csvCell, parseCsv, readUserStatesCsv, resultsCsv, to
 import { countFromText, formatDuration, progressFigures } from "../../www/js/format.js";
 import { CLOUDS, DEFAULTS, STORAGE_KEY, authorityFor, connectPolicy, loadSettings, saveSettings, scopeFor, settingsProblems } from "../../www/js/settings.js";
 import { describeError } from "../../www/js/errors.js";
+import { matchScripts, resolveScript } from "../../www/js/picker.js";
+import { exportName, percent, percentText, reportCsv, shownStates, totals } from "../../www/js/report.js";
 
 const { validateUserState } = createRequire(import.meta.url)("../../pkg/node/intune_script_user_state.cjs");
 const HEADER = COLUMNS.join(",");
@@ -186,4 +189,74 @@ test("www/js never turns strings into HTML", () => {
     const src = readFileSync(new URL(name, dir), "utf8");
     assert.doesNotMatch(src, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/, name);
   }
+});
+
+test("www/js leaves fetch alone: request ids come from onResponse", () => {
+  const dir = new URL("../../www/js/", import.meta.url);
+  for (const name of readdirSync(dir)) {
+    const src = readFileSync(new URL(name, dir), "utf8");
+    assert.doesNotMatch(src, /(globalThis|window|self)\.fetch\s*=/, name);
+  }
+  assert.match(readFileSync(new URL("../../www/js/app.js", import.meta.url), "utf8"), /onResponse: recordAnswers\(clientRequestId\)/);
+});
+
+const SCRIPTS = [
+  { id: "0f8fad5b-d9cb-469f-a165-70867728950e", displayName: "Fix printers" },
+  { id: "s-2", displayName: "Set wallpaper" },
+  { id: "s-3", displayName: "printer drivers (legacy)" },
+  { id: "s-4", displayName: null },
+];
+
+test("matchScripts: every word of the query in the name, any case and order; or part of the id", () => {
+  assert.deepEqual(matchScripts(SCRIPTS, "PRINT").map((s) => s.id), ["0f8fad5b-d9cb-469f-a165-70867728950e", "s-3"]);
+  assert.deepEqual(matchScripts(SCRIPTS, "drivers print").map((s) => s.id), ["s-3"]);
+  assert.deepEqual(matchScripts(SCRIPTS, "d9cb-469f").map((s) => s.id), ["0f8fad5b-d9cb-469f-a165-70867728950e"]);
+  assert.deepEqual(matchScripts(SCRIPTS, "").map((s) => s.displayName), [null, "Fix printers", "printer drivers (legacy)", "Set wallpaper"], "all, by name");
+  assert.deepEqual(matchScripts(SCRIPTS, "s-"), [], "an id is searched from three characters on");
+  assert.deepEqual(matchScripts(SCRIPTS, "nothing like it"), []);
+});
+
+test("resolveScript: an id, or the exact name of one script; unknown only against a list", () => {
+  assert.equal(resolveScript(SCRIPTS, " s-2 ").script.id, "s-2");
+  assert.deepEqual(resolveScript(SCRIPTS, "set WALLPAPER"), { script: SCRIPTS[1], byName: true });
+  assert.deepEqual(resolveScript(SCRIPTS, "s-9"), { unknown: true });
+  assert.deepEqual(resolveScript(null, "s-9"), {}, "no list, nothing to say");
+  assert.deepEqual(resolveScript(SCRIPTS, "  "), {});
+  const twins = [...SCRIPTS, { id: "s-5", displayName: "Set wallpaper" }];
+  assert.deepEqual(resolveScript(twins, "Set wallpaper"), { unknown: true }, "a name two scripts share names neither");
+});
+
+const STATES = [
+  { id: "a", userPrincipalName: "ada@ops.contoso.com", successDeviceCount: 3, errorDeviceCount: 0 },
+  { id: "b", userPrincipalName: "bob@contoso.com", successDeviceCount: 1, errorDeviceCount: 2 },
+  { id: "c", userPrincipalName: null, successDeviceCount: 3, errorDeviceCount: 5 },
+  { id: "d", userPrincipalName: "Dee@Ops.contoso.com", successDeviceCount: 0, errorDeviceCount: 2 },
+];
+
+test("shownStates: filter by user principal name (any case), sort by any column both ways, ties in load order", () => {
+  const ids = (o) => shownStates(STATES, o).map((s) => s.id);
+  assert.deepEqual(ids({}), ["a", "b", "c", "d"]);
+  assert.deepEqual(ids({ filter: " OPS. " }), ["a", "d"]);
+  assert.deepEqual(ids({ sort: { key: "successDeviceCount", dir: 1 } }), ["d", "b", "a", "c"]);
+  assert.deepEqual(ids({ sort: { key: "successDeviceCount", dir: -1 } }), ["a", "c", "b", "d"], "3 and 3 keep their order");
+  assert.deepEqual(ids({ sort: { key: "errorDeviceCount", dir: 1 } }), ["a", "b", "d", "c"]);
+  assert.deepEqual(ids({ sort: { key: "userPrincipalName", dir: 1 } }), ["c", "a", "b", "d"], "no name sorts first");
+  assert.deepEqual(ids({ filter: "ops", sort: { key: "id", dir: -1 } }), ["d", "a"]);
+  assert.deepEqual(ids({ sort: { key: "nonsense", dir: 1 } }), ["a", "b", "c", "d"]);
+});
+
+test("totals and percentages: the report's figures", () => {
+  assert.deepEqual(totals(STATES), { users: 4, successDevices: 7, errorDevices: 9, usersWithErrors: 3 });
+  assert.deepEqual(totals([]), { users: 0, successDevices: 0, errorDevices: 0, usersWithErrors: 0 });
+  assert.equal(percent(1, 3), 25);
+  assert.equal(percent(0, 0), 0);
+  assert.deepEqual([percentText(25), percentText(0), percentText(0.2), percentText(99.8), percentText(100)], ["25%", "0%", "<1%", ">99%", "100%"]);
+});
+
+test("reportCsv and exportName: what is shown, as the table shows it", () => {
+  assert.equal(reportCsv(shownStates(STATES, { filter: "ops" })), "userPrincipalName,successDeviceCount,errorDeviceCount,id\r\nada@ops.contoso.com,3,0,a\r\nDee@Ops.contoso.com,0,2,d\r\n");
+  assert.equal(reportCsv([{ id: "x", userPrincipalName: "=cmd|' /C calc'!A0", successDeviceCount: 1, errorDeviceCount: 0 }]).split("\r\n")[1], "'=cmd|' /C calc'!A0,1,0,x", "a formula is defused");
+  assert.equal(exportName("0f8fad5b-d9cb"), "0f8fad5b-d9cb-user-states.csv");
+  assert.equal(exportName("../a b?c"), "..-a-b-c-user-states.csv");
+  assert.equal(exportName("///"), "script-user-states.csv");
 });

@@ -121,6 +121,16 @@ async function violations(page, urls, images = []) {
   return { violations: unique, byHeader: [...new Set(out.filter((v) => v.header).map((v) => v.blocked))], refused };
 }
 
+/** Waits until the page has listed the scripts by name (it does once a token is there); returns the status line. */
+async function scriptsListed(page) {
+  await page.waitForFunction(() => ["loaded", "error"].includes(document.querySelector("#scriptsStatus").dataset.state));
+  const text = await page.locator("#scriptsStatus").innerText();
+  assert.equal(await page.getAttribute("#scriptsStatus", "data-state"), "loaded", text);
+  return text;
+}
+
+const SCRIPTS_PATH = "/beta/deviceManagement/deviceManagementScripts";
+
 const TOKENISH = [/eyJ[\w-]{8,}\.[\w-]{8,}/, /Bearer\s+[\w.~+/-]{16,}/, /demo-token|seed-token|fake-access-token/];
 
 test("the built folder: the two pages, sample.csv and content-hashed assets; no demo-only file, no token", () => {
@@ -213,8 +223,13 @@ test("a pasted token creates, lists page by page and imports, through graph.micr
     assert.equal(main.headers()["cross-origin-opener-policy"], "same-origin");
     assert.match(await page.locator("#connection").innerText(), /^global https:\/\/graph\.microsoft\.com · /);
     assert.equal(await page.locator("#demoBanner").count(), 0);
+    await mock.scripts({ id: scriptId, displayName: `Site ${RUN} script` });
     await page.fill("#token", token);
-    await page.fill("#scriptId", scriptId);
+    // With a token there, the scripts are listed by name from graph.microsoft.com; one is chosen.
+    assert.match(await scriptsListed(page), /^\d+ Windows PowerShell scripts?: type a name to search\.$/);
+    await page.fill("#scriptId", `site ${RUN}`);
+    await page.keyboard.press("Enter");
+    assert.equal(await page.inputValue("#scriptId"), scriptId);
 
     const id = await createOne(page, "ada@contoso.com");
     const held = await mock.objects(scriptId);
@@ -230,7 +245,7 @@ test("a pasted token creates, lists page by page and imports, through graph.micr
     await page.click("#listMore");
     await page.waitForFunction(() => document.querySelectorAll("#listBody tr").length === 12 || document.querySelector("#manageStatus .alert.error"));
     assert.equal(await page.locator("#listBody tr").count(), 12, await page.locator("#manageStatus").innerText());
-    const lists = seen.filter((s) => s.method === "GET");
+    const lists = seen.filter((s) => s.method === "GET" && s.path.endsWith("/userRunStates"));
     assert.equal(lists.length, 2, "two list pages from Graph");
     assert.match(lists[0].query, /^\?\$top=10$|^\?%24top=10$/);
     assert.notEqual(lists[1].query, lists[0].query, "the second page is the nextLink, followed on graph.microsoft.com");
@@ -253,6 +268,7 @@ test("a pasted token creates, lists page by page and imports, through graph.micr
     const calls = seen.filter((s) => s.method !== "OPTIONS");
     const base = `/beta/deviceManagement/deviceManagementScripts/${scriptId}/userRunStates`;
     assert.deepEqual(calls.map((s) => [s.method, s.path, s.authorization]), [
+      ["GET", SCRIPTS_PATH, `Bearer ${token}`],
       ["POST", base, `Bearer ${token}`],
       ["GET", base, `Bearer ${token}`],
       ["GET", base, `Bearer ${token}`],
@@ -274,6 +290,9 @@ test("the CSP blocks a request to any other host: refused in the page, never sen
   page.on("request", (r) => requested.push(r));
   try {
     await page.fill("#token", `pasted-${RUN}`);
+    await scriptsListed(page); // the one request a token brings (to graph.microsoft.com); not what is tested here
+    seen.length = 0;
+    requested.length = 0;
     const blocked = [`${EVIL}/steal`, "https://graph.microsoft.com.evil.example/beta/", `${EVIL}/pixel.png`];
     const { violations: v, byHeader, refused } = await violations(page, blocked.slice(0, 2), blocked.slice(2));
     assert.deepEqual(v, [
@@ -313,6 +332,7 @@ test("each cloud's settings send the token to that cloud's Graph root only", asy
       assert.equal(await page.inputValue("#cloud"), cloud);
       assert.equal(await page.locator("#connection").innerText(), `${cloud} ${root} · not signed in`);
       await page.fill("#token", token);
+      await scriptsListed(page);
       await page.fill("#scriptId", scriptId);
       const id = await createOne(page, `${cloud}@contoso.com`);
       assert.deepEqual((await mock.objects(scriptId)).map((o) => o.id), [id]);
@@ -321,7 +341,10 @@ test("each cloud's settings send the token to that cloud's Graph root only", asy
       assert.deepEqual(v.map((x) => x.blocked), others.map((r) => `${r}/beta/deviceManagement/deviceManagementScripts`), "the other roots are refused");
       assert.deepEqual([...new Set(seen.map((s) => `https://${s.host}`))], [root], `${cloud}: only its root was contacted`);
       const calls = seen.filter((s) => s.method !== "OPTIONS");
-      assert.deepEqual(calls.map((s) => [s.method, s.authorization]), [["POST", `Bearer ${token}`]]);
+      assert.deepEqual(calls.map((s) => [s.method, s.path, s.authorization]), [
+        ["GET", SCRIPTS_PATH, `Bearer ${token}`],
+        ["POST", `/beta/deviceManagement/deviceManagementScripts/${scriptId}/userRunStates`, `Bearer ${token}`],
+      ]);
       assert.deepEqual(log.errors, []);
     } finally {
       await page.evaluate(() => localStorage.clear());

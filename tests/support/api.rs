@@ -23,5 +23,6 @@ awaitable!(
     get_user_state,
     update_user_state,
     delete_user_state,
-    list_user_states
+    list_user_states,
+    list_scripts
 );

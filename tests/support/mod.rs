@@ -199,6 +199,10 @@ pub fn user_states(n: usize, prefix: &str) -> js_sys::Array {
 
 #[wasm_bindgen(inline_js = r#"
 export function recorder(list) { return (p) => { list.push({ ...p }); }; }
+export function answersRecorder(list) {
+  return (r) => { list.push({ keys: Object.getOwnPropertyNames(r).sort().join(","), text: JSON.stringify(r), undefinedIds: r.requestId === undefined && r.clientRequestId === undefined, ...r }); };
+}
+export function throwingCallback(list) { return (r) => { list.push(r); throw new Error("the callback broke"); }; }
 export function log(text) { console.log(text); }
 "#)]
 extern "C" {
@@ -206,4 +210,11 @@ extern "C" {
     pub fn log(text: &str);
     /// An `onProgress` callback that copies each report into `list`.
     pub fn recorder(list: &js_sys::Array) -> js_sys::Function;
+    /// An `onResponse` callback that keeps each argument in `list`, with its own property
+    /// names (`keys`, sorted, comma-joined) and its JSON text (`text`).
+    #[wasm_bindgen(js_name = answersRecorder)]
+    pub fn answers_recorder(list: &js_sys::Array) -> js_sys::Function;
+    /// A callback that records its argument, then throws.
+    #[wasm_bindgen(js_name = throwingCallback)]
+    pub fn throwing_callback(list: &js_sys::Array) -> js_sys::Function;
 }

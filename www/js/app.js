@@ -10,6 +10,7 @@ import { describeError } from "./errors.js";
 import { setupCreate } from "./create.js";
 import { setupManage } from "./manage.js";
 import { setupImport } from "./import.js";
+import { setupPicker } from "./picker.js";
 
 const wantsDemo = new URLSearchParams(location.search).get("demo") === "1";
 const demoModule = wantsDemo ? await import("./demo.js") : null;
@@ -19,20 +20,19 @@ const settings = loadSettings(localStorage);
 // Narrow the CSP from index.html to the chosen cloud: a second policy, enforced alongside.
 document.head.append(h("meta", { "http-equiv": "Content-Security-Policy", content: connectPolicy(settings.cloud, Boolean(demo)) }));
 
-// Graph echoes client-request-id and adds request-id to every answer; keep them so a success can
-// show them too (a failure carries them on the error). Only response headers are read.
-const requestIds = new Map();
-const realFetch = globalThis.fetch;
-globalThis.fetch = async function observedFetch(...args) {
-  const response = await realFetch.apply(this, args);
-  const clientId = response.headers.get("client-request-id");
-  const requestId = response.headers.get("request-id");
-  if (clientId && requestId) {
-    requestIds.set(clientId, [...(requestIds.get(clientId) ?? []), requestId]);
-    if (requestIds.size > 2000) requestIds.delete(requestIds.keys().next().value);
-  }
-  return response;
-};
+// The ids of every answer, as the package's onResponse tells them, kept per call (by the call's
+// client-request-id), so a success can show them too (a failure carries them on the error).
+const answers = new Map();
+const MAX_CALLS = 200;
+const MAX_ANSWERS = 200; // per call: a bulk import keeps the last ones
+function recordAnswers(callId) {
+  return ({ status, requestId }) => {
+    const list = answers.get(callId) ?? [];
+    answers.delete(callId); // most recent last, so the oldest call is dropped first
+    answers.set(callId, [...list.slice(1 - MAX_ANSWERS), { status, requestId }]);
+    if (answers.size > MAX_CALLS) answers.delete(answers.keys().next().value);
+  };
+}
 
 try {
   await init();
@@ -152,6 +152,7 @@ $("signIn").addEventListener("click", async () => {
   try {
     await msalSession().signIn();
     useSource("msal");
+    picker.load(); // a token is there now: list the scripts by name
   } catch (err) {
     const d = describeError(err);
     fill($("signInStatus"), h("div", { class: "alert error small", role: "alert" }, h("p", { class: "alert-title" }, d.title), h("p", {}, d.advice)));
@@ -166,18 +167,30 @@ $("signOut").addEventListener("click", async () => {
 });
 
 // --- The script every view works on ---------------------------------------------------------
-/** The options every package call takes, plus `extra`. */
-function options(extra = {}) {
-  const o = { token: tokenSource(), scriptKind: $("scriptKind").value, scriptId: $("scriptId").value.trim(), ...extra };
+/** Whether a call could get a token now without asking the user anything new. */
+function hasToken() {
+  if (demo || settings.tokenSource === "paste") return $("token").value.trim() !== "";
+  return Boolean(session?.account);
+}
+
+/** The options every package call takes: a fresh client-request-id, and onResponse keeping the ids. */
+function callOptions(extra = {}) {
+  const clientRequestId = extra.clientRequestId ?? crypto.randomUUID();
+  const o = { token: tokenSource(), scriptKind: $("scriptKind").value, ...extra, clientRequestId, onResponse: recordAnswers(clientRequestId) };
   if (demo) o.baseUrl = demo.baseUrl;
   else o.cloud = settings.cloud;
   return o;
 }
 
+/** `callOptions` plus the script the field names (an id, or a listed script's exact name). */
+const options = (extra = {}) => callOptions({ scriptId: picker.resolve($("scriptId").value), ...extra });
+
+const picker = setupPicker({ api, callOptions });
+
 /** Shows a missing script id at the script field; true when there is one. */
 function checkScript() {
   const missing = $("scriptId").value.trim() === "";
-  showScriptProblem(missing ? "Enter the script id first." : "");
+  showScriptProblem(missing ? "Choose a script, or enter its id, first." : "");
   if (missing) $("scriptId").focus();
   return !missing;
 }
@@ -188,9 +201,28 @@ function showScriptProblem(message) {
 }
 $("scriptId").addEventListener("input", () => showScriptProblem(""));
 
-const ctx = { api, options, checkScript, showScriptProblem, requestIdsFor: (id) => requestIds.get(id) ?? [] };
+/** After a create or list: Graph's 404 means the script id is wrong, said at the field too. */
+function explainScriptError(err, op) {
+  if ((op === "create" || op === "list") && err?.name === "GraphError" && err.status === 404) {
+    showScriptProblem(`No ${picker.kindName()} has the id “${$("scriptId").value.trim()}”. Choose the script from the list, or check the id and the script type.`);
+  }
+}
+
+// The scripts are listed once a token is there: at start in demo mode, after a token is pasted
+// (when typing stops), after signing in (above), and for each script type chosen.
+let tokenTimer = null;
+$("token").addEventListener("input", () => {
+  clearTimeout(tokenTimer);
+  tokenTimer = setTimeout(() => (hasToken() ? picker.load() : picker.forget("Scripts are listed by name once a token is there.")), 600);
+});
+$("scriptKind").addEventListener("change", () => (hasToken() ? picker.load() : picker.forget("Scripts are listed by name once a token is there.")));
+$("scriptsLoad").addEventListener("click", () => picker.load());
+
+const ctx = { api, options, checkScript, showScriptProblem, explainScriptError, answersFor: (id) => answers.get(id) ?? [], requestIdsFor: (id) => (answers.get(id) ?? []).map((a) => a.requestId).filter(Boolean) };
 
 demo?.show();
+picker.showChosen();
+if (demo) picker.load();
 renderSettingsForm();
 renderConnection();
 tabs($("tablist"));

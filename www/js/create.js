@@ -5,7 +5,7 @@ import { describeError } from "./errors.js";
 
 const FIELDS = ["userPrincipalName", "successDeviceCount", "errorDeviceCount"];
 
-export function setupCreate({ api, options, checkScript, showScriptProblem, requestIdsFor }) {
+export function setupCreate({ api, options, checkScript, showScriptProblem, explainScriptError, requestIdsFor }) {
   const form = $("createForm");
   const result = $("createResult");
   const submit = $("createSubmit");
@@ -52,6 +52,7 @@ export function setupCreate({ api, options, checkScript, showScriptProblem, requ
       fill(result, created(state, clientRequestId, requestIdsFor(clientRequestId)));
     } catch (err) {
       if (err?.name === "ValidationError" && String(err.field).startsWith("scriptId")) showScriptProblem(describeProblem({ field: "scriptId", message: err.errors?.[0]?.message ?? err.message }));
+      explainScriptError(err, "create");
       const d = describeError(err, "create");
       const wait = d.retryAfter ? h("p", { class: "countdown", id: "createWait" }) : null;
       fill(result, errorBox(d, wait));

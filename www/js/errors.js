@@ -5,7 +5,7 @@ import { describeProblem } from "./format.js";
 
 /**
  * @param err what a package call or the token source rejected with
- * @param op "create" | "list" | "get" | "update" | "delete" (words the 404 advice)
+ * @param op "create" | "list" | "get" | "update" | "delete" | "scripts" (words the 404 advice)
  * @returns {{ title: string, advice: string, retryAfter: number | null, support: Array<[string, string]> }}
  */
 export function describeError(err, op = "create") {
@@ -55,6 +55,7 @@ function graphError(e, op, out) {
     case 403:
       return out("Access denied", `The signed-in account lacks the permission ${PERMISSION} (it needs admin consent), or the tenant has no Intune licence.`);
     case 404:
+      if (op === "scripts") return out("The scripts could not be listed", "Microsoft Graph has no such script collection here (HTTP 404): check the cloud chosen in Settings. The script id can still be typed or pasted.");
       return op === "create" || op === "list"
         ? out("No such script", "There is no script with this id and type in the tenant. Check the script id, and whether it is a Windows or a macOS script.")
         : out("Not found", "This user state (or its script) no longer exists. Load the list again.");

@@ -1,36 +1,48 @@
-// "Manage": list a script's user states page by page, edit the counts in place, delete.
+// "Manage": a script's user states as a report (totals, a chart of success against error
+// devices, a filter, sorting by any column, Export CSV of what is shown), loaded page by page;
+// the counts are edited in place, and a user state is deleted after confirming.
 import { $, errorBox, fill, h } from "./dom.js";
 import { countFromText, describeProblem } from "./format.js";
 import { describeError } from "./errors.js";
+import { drawBar, exportName, reportCsv, shownStates, totals } from "./report.js";
 
 const COUNTS = ["successDeviceCount", "errorDeviceCount"];
 const COUNT_LABELS = { successDeviceCount: "Success devices", errorDeviceCount: "Error devices" };
 
-export function setupManage({ api, options, checkScript }) {
+export function setupManage({ api, options, checkScript, explainScriptError, answersFor }) {
   const body = $("listBody");
   const status = $("manageStatus");
   const more = $("listMore");
   const load = $("listLoad");
   let pages = null; // the async iterator of the current listing, while it has more
   let ahead = null; // the next page, read ahead
-  let listed = 0;
   let target = null; // the script the table shows, { scriptId, scriptKind }
+  let listingId = null; // the client-request-id of the listing's requests
+  const rows = new Map(); // id -> the row (<tr>, its user state in tr.state), in load order
+  let sort = null; // { key, dir } or null for load order
 
   const say = (...content) => fill(status, ...content);
-  const fail = (err, op) => say(errorBox(describeError(err, op)));
+  const fail = (err, op) => {
+    explainScriptError(err, op);
+    say(errorBox(describeError(err, op)));
+  };
   const summary = () => {
-    $("listSummary").textContent = `${listed} user state${listed === 1 ? "" : "s"}${pages ? " so far" : ""}`;
+    const n = rows.size;
+    $("listSummary").textContent = `${n} user state${n === 1 ? "" : "s"}${pages ? " so far" : ""}`;
   };
 
   load.addEventListener("click", async () => {
     if (!checkScript()) return;
     say();
     fill(body);
-    listed = 0;
+    rows.clear();
     $("listTable").hidden = true;
+    $("report").hidden = true;
+    $("listRequests").hidden = true;
     more.hidden = true;
     const o = options({ top: Number($("pageSize").value) });
     target = { scriptId: o.scriptId, scriptKind: o.scriptKind };
+    listingId = o.clientRequestId;
     discard();
     try {
       const listing = api.listUserStatePages(o);
@@ -61,14 +73,13 @@ export function setupManage({ api, options, checkScript }) {
       const page = ahead ?? (await pages.next());
       ahead = null;
       if (!page.done) {
-        for (const state of page.value) body.append(row(state));
-        listed += page.value.length;
-        $("listTable").hidden = listed === 0;
+        for (const state of page.value) rows.set(state.id, row(state));
+        render();
         ahead = await pages.next();
       }
       if (page.done || ahead.done) {
         discard();
-        if (listed > 0 && more.hidden === false) say(h("p", { class: "muted" }, "All user states are listed."));
+        if (rows.size > 0 && more.hidden === false) say(h("p", { class: "muted" }, "All user states are listed."));
       }
     } catch (err) {
       discard();
@@ -77,10 +88,65 @@ export function setupManage({ api, options, checkScript }) {
       load.disabled = more.disabled = false;
       $("listTable").removeAttribute("aria-busy");
     }
-    $("listTable").hidden = listed === 0;
+    render();
     more.hidden = !pages;
-    if (listed === 0 && !pages && !status.firstChild) say(h("p", { class: "muted" }, "This script has no user states yet."));
+    if (rows.size === 0 && !pages && !status.firstChild) say(h("p", { class: "muted" }, "This script has no user states yet."));
     summary();
+    showRequests();
+  }
+
+  // --- The report: what is shown (filter, sort), its totals and chart ------------------------
+  const states = () => [...rows.values()].map((tr) => tr.state);
+  const shown = () => shownStates(states(), { filter: $("reportFilter").value, sort });
+
+  /** Puts the rows in the order shown (keeping each row element, so an open editor stays). */
+  function render() {
+    const visible = shown();
+    body.replaceChildren(...visible.map((s) => rows.get(s.id)));
+    const t = totals(visible);
+    $("totalUsers").textContent = t.users;
+    $("totalSuccess").textContent = t.successDevices;
+    $("totalErrors").textContent = t.errorDevices;
+    $("totalUsersWithErrors").textContent = t.usersWithErrors;
+    drawBar($("chartDevices"), $("chartDevicesText"), t.successDevices, t.errorDevices, ["success", "with errors"]);
+    drawBar($("chartUsers"), $("chartUsersText"), t.users - t.usersWithErrors, t.usersWithErrors, ["without errors", "with errors"]);
+    const all = rows.size;
+    $("reportShown").textContent = visible.length === all ? `Showing all ${all}` : `Showing ${visible.length} of ${all}`;
+    $("report").hidden = all === 0;
+    $("listTable").hidden = all === 0;
+    for (const th of document.querySelectorAll("#listTable th[aria-sort]")) {
+      const key = th.querySelector("button.sort").dataset.sort;
+      th.setAttribute("aria-sort", sort?.key === key ? (sort.dir === 1 ? "ascending" : "descending") : "none");
+    }
+  }
+
+  $("reportFilter").addEventListener("input", render);
+  for (const button of document.querySelectorAll("#listTable button.sort")) {
+    button.addEventListener("click", () => {
+      const key = button.dataset.sort;
+      sort = sort?.key === key ? { key, dir: -sort.dir } : { key, dir: 1 };
+      render();
+    });
+  }
+  $("reportExport").addEventListener("click", () => {
+    const blob = new Blob([reportCsv(shown())], { type: "text/csv;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const a = h("a", { href: url, download: exportName(target?.scriptId ?? "script"), hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  });
+
+  /** The request ids of the listing's answers, as onResponse told them. */
+  function showRequests() {
+    const seen = listingId ? answersFor(listingId) : [];
+    fill(
+      $("listRequestIds"),
+      seen.map((a) => h("li", {}, `HTTP ${a.status} · request-id `, h("code", { class: "request-id" }, a.requestId ?? "(not exposed by the service)"))),
+    );
+    $("listClientRequestId").textContent = listingId ?? "";
+    $("listRequests").hidden = seen.length === 0;
   }
 
   // One table row; `state` is kept on the row and replaced after each save.
@@ -143,6 +209,7 @@ export function setupManage({ api, options, checkScript }) {
     });
     const done = (next = state) => {
       show(tr, next);
+      render();
       tr.querySelector("button").focus();
     };
     cancel.addEventListener("click", () => done());
@@ -193,10 +260,10 @@ export function setupManage({ api, options, checkScript }) {
       pending = null;
       dialog.close();
       const next = tr.nextElementSibling ?? tr.previousElementSibling;
+      rows.delete(state.id);
       tr.remove();
-      listed -= 1;
+      render();
       summary();
-      $("listTable").hidden = listed === 0;
       say(h("p", { class: "ok" }, `Deleted the user state of ${state.userPrincipalName ?? "(none)"}.`));
       (next?.querySelector("button") ?? load).focus();
     } catch (err) {
