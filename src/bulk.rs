@@ -17,7 +17,7 @@
 //!
 //! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to append
 //! to the journal and what to send now, and when to wake, and reports each answer with
-//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_journal`] writes journal records
+//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_records`] writes journal records
 //! (see [`crate::journal`]) and resumes from them.
 
 mod pace;
@@ -52,13 +52,13 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// What to do now, in this order: append `append` to the journal (and wait until it is
-/// durable), then send `sends` (each with a tag to report its outcome under); call
-/// [`Bulk::poll`] again after `wake_in_ms` if no answer comes first. `append` is always empty
-/// for a run made with [`Bulk::new`].
+/// What to do now, in this order: append `append` to the journal (each record as one line of
+/// compact JSON text; wait until they are durable), then send `sends` (each with a tag to
+/// report its outcome under); call [`Bulk::poll`] again after `wake_in_ms` if no answer comes
+/// first. `append` is always empty for a run made with [`Bulk::new`].
 #[derive(Debug, Default)]
 pub struct Poll {
-    pub append: Vec<String>,
+    pub append: Vec<Json>,
     pub sends: Vec<(u64, Request)>,
     pub wake_in_ms: Option<u32>,
 }
@@ -105,7 +105,7 @@ struct Lookup {
 /// The journal side of a run: records not handed out yet, and what is still to be written.
 #[derive(Debug)]
 struct Journal {
-    pending: Vec<String>,
+    pending: Vec<Json>,
     next_flight: u64,
     finished: bool,
 }
@@ -197,21 +197,22 @@ impl Bulk {
     }
 
     /// A run that keeps a journal: `records` is everything the journal holds, in the order
-    /// it was appended (empty for a new run). A journal of an unfinished run of this request
-    /// is resumed, one of a finished run gives its results without sending anything (see
-    /// [`crate::journal`]). A journal of another run, or one that cannot be read, is a
-    /// `ValidationError` on `journal`; nothing is to be sent then.
-    pub fn with_journal<S: AsRef<str>>(
+    /// it was appended (empty for a new run), each record as its JSON value or why its text is
+    /// not one. A journal of an unfinished run of this request is resumed, one of a finished
+    /// run gives its results without sending anything (see [`crate::journal`]). A journal of
+    /// another run, or one that cannot be read, is a `ValidationError` on `journal`; nothing
+    /// is to be sent then.
+    pub fn with_records(
         req: BulkRequest,
         policy: Policy,
-        records: &[S],
+        records: Vec<journal::Line>,
     ) -> Result<Self, Error> {
         let replay = journal::replay(&req, records)?;
         let header = Header::of(&req);
         let mut bulk = Self::new(req, policy);
         let mut pending = Vec::new();
         if !replay.has_header {
-            pending.push(Record::Header(header).write());
+            pending.push(Record::Header(header).to_json());
         }
         let resumed_error = Error::Network {
             message: "it was in flight when an earlier run of this journal stopped, and no \
@@ -247,6 +248,16 @@ impl Bulk {
             finished: replay.finished,
         });
         Ok(bulk)
+    }
+
+    /// [`Bulk::with_records`] on a journal's text, one record a line (native tests and
+    /// fuzzers; see [`journal::read_text`]).
+    pub fn with_journal<S: AsRef<str>>(
+        req: BulkRequest,
+        policy: Policy,
+        lines: &[S],
+    ) -> Result<Self, Error> {
+        Self::with_records(req, policy, journal::read_text(lines))
     }
 
     pub fn client_request_id(&self) -> &str {
@@ -319,7 +330,7 @@ impl Bulk {
 
     /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
     /// the run learnt since its last poll, worth keeping though not needed).
-    pub fn take_records(&mut self) -> Vec<String> {
+    pub fn take_records(&mut self) -> Vec<Json> {
         let settled = self.all_settled() && !self.aborted;
         let progress = self.progress();
         let Some(j) = &mut self.journal else {
@@ -332,7 +343,7 @@ impl Bulk {
                     succeeded: progress.succeeded,
                     failed: progress.failed,
                 }
-                .write(),
+                .to_json(),
             );
         }
         std::mem::take(&mut j.pending)
@@ -449,7 +460,7 @@ impl Bulk {
                         flight: j.next_flight,
                         items: batch.clone(),
                     }
-                    .write(),
+                    .to_json(),
                 );
                 j.next_flight += 1;
             }
@@ -680,7 +691,7 @@ impl Bulk {
                 }),
             };
             if let Some(record) = record {
-                j.pending.push(record.write());
+                j.pending.push(record.to_json());
             }
         }
         self.items[i].result = Some(result);

@@ -2,10 +2,14 @@
 //! short (a closed tab, a crash, a killed process) can be resumed without doubling an item or
 //! losing one.
 //!
-//! A journal is plain data here: a list of text records, each one compact JSON object, read
-//! back in the order they were appended. [`Bulk::with_journal`](crate::bulk::Bulk::with_journal)
-//! takes what a journal holds and hands out the records to append through
-//! [`Poll::append`](crate::bulk::Poll::append); the core does no I/O.
+//! A journal is plain data here: a list of records, each one JSON object, read back in the
+//! order they were appended. The journal itself keeps each as one line of compact JSON text;
+//! the core deals in [`Json`] values and leaves the text to whoever holds the journal (the
+//! wasm edge with `JSON.stringify` and `JSON.parse`, which read back every double as it was
+//! written; native tests and fuzzers with [`text`]).
+//! [`Bulk::with_records`](crate::bulk::Bulk::with_records) takes what a journal holds and hands
+//! out the records to append through [`Poll::append`](crate::bulk::Poll::append); the core does
+//! no I/O.
 //!
 //! # Records (format version 1)
 //!
@@ -36,11 +40,12 @@
 //!
 //! # The edge's obligations
 //!
-//! 1. Read the journal; give every record to `Bulk::with_journal` (an empty journal starts a
-//!    journaled run). An `Err` is a `ValidationError` on `journal`: reject with it and send
+//! 1. Read the journal; give every record to `Bulk::with_records` as a JSON value, or as the
+//!    reason it is not one (an empty journal starts a journaled run). An `Err` is a `ValidationError` on `journal`: reject with it and send
 //!    nothing. Drop a last record whose append never completed (a torn line) before that: it
 //!    was never durable, so nothing was done on its strength.
-//! 2. After every `poll`, append `poll.append` (in order, after [`redact`]) and wait until the
+//! 2. After every `poll`, append `poll.append` (in order, after [`redact`], each as one line of
+//!    compact JSON text) and wait until the
 //!    journal says it is durable, **then** send `poll.sends`. Appends must not overlap: one
 //!    poll's records are durable before the next poll's are appended. If an append fails,
 //!    send nothing more: abort the run.
@@ -100,7 +105,7 @@ pub const VERSION: u32 = 1;
 
 /// Deepest nesting a record may have: a service object (at most [`crate::json::MAX_DEPTH`]
 /// deep) inside a record.
-const MAX_RECORD_DEPTH: usize = crate::json::MAX_DEPTH + 2;
+pub const MAX_RECORD_DEPTH: usize = crate::json::MAX_DEPTH + 2;
 
 /// What a run is, as the header records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,9 +154,9 @@ fn object(members: Vec<(&str, Json)>) -> Json {
 }
 
 impl Record {
-    /// The record as one line of compact JSON.
-    pub fn write(&self) -> String {
-        let value = match self {
+    /// The record as a JSON object, its members in the documented order.
+    pub fn to_json(&self) -> Json {
+        match self {
             Record::Header(h) => object(vec![
                 ("v", num(VERSION as usize)),
                 ("root", h.root.as_str().into()),
@@ -178,14 +183,11 @@ impl Record {
                 ("succeeded", num(*succeeded)),
                 ("failed", num(*failed)),
             ]),
-        };
-        text::to_text(&value)
+        }
     }
 
     /// Reads one record; the error says what is wrong with it.
-    pub fn read(line: &str) -> Result<Record, String> {
-        let value =
-            text::parse(line, MAX_RECORD_DEPTH).map_err(|e| format!("is not JSON ({e})"))?;
+    pub fn from_json(value: Json) -> Result<Record, String> {
         let Json::Object(map) = &value else {
             return Err("is not a JSON object".into());
         };
@@ -237,12 +239,14 @@ impl Record {
             }
             Some("created") => {
                 expect_keys(&keys, &["created", "object"])?;
-                let object = map.get("object").cloned().unwrap_or(Json::Null);
-                check_user_state(&object).map_err(|e| format!("holds no user state: {e}"))?;
-                Record::Created {
-                    item: index("created")?,
-                    object,
-                }
+                check_user_state(&map.0[1].1).map_err(|e| format!("holds no user state: {e}"))?;
+                let item = index("created")?;
+                // The members are exactly `created` and `object`: the object is the last.
+                let object = match value {
+                    Json::Object(mut map) => map.0.pop().map_or(Json::Null, |(_, v)| v),
+                    _ => Json::Null,
+                };
+                return Ok(Record::Created { item, object });
             }
             Some("failed") => {
                 expect_keys(&keys, &["failed", "error"])?;
@@ -421,9 +425,25 @@ fn unreadable(n: usize, why: impl std::fmt::Display) -> Error {
     )
 }
 
+/// A record as a journal gives it back: its JSON value, or why its text is not one (a phrase
+/// that follows "record N", such as `is not JSON (…)`).
+pub type Line = Result<Json, String>;
+
+/// Each line of a journal's text read as a record (JSON text nested at most
+/// [`MAX_RECORD_DEPTH`] deep), for the native tests and fuzzers; the wasm edge reads records
+/// with `JSON.parse`.
+pub fn read_text<S: AsRef<str>>(lines: &[S]) -> Vec<Line> {
+    lines
+        .iter()
+        .map(|line| {
+            text::parse(line.as_ref(), MAX_RECORD_DEPTH).map_err(|e| format!("is not JSON ({e})"))
+        })
+        .collect()
+}
+
 /// Replays `records` against the run `req` is. The error is a `ValidationError` on `journal`
 /// saying whether the journal holds a different run or cannot be read.
-pub(crate) fn replay<S: AsRef<str>>(req: &BulkRequest, records: &[S]) -> Result<Replay, Error> {
+pub(crate) fn replay(req: &BulkRequest, records: Vec<Line>) -> Result<Replay, Error> {
     let total = req.items.len();
     let mut out = Replay {
         items: vec![Replayed::Unsent; total],
@@ -431,10 +451,11 @@ pub(crate) fn replay<S: AsRef<str>>(req: &BulkRequest, records: &[S]) -> Result<
         has_header: false,
         finished: false,
     };
-    let Some(first) = records.first() else {
+    let mut records = records.into_iter();
+    let Some(first) = records.next() else {
         return Ok(out);
     };
-    let header = match Record::read(first.as_ref()) {
+    let header = match first.and_then(Record::from_json) {
         Ok(Record::Header(h)) => h,
         Ok(_) => return Err(unreadable(1, "is not a journal header")),
         Err(why) => return Err(unreadable(1, why)),
@@ -449,12 +470,14 @@ pub(crate) fn replay<S: AsRef<str>>(req: &BulkRequest, records: &[S]) -> Result<
         ));
     }
     out.has_header = true;
-    for (k, line) in records.iter().enumerate().skip(1) {
-        let n = k + 1;
+    for (k, line) in records.enumerate() {
+        let n = k + 2;
         if out.finished {
             return Err(unreadable(n, "follows the end of the run"));
         }
-        let record = Record::read(line.as_ref()).map_err(|why| unreadable(n, why))?;
+        let record = line
+            .and_then(Record::from_json)
+            .map_err(|why| unreadable(n, why))?;
         let item = |i: usize| -> Result<usize, Error> {
             if i >= total {
                 return Err(unreadable(n, format!("names item {i} of a run of {total}")));
@@ -547,23 +570,13 @@ fn difference(journal: &Header, ours: &Header) -> Option<String> {
     }
 }
 
-/// `record` with every occurrence of `secret` (at least 8 bytes; see [`Error::redact`]) in
-/// any of its texts replaced by `[redacted]`. The edge runs each record through this for every
-/// token it used before appending it. A record without the secret comes back unchanged.
-pub fn redact(record: &str, secret: &str) -> String {
+/// Replaces every occurrence of `secret` (at least 8 bytes; see [`Error::redact`]) in any of
+/// `record`'s texts (keys too) by `[redacted]`. The edge runs each record through this for
+/// every token it used before appending it. A record without the secret stays as it is.
+pub fn redact(record: &mut Json, secret: &str) {
     if secret.len() < 8 {
-        return record.to_owned();
+        return;
     }
-    let mut escaped = String::new();
-    text::write_string(secret, &mut escaped);
-    let escaped = &escaped[1..escaped.len() - 1];
-    if !record.contains(secret) && !record.contains(escaped) {
-        return record.to_owned();
-    }
-    let Ok(mut value) = text::parse(record, MAX_RECORD_DEPTH) else {
-        // Not a record this module wrote: keep nothing of it.
-        return "{}".to_owned();
-    };
     fn scrub(v: &mut Json, secret: &str) {
         let fix = |s: &mut String| {
             if s.contains(secret) {
@@ -585,8 +598,7 @@ pub fn redact(record: &str, secret: &str) -> String {
             _ => {}
         }
     }
-    scrub(&mut value, secret);
-    text::to_text(&value)
+    scrub(record, secret);
 }
 
 #[cfg(test)]
@@ -599,6 +611,22 @@ mod tests {
         bulk_request(&serde_json::from_str(&text).unwrap()).unwrap()
     }
 
+    /// A record as the journal keeps it: one line of compact JSON.
+    fn write(record: &Record) -> String {
+        text::to_text(&record.to_json())
+    }
+
+    fn read(line: &str) -> Result<Record, String> {
+        read_text(&[line]).remove(0).and_then(Record::from_json)
+    }
+
+    /// `redact` on a record's text, as the edge does it before the record becomes text.
+    fn redacted(line: &str, secret: &str) -> String {
+        let mut value = text::parse(line, MAX_RECORD_DEPTH).unwrap();
+        redact(&mut value, secret);
+        text::to_text(&value)
+    }
+
     const TWO: &str = r#"[{"userPrincipalName":"ada@contoso.com","successDeviceCount":2,"errorDeviceCount":0},{"userPrincipalName":"","successDeviceCount":1,"errorDeviceCount":0}]"#;
 
     #[test]
@@ -606,7 +634,7 @@ mod tests {
         // Changing either orphans every journal written so far: that needs a new VERSION.
         let h = Header::of(&request(TWO));
         assert_eq!(
-            Record::Header(h.clone()).write(),
+            write(&Record::Header(h.clone())),
             format!(
                 r#"{{"v":1,"root":"https://graph.microsoft.com","kind":"deviceManagementScripts","script":"s1","total":2,"digest":"{}"}}"#,
                 h.digest
@@ -614,7 +642,7 @@ mod tests {
         );
         assert_eq!(h.digest, "d532a91827b815a34b2d9cee4b85a71f");
         assert_eq!(
-            Record::read(&Record::Header(h.clone()).write()),
+            read(&write(&Record::Header(h.clone()))),
             Ok(Record::Header(h))
         );
     }
@@ -639,16 +667,15 @@ mod tests {
             client_request_id: "c".into(),
         };
         for error in [graph, network, timeout] {
-            let text = Record::Failed {
+            let text = write(&Record::Failed {
                 item: 7,
                 error: error.clone(),
-            }
-            .write();
+            });
             assert!(!text.contains("2026") && !text.contains("retry"), "{text}");
             let Ok(Record::Failed {
                 item: 7,
                 error: back,
-            }) = Record::read(&text)
+            }) = read(&text)
             else {
                 panic!("{text}")
             };
@@ -667,28 +694,23 @@ mod tests {
     #[test]
     fn redact_takes_the_secret_out_of_every_text_and_keeps_the_rest() {
         let secret = "eyJ0eXAiOiJKV1Q\"iLCJh";
-        let record = Record::Created {
+        let record = write(&Record::Created {
             item: 1,
             object: serde_json::from_value(serde_json::json!({
                 "id": "x", "userPrincipalName": "ada@contoso.com",
                 "note": format!("by {secret}"), secret: 1
             }))
             .unwrap(),
-        }
-        .write();
-        let clean = redact(&record, secret);
+        });
+        let clean = redacted(&record, secret);
         assert!(!clean.contains(secret) && !clean.contains("eyJ0eXAiOiJKV1Q\\\"iLCJh"));
         assert!(clean.contains(r#""note":"by [redacted]""#), "{clean}");
-        assert!(matches!(
-            Record::read(&clean),
-            Ok(Record::Created { item: 1, .. })
-        ));
-        let untouched = Record::Send {
+        assert!(matches!(read(&clean), Ok(Record::Created { item: 1, .. })));
+        let untouched = write(&Record::Send {
             flight: 3,
             items: vec![0, 1],
-        }
-        .write();
-        assert_eq!(redact(&untouched, secret), untouched);
-        assert_eq!(redact(&record, "short"), record);
+        });
+        assert_eq!(redacted(&untouched, secret), untouched);
+        assert_eq!(redacted(&record, "short"), record);
     }
 }
