@@ -279,8 +279,27 @@ fn expect_keys(keys: &[&str], expected: &[&str]) -> Result<(), String> {
     if keys == expected {
         Ok(())
     } else {
-        Err(format!("has the members {keys:?}, not {expected:?}"))
+        Err(format!(
+            "has the members {}, not {}",
+            quoted(keys),
+            quoted(expected)
+        ))
     }
+}
+
+/// `["a", "b"]`, quoted by hand (`{:?}` would bring `str`'s Debug escaping into the module).
+fn quoted(keys: &[&str]) -> String {
+    let mut out = String::from("[");
+    for (k, key) in keys.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        out.push('"');
+        out.push_str(key);
+        out.push('"');
+    }
+    out.push(']');
+    out
 }
 
 fn as_index(v: &Json) -> Option<usize> {
@@ -644,6 +663,14 @@ mod tests {
         assert_eq!(
             read(&write(&Record::Header(h.clone()))),
             Ok(Record::Header(h))
+        );
+    }
+
+    #[test]
+    fn a_record_with_other_members_says_which() {
+        assert_eq!(
+            read(r#"{"send":1,"items":[0],"at":2}"#),
+            Err(r#"has the members ["send", "items", "at"], not ["send", "items"]"#.into())
         );
     }
 
