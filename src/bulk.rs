@@ -238,8 +238,9 @@ impl Bulk {
             }
         }
         let items = &bulk.items;
-        bulk.queue
-            .retain(|&i| items[i].result.is_none() && !bulk.uncertain.contains(&i));
+        bulk.queue = (0..items.len())
+            .filter(|&i| items[i].result.is_none() && !bulk.uncertain.contains(&i))
+            .collect();
         bulk.resuming = !bulk.uncertain.is_empty();
         bulk.resume_lookup = bulk.resuming;
         bulk.journal = Some(Journal {
