@@ -21,6 +21,7 @@
 //! (see [`crate::journal`]) and resumes from them.
 
 mod pace;
+mod resume;
 
 pub use pace::Budget;
 
@@ -28,7 +29,7 @@ use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
-use crate::journal::{self, Header, Record, Replayed};
+use crate::journal::{self, Header, Record};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
@@ -207,47 +208,9 @@ impl Bulk {
         policy: Policy,
         records: Vec<journal::Line>,
     ) -> Result<Self, Error> {
-        let replay = journal::replay(&req, records)?;
         let header = Header::of(&req);
         let mut bulk = Self::new(req, policy);
-        let mut pending = Vec::new();
-        if !replay.has_header {
-            pending.push(Record::Header(header).to_json());
-        }
-        let resumed_error = Error::Network {
-            message: "it was in flight when an earlier run of this journal stopped, and no \
-                      answer was recorded; the look-up that would tell whether it was created \
-                      did not settle it"
-                .to_owned(),
-            client_request_id: bulk.policy.client_request_id.clone(),
-        };
-        for (i, state) in replay.items.into_iter().enumerate() {
-            match state {
-                Replayed::Unsent => {}
-                Replayed::Uncertain => {
-                    bulk.items[i].last_error = Some(resumed_error.clone());
-                    bulk.items[i].resumed = true;
-                    bulk.uncertain.push(i);
-                }
-                Replayed::Settled(result) => {
-                    if let Ok(id) = result.as_ref().map(|o| o.get("id").and_then(Json::as_str)) {
-                        bulk.claimed.insert(id.unwrap_or_default().to_owned());
-                    }
-                    bulk.items[i].result = Some(result);
-                }
-            }
-        }
-        let items = &bulk.items;
-        bulk.queue = (0..items.len())
-            .filter(|&i| items[i].result.is_none() && !bulk.uncertain.contains(&i))
-            .collect();
-        bulk.resuming = !bulk.uncertain.is_empty();
-        bulk.resume_lookup = bulk.resuming;
-        bulk.journal = Some(Journal {
-            pending,
-            next_flight: replay.next_flight,
-            finished: replay.finished,
-        });
+        bulk.replay(header, records)?;
         Ok(bulk)
     }
 

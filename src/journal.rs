@@ -441,35 +441,32 @@ fn body_text(body: &Json) -> String {
     out
 }
 
-/// Each item's state after replaying a journal.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Replayed {
-    /// No record names it.
-    Unsent,
-    /// Its last record is a `send`: it went out with no recorded answer.
-    Uncertain,
-    /// Its final result.
-    Settled(Result<Json, Error>),
-}
-
-/// A journal's records replayed against a request.
-#[derive(Debug)]
-pub(crate) struct Replay {
-    /// One per item of the request (invalid items are `Unsent`).
-    pub items: Vec<Replayed>,
-    /// The next flight number to use.
-    pub next_flight: u64,
-    /// Whether the header is there (an empty journal has none yet).
-    pub has_header: bool,
-    /// Whether the `finished` record is there.
-    pub finished: bool,
-}
-
-fn unreadable(n: usize, why: impl std::fmt::Display) -> Error {
+/// The journal cannot be read: record `n` (counted from 1) `why`.
+pub(crate) fn unreadable(n: usize, why: impl std::fmt::Display) -> Error {
     Error::field(
         "journal",
         format!("cannot be read: record {n} {why}; nothing was sent"),
     )
+}
+
+/// The journal's first record, read against the header of the run the request is: an error
+/// when it is not a header or holds another run. Replaying the rest is
+/// `Bulk::with_records`' (`bulk/resume.rs`), by the rules above.
+pub(crate) fn check_header(first: Line, ours: &Header) -> Result<(), Error> {
+    let header = match first.and_then(Record::from_json) {
+        Ok(Record::Header(h)) => h,
+        Ok(_) => return Err(unreadable(1, "is not a journal header")),
+        Err(why) => return Err(unreadable(1, why)),
+    };
+    match difference(&header, ours) {
+        None => Ok(()),
+        Some(why) => Err(Error::field(
+            "journal",
+            format!(
+                "holds a different run ({why}); nothing was sent: clear it, or pass the journal of this run"
+            ),
+        )),
+    }
 }
 
 /// A record as a journal gives it back: its JSON value, or why its text is not one (a phrase
@@ -486,114 +483,6 @@ pub fn read_text<S: AsRef<str>>(lines: &[S]) -> Vec<Line> {
             text::parse(line.as_ref(), MAX_RECORD_DEPTH).map_err(|e| format!("is not JSON ({e})"))
         })
         .collect()
-}
-
-/// Replays `records` against the run `req` is. The error is a `ValidationError` on `journal`
-/// saying whether the journal holds a different run or cannot be read.
-pub(crate) fn replay(req: &BulkRequest, records: Vec<Line>) -> Result<Replay, Error> {
-    let total = req.items.len();
-    let mut out = Replay {
-        items: vec![Replayed::Unsent; total],
-        next_flight: 1,
-        has_header: false,
-        finished: false,
-    };
-    let mut records = records.into_iter();
-    let Some(first) = records.next() else {
-        return Ok(out);
-    };
-    let header = match first.and_then(Record::from_json) {
-        Ok(Record::Header(h)) => h,
-        Ok(_) => return Err(unreadable(1, "is not a journal header")),
-        Err(why) => return Err(unreadable(1, why)),
-    };
-    let ours = Header::of(req);
-    if let Some(why) = difference(&header, &ours) {
-        return Err(Error::field(
-            "journal",
-            format!(
-                "holds a different run ({why}); nothing was sent: clear it, or pass the journal of this run"
-            ),
-        ));
-    }
-    out.has_header = true;
-    for (k, line) in records.enumerate() {
-        let n = k + 2;
-        if out.finished {
-            return Err(unreadable(n, "follows the end of the run"));
-        }
-        let record = line
-            .and_then(Record::from_json)
-            .map_err(|why| unreadable(n, why))?;
-        let item = |i: usize| -> Result<usize, Error> {
-            if i >= total {
-                return Err(unreadable(n, format!("names item {i} of a run of {total}")));
-            }
-            if req.items[i].is_err() {
-                return Err(unreadable(n, format!("names item {i}, which is invalid")));
-            }
-            Ok(i)
-        };
-        match record {
-            Record::Header(_) => return Err(unreadable(n, "is a second header")),
-            Record::Send { flight, items } => {
-                if flight < out.next_flight {
-                    return Err(unreadable(n, "reuses a flight number"));
-                }
-                out.next_flight = flight.saturating_add(1);
-                for (k, &i) in items.iter().enumerate() {
-                    item(i)?;
-                    if items[..k].contains(&i) {
-                        return Err(unreadable(n, format!("sends item {i} twice")));
-                    }
-                    match out.items[i] {
-                        Replayed::Settled(_) => {
-                            return Err(unreadable(n, format!("sends item {i}, already settled")))
-                        }
-                        _ => out.items[i] = Replayed::Uncertain,
-                    }
-                }
-            }
-            Record::Created { item: i, object } => {
-                let i = item(i)?;
-                if out.items[i] != Replayed::Uncertain {
-                    return Err(unreadable(
-                        n,
-                        format!("settles item {i}, which was not in flight"),
-                    ));
-                }
-                out.items[i] = Replayed::Settled(Ok(object));
-            }
-            Record::Failed { item: i, error } => {
-                let i = item(i)?;
-                if out.items[i] != Replayed::Uncertain {
-                    return Err(unreadable(
-                        n,
-                        format!("settles item {i}, which was not in flight"),
-                    ));
-                }
-                out.items[i] = Replayed::Settled(Err(error));
-            }
-            Record::Finished { succeeded, failed } => {
-                let mut counts = (0, 0);
-                for (state, input) in out.items.iter().zip(&req.items) {
-                    match (state, input) {
-                        (_, Err(_)) | (Replayed::Settled(Err(_)), _) => counts.1 += 1,
-                        (Replayed::Settled(Ok(_)), _) => counts.0 += 1,
-                        _ => return Err(unreadable(n, "ends a run with items unsettled")),
-                    }
-                }
-                if counts != (succeeded, failed) {
-                    return Err(unreadable(
-                        n,
-                        "ends the run with other counts than its records",
-                    ));
-                }
-                out.finished = true;
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// What differs between a journal's header and the request's, in the caller's terms.
