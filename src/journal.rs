@@ -401,7 +401,7 @@ pub(crate) fn digest(
         feed(part.as_bytes());
         feed(&[0]);
     }
-    feed(items.len().to_string().as_bytes());
+    feed(format!("{}", items.len()).as_bytes());
     feed(&[0]);
     for item in items {
         match item {
@@ -432,7 +432,7 @@ fn body_text(body: &Json) -> String {
         out.push(':');
         match value {
             Json::String(s) => text::write_string(s, &mut out),
-            Json::Number(n) => out.push_str(&(*n as i32).to_string()),
+            Json::Number(n) => out.push_str(&format!("{}", *n as i32)),
             // Never in a body (the test below holds them to `text::to_text`).
             _ => out.push_str("null"),
         }

@@ -72,19 +72,17 @@ impl Journal {
             return Err(cannot("read() must resolve to an array of strings".into()));
         }
         let records: &Array = value.unchecked_ref();
-        records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let text = r
-                    .dyn_ref::<JsString>()
-                    .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))?;
-                Ok(match json_parse(text) {
-                    Ok(value) => from_js_within(&value, MAX_RECORD_DEPTH).map_err(str::to_owned),
-                    Err(thrown) => Err(format!("is not JSON ({})", thrown_text(&thrown))),
-                })
-            })
-            .collect()
+        let mut lines = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let text = r
+                .dyn_ref::<JsString>()
+                .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))?;
+            lines.push(match json_parse(text) {
+                Ok(value) => from_js_within(&value, MAX_RECORD_DEPTH).map_err(str::to_owned),
+                Err(thrown) => Err(format!("is not JSON ({})", thrown_text(&thrown))),
+            });
+        }
+        Ok(lines)
     }
 
     /// Appends `records` (scrubbed of every token the run used, each as one line of compact
@@ -94,15 +92,13 @@ impl Journal {
         if records.is_empty() {
             return Ok(());
         }
-        let records: Array = records
-            .into_iter()
-            .map(|mut r| {
-                session.redact_record(&mut r);
-                // Plain objects of strings and numbers: stringifying cannot fail.
-                JSON::stringify(&to_js(&r)).map_or(JsValue::NULL, JsValue::from)
-            })
-            .collect();
-        call(&self.target, &self.append, Some(&records))
+        let lines = Array::new();
+        for mut r in records {
+            session.redact_record(&mut r);
+            // Plain objects of strings and numbers: stringifying cannot fail.
+            lines.push(&JSON::stringify(&to_js(&r)).map_or(JsValue::NULL, JsValue::from));
+        }
+        call(&self.target, &self.append, Some(&lines))
             .await
             .map(|_| ())
     }
