@@ -225,10 +225,11 @@ impl Record {
                 let Some(Json::Array(items)) = map.get("items") else {
                     return Err("has no \"items\" array".into());
                 };
-                let items = items
-                    .iter()
-                    .map(|i| as_index(i).ok_or("has an item that is not an index"))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let mut indices = Vec::new();
+                for i in items {
+                    indices.push(as_index(i).ok_or("has an item that is not an index")?);
+                }
+                let items = indices;
                 if items.is_empty() {
                     return Err("sends no items".into());
                 }
