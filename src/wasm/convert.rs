@@ -45,11 +45,11 @@ fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
     }
     if Array::is_array(v) {
         let items: &Array = v.unchecked_ref();
-        return items
-            .iter()
-            .map(|item| walk(&item, depth - 1))
-            .collect::<Result<_, _>>()
-            .map(Json::Array);
+        let mut out = Vec::new();
+        for item in items.iter() {
+            out.push(walk(&item, depth - 1)?);
+        }
+        return Ok(Json::Array(out));
     }
     let mut map = Map::new();
     for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
