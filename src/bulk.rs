@@ -167,17 +167,14 @@ impl Bulk {
                 }
             })
             .collect();
-        let queue = (0..items.len())
-            .filter(|&i| items[i].result.is_none())
-            .collect();
-        Self {
+        let mut bulk = Self {
             endpoint: req.options.endpoint,
             kind: req.options.script_kind,
             script_id: req.script_id,
             rng: Rng::new(policy.seed),
             policy,
             items,
-            queue,
+            queue: VecDeque::new(),
             uncertain: Vec::new(),
             lookup_at: 0.0,
             lookup: None,
@@ -194,6 +191,19 @@ impl Bulk {
             resuming: false,
             resume_lookup: false,
             aborted: false,
+        };
+        bulk.queue_unsettled();
+        bulk
+    }
+
+    /// Queues, in input order, every item with no result that is not waiting for the look-up
+    /// of a resumed run.
+    fn queue_unsettled(&mut self) {
+        self.queue.clear();
+        for (i, item) in self.items.iter().enumerate() {
+            if item.result.is_none() && !item.resumed {
+                self.queue.push_back(i);
+            }
         }
     }
 

@@ -117,10 +117,7 @@ impl Bulk {
                 }
             }
         }
-        let items = &self.items;
-        self.queue = (0..items.len())
-            .filter(|&i| items[i].result.is_none() && !items[i].resumed)
-            .collect();
+        self.queue_unsettled();
         self.resuming = !self.uncertain.is_empty();
         self.resume_lookup = self.resuming;
         self.journal = Some(journal);
