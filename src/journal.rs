@@ -153,37 +153,55 @@ fn object(members: Vec<(&str, Json)>) -> Json {
         .collect()))
 }
 
+/// Each record's members, in order; the first names the kind of record.
+const HEADER: &[&str] = &["v", "root", "kind", "script", "total", "digest"];
+const SEND: &[&str] = &["send", "items"];
+const CREATED: &[&str] = &["created", "object"];
+const FAILED: &[&str] = &["failed", "error"];
+const FINISHED: &[&str] = &["finished", "succeeded", "failed"];
+
+/// An object of the members `keys` with `values`, in that order.
+fn members(keys: &[&str], values: Vec<Json>) -> Json {
+    let mut map = Map::new();
+    for (k, v) in keys.iter().zip(values) {
+        map.0.push(((*k).to_owned(), v));
+    }
+    Json::Object(map)
+}
+
 impl Record {
     /// The record as a JSON object, its members in the documented order.
     pub fn to_json(&self) -> Json {
-        match self {
-            Record::Header(h) => object(vec![
-                ("v", num(VERSION as usize)),
-                ("root", h.root.as_str().into()),
-                ("kind", h.kind.as_str().into()),
-                ("script", h.script.as_str().into()),
-                ("total", num(h.total)),
-                ("digest", h.digest.as_str().into()),
-            ]),
-            Record::Send { flight, items } => object(vec![
-                ("send", Json::Number(*flight as f64)),
+        let (keys, values) = match self {
+            Record::Header(h) => (
+                HEADER,
+                vec![
+                    num(VERSION as usize),
+                    h.root.as_str().into(),
+                    h.kind.as_str().into(),
+                    h.script.as_str().into(),
+                    num(h.total),
+                    h.digest.as_str().into(),
+                ],
+            ),
+            Record::Send { flight, items } => {
+                let mut indices = Vec::new();
+                for &i in items {
+                    indices.push(num(i));
+                }
                 (
-                    "items",
-                    Json::Array(items.iter().map(|&i| num(i)).collect()),
-                ),
-            ]),
-            Record::Created { item, object: o } => {
-                object(vec![("created", num(*item)), ("object", o.clone())])
+                    SEND,
+                    vec![Json::Number(*flight as f64), Json::Array(indices)],
+                )
             }
-            Record::Failed { item, error } => {
-                object(vec![("failed", num(*item)), ("error", error_json(error))])
-            }
-            Record::Finished { succeeded, failed } => object(vec![
-                ("finished", Json::Bool(true)),
-                ("succeeded", num(*succeeded)),
-                ("failed", num(*failed)),
-            ]),
-        }
+            Record::Created { item, object } => (CREATED, vec![num(*item), object.clone()]),
+            Record::Failed { item, error } => (FAILED, vec![num(*item), error_json(error)]),
+            Record::Finished { succeeded, failed } => (
+                FINISHED,
+                vec![Json::Bool(true), num(*succeeded), num(*failed)],
+            ),
+        };
+        members(keys, values)
     }
 
     /// Reads one record; the error says what is wrong with it.
@@ -211,7 +229,7 @@ impl Record {
                         "is in journal format version {v}; this version reads {VERSION}"
                     ));
                 }
-                expect_keys(&keys, &["v", "root", "kind", "script", "total", "digest"])?;
+                expect_keys(&keys, HEADER)?;
                 Record::Header(Header {
                     root: text("root")?,
                     kind: text("kind")?,
@@ -221,7 +239,7 @@ impl Record {
                 })
             }
             Some("send") => {
-                expect_keys(&keys, &["send", "items"])?;
+                expect_keys(&keys, SEND)?;
                 let Some(Json::Array(items)) = map.get("items") else {
                     return Err("has no \"items\" array".into());
                 };
@@ -239,7 +257,7 @@ impl Record {
                 }
             }
             Some("created") => {
-                expect_keys(&keys, &["created", "object"])?;
+                expect_keys(&keys, CREATED)?;
                 check_user_state(&map.0[1].1).map_err(|e| format!("holds no user state: {e}"))?;
                 let item = index("created")?;
                 // The members are exactly `created` and `object`: the object is the last.
@@ -250,7 +268,7 @@ impl Record {
                 return Ok(Record::Created { item, object });
             }
             Some("failed") => {
-                expect_keys(&keys, &["failed", "error"])?;
+                expect_keys(&keys, FAILED)?;
                 let error = map
                     .get("error")
                     .and_then(read_error)
@@ -261,7 +279,7 @@ impl Record {
                 }
             }
             Some("finished") => {
-                expect_keys(&keys, &["finished", "succeeded", "failed"])?;
+                expect_keys(&keys, FINISHED)?;
                 if map.get("finished") != Some(&Json::Bool(true)) {
                     return Err("has a \"finished\" that is not true".into());
                 }
