@@ -518,11 +518,11 @@ impl Bulk {
                 match batch_responses(r) {
                     Some(responses) => return self.on_inner(items, sent, responses, now),
                     None => {
-                        let e = Error::Graph(Box::new(graph::invalid_body(
+                        let e = Error::from(graph::invalid_body(
                             r,
                             "its body is not a $batch answer",
                             now,
-                        )));
+                        ));
                         self.pacer.taken(sent_at, now, items.len());
                         return self.all_uncertain(&items, e, None, now);
                     }
@@ -589,7 +589,7 @@ impl Bulk {
                 self.finish(i, result);
                 continue;
             }
-            let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
+            let error = Error::from(graph::error_from(&resp, now));
             match classify(&Outcome::Response(resp), now) {
                 Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => {
@@ -629,7 +629,7 @@ impl Bulk {
             self.throttle_item(i, &error, now + wait);
         }
         for &i in &missing {
-            let e = Error::Graph(Box::new(GraphError {
+            let e = Error::from(GraphError {
                 status: 200,
                 code: crate::error::INVALID_RESPONSE.to_owned(),
                 message: "the $batch answer had no response for this item".to_owned(),
@@ -637,7 +637,7 @@ impl Bulk {
                 client_request_id: None,
                 date: None,
                 retry_after: None,
-            }));
+            });
             self.make_uncertain(i, e);
         }
         if any_uncertain || !missing.is_empty() {

@@ -375,7 +375,7 @@ fn read_error(v: &Json) -> Option<Error> {
         Some(_) => None,
     };
     match v.get("name").and_then(Json::as_str)? {
-        "GraphError" => Some(Error::Graph(Box::new(GraphError {
+        "GraphError" => Some(Error::from(GraphError {
             status: u16::try_from(v.get("status").and_then(as_index)?).ok()?,
             code: text("code")?,
             message: text("message")?,
@@ -383,7 +383,7 @@ fn read_error(v: &Json) -> Option<Error> {
             client_request_id: opt_text("clientRequestId")?,
             date: None,
             retry_after: None,
-        }))),
+        })),
         "NetworkError" => Some(Error::Network {
             message: text("message")?,
             client_request_id: text("clientRequestId")?,
