@@ -17,10 +17,11 @@
 //!
 //! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to append
 //! to the journal and what to send now, and when to wake, and reports each answer with
-//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_journal`] writes journal records
+//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_records`] writes journal records
 //! (see [`crate::journal`]) and resumes from them.
 
 mod pace;
+mod resume;
 
 pub use pace::Budget;
 
@@ -28,7 +29,7 @@ use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
-use crate::journal::{self, Header, Record, Replayed};
+use crate::journal::{self, Header, Record};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
@@ -52,13 +53,13 @@ pub struct Progress {
     pub failed: usize,
 }
 
-/// What to do now, in this order: append `append` to the journal (and wait until it is
-/// durable), then send `sends` (each with a tag to report its outcome under); call
-/// [`Bulk::poll`] again after `wake_in_ms` if no answer comes first. `append` is always empty
-/// for a run made with [`Bulk::new`].
+/// What to do now, in this order: append `append` to the journal (each record as one line of
+/// compact JSON text; wait until they are durable), then send `sends` (each with a tag to
+/// report its outcome under); call [`Bulk::poll`] again after `wake_in_ms` if no answer comes
+/// first. `append` is always empty for a run made with [`Bulk::new`].
 #[derive(Debug, Default)]
 pub struct Poll {
-    pub append: Vec<String>,
+    pub append: Vec<Json>,
     pub sends: Vec<(u64, Request)>,
     pub wake_in_ms: Option<u32>,
 }
@@ -105,7 +106,7 @@ struct Lookup {
 /// The journal side of a run: records not handed out yet, and what is still to be written.
 #[derive(Debug)]
 struct Journal {
-    pending: Vec<String>,
+    pending: Vec<Json>,
     next_flight: u64,
     finished: bool,
 }
@@ -166,17 +167,14 @@ impl Bulk {
                 }
             })
             .collect();
-        let queue = (0..items.len())
-            .filter(|&i| items[i].result.is_none())
-            .collect();
-        Self {
+        let mut bulk = Self {
             endpoint: req.options.endpoint,
             kind: req.options.script_kind,
             script_id: req.script_id,
             rng: Rng::new(policy.seed),
             policy,
             items,
-            queue,
+            queue: VecDeque::new(),
             uncertain: Vec::new(),
             lookup_at: 0.0,
             lookup: None,
@@ -193,60 +191,47 @@ impl Bulk {
             resuming: false,
             resume_lookup: false,
             aborted: false,
+        };
+        bulk.queue_unsettled();
+        bulk
+    }
+
+    /// Queues, in input order, every item with no result that is not waiting for the look-up
+    /// of a resumed run.
+    fn queue_unsettled(&mut self) {
+        self.queue.clear();
+        for (i, item) in self.items.iter().enumerate() {
+            if item.result.is_none() && !item.resumed {
+                self.queue.push_back(i);
+            }
         }
     }
 
     /// A run that keeps a journal: `records` is everything the journal holds, in the order
-    /// it was appended (empty for a new run). A journal of an unfinished run of this request
-    /// is resumed, one of a finished run gives its results without sending anything (see
-    /// [`crate::journal`]). A journal of another run, or one that cannot be read, is a
-    /// `ValidationError` on `journal`; nothing is to be sent then.
+    /// it was appended (empty for a new run), each record as its JSON value or why its text is
+    /// not one. A journal of an unfinished run of this request is resumed, one of a finished
+    /// run gives its results without sending anything (see [`crate::journal`]). A journal of
+    /// another run, or one that cannot be read, is a `ValidationError` on `journal`; nothing
+    /// is to be sent then.
+    pub fn with_records(
+        req: BulkRequest,
+        policy: Policy,
+        records: Vec<journal::Line>,
+    ) -> Result<Self, Error> {
+        let header = Header::of(&req);
+        let mut bulk = Self::new(req, policy);
+        bulk.replay(header, records)?;
+        Ok(bulk)
+    }
+
+    /// [`Bulk::with_records`] on a journal's text, one record a line (native tests and
+    /// fuzzers; see [`journal::read_text`]).
     pub fn with_journal<S: AsRef<str>>(
         req: BulkRequest,
         policy: Policy,
-        records: &[S],
+        lines: &[S],
     ) -> Result<Self, Error> {
-        let replay = journal::replay(&req, records)?;
-        let header = Header::of(&req);
-        let mut bulk = Self::new(req, policy);
-        let mut pending = Vec::new();
-        if !replay.has_header {
-            pending.push(Record::Header(header).write());
-        }
-        let resumed_error = Error::Network {
-            message: "it was in flight when an earlier run of this journal stopped, and no \
-                      answer was recorded; the look-up that would tell whether it was created \
-                      did not settle it"
-                .to_owned(),
-            client_request_id: bulk.policy.client_request_id.clone(),
-        };
-        for (i, state) in replay.items.into_iter().enumerate() {
-            match state {
-                Replayed::Unsent => {}
-                Replayed::Uncertain => {
-                    bulk.items[i].last_error = Some(resumed_error.clone());
-                    bulk.items[i].resumed = true;
-                    bulk.uncertain.push(i);
-                }
-                Replayed::Settled(result) => {
-                    if let Ok(id) = result.as_ref().map(|o| o.get("id").and_then(Json::as_str)) {
-                        bulk.claimed.insert(id.unwrap_or_default().to_owned());
-                    }
-                    bulk.items[i].result = Some(result);
-                }
-            }
-        }
-        let items = &bulk.items;
-        bulk.queue
-            .retain(|&i| items[i].result.is_none() && !bulk.uncertain.contains(&i));
-        bulk.resuming = !bulk.uncertain.is_empty();
-        bulk.resume_lookup = bulk.resuming;
-        bulk.journal = Some(Journal {
-            pending,
-            next_flight: replay.next_flight,
-            finished: replay.finished,
-        });
-        Ok(bulk)
+        Self::with_records(req, policy, journal::read_text(lines))
     }
 
     pub fn client_request_id(&self) -> &str {
@@ -319,7 +304,7 @@ impl Bulk {
 
     /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
     /// the run learnt since its last poll, worth keeping though not needed).
-    pub fn take_records(&mut self) -> Vec<String> {
+    pub fn take_records(&mut self) -> Vec<Json> {
         let settled = self.all_settled() && !self.aborted;
         let progress = self.progress();
         let Some(j) = &mut self.journal else {
@@ -332,7 +317,7 @@ impl Bulk {
                     succeeded: progress.succeeded,
                     failed: progress.failed,
                 }
-                .write(),
+                .to_json(),
             );
         }
         std::mem::take(&mut j.pending)
@@ -449,7 +434,7 @@ impl Bulk {
                         flight: j.next_flight,
                         items: batch.clone(),
                     }
-                    .write(),
+                    .to_json(),
                 );
                 j.next_flight += 1;
             }
@@ -533,11 +518,11 @@ impl Bulk {
                 match batch_responses(r) {
                     Some(responses) => return self.on_inner(items, sent, responses, now),
                     None => {
-                        let e = Error::Graph(Box::new(graph::invalid_body(
+                        let e = Error::from(graph::invalid_body(
                             r,
                             "its body is not a $batch answer",
                             now,
-                        )));
+                        ));
                         self.pacer.taken(sent_at, now, items.len());
                         return self.all_uncertain(&items, e, None, now);
                     }
@@ -604,7 +589,7 @@ impl Bulk {
                 self.finish(i, result);
                 continue;
             }
-            let error = Error::Graph(Box::new(graph::error_from(&resp, now)));
+            let error = Error::from(graph::error_from(&resp, now));
             match classify(&Outcome::Response(resp), now) {
                 Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => {
@@ -644,7 +629,7 @@ impl Bulk {
             self.throttle_item(i, &error, now + wait);
         }
         for &i in &missing {
-            let e = Error::Graph(Box::new(GraphError {
+            let e = Error::from(GraphError {
                 status: 200,
                 code: crate::error::INVALID_RESPONSE.to_owned(),
                 message: "the $batch answer had no response for this item".to_owned(),
@@ -652,7 +637,7 @@ impl Bulk {
                 client_request_id: None,
                 date: None,
                 retry_after: None,
-            }));
+            });
             self.make_uncertain(i, e);
         }
         if any_uncertain || !missing.is_empty() {
@@ -680,7 +665,7 @@ impl Bulk {
                 }),
             };
             if let Some(record) = record {
-                j.pending.push(record.write());
+                j.pending.push(record.to_json());
             }
         }
         self.items[i].result = Some(result);

@@ -39,7 +39,7 @@ pub(crate) fn failure_error(
     now_ms: f64,
 ) -> Error {
     match outcome {
-        Outcome::Response(r) => Error::Graph(Box::new(crate::graph::error_from(r, now_ms))),
+        Outcome::Response(r) => Error::from(crate::graph::error_from(r, now_ms)),
         Outcome::Network(message) => Error::Network {
             message: message.clone(),
             client_request_id: client_request_id.to_owned(),

@@ -27,6 +27,14 @@ pub enum Error {
     Aborted { client_request_id: String },
 }
 
+impl From<GraphError> for Error {
+    /// Boxes `g`, in one place rather than at each call site (it is a large struct).
+    #[inline(never)]
+    fn from(g: GraphError) -> Self {
+        Error::Graph(Box::new(g))
+    }
+}
+
 impl Error {
     /// The JS `name` of the error: `ValidationError`, `GraphError`, `NetworkError`,
     /// `TimeoutError` or `AbortError`.

@@ -51,7 +51,7 @@ pub fn user_state(resp: &Response, now_ms: f64) -> Result<Json, Error> {
         },
         _ => "its body is not a user state".to_owned(),
     };
-    Err(Error::Graph(Box::new(invalid_body(resp, &why, now_ms))))
+    Err(Error::from(invalid_body(resp, &why, now_ms)))
 }
 
 /// Looks for `key` (a string) in `innerError`/`innererror`, then in their own inner errors.

@@ -69,7 +69,7 @@ impl Single {
     }
 
     fn success(&self, r: &Response, now_ms: f64) -> Option<Result<Json, Error>> {
-        let invalid = |why: &str| Err(Error::Graph(Box::new(graph::invalid_body(r, why, now_ms))));
+        let invalid = |why: &str| Err(Error::from(graph::invalid_body(r, why, now_ms)));
         let state = || graph::user_state(r, now_ms);
         Some(match (self.expect, r.status) {
             (Expect::UserState, 200) => state(),
@@ -172,7 +172,7 @@ pub fn next_link(page: &Json, endpoint: &Endpoint) -> Result<Option<String>, Err
 }
 
 fn invalid_page(why: &str) -> Error {
-    Error::Graph(Box::new(crate::error::GraphError {
+    Error::from(crate::error::GraphError {
         status: 200,
         code: crate::error::INVALID_RESPONSE.to_owned(),
         message: format!("the service answered 200 but {why}"),
@@ -180,7 +180,7 @@ fn invalid_page(why: &str) -> Error {
         client_request_id: None,
         date: None,
         retry_after: None,
-    }))
+    })
 }
 
 /// All pages of a list, one [`Single`] per page; resolves to the array of every item.

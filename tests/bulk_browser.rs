@@ -249,3 +249,90 @@ async fn an_indexed_db_journal_resumes_exactly_once() {
         js_sys::JSON::stringify(&out).unwrap()
     );
 }
+
+/// The edge's side of the record format: each record one line of compact JSON text, the
+/// members in the documented order; read back with `JSON.parse`, every double exactly as
+/// written; a line that is not JSON text is "cannot be read: record N is not JSON", and
+/// nothing is sent.
+#[wasm_bindgen_test]
+async fn journal_records_are_json_text_read_back_exactly() {
+    let script = "k-records";
+    let lines = Array::new();
+    let req = bulk_request(script, user_states(3, "r"), "{}");
+    set(&req, "journal", memory_journal(&lines));
+    let out = create_user_states(req).await.expect("resolves");
+    assert_eq!(get_f64(&out, "succeeded"), Some(3.0));
+    let text: Vec<String> = lines.iter().map(|l| l.as_string().unwrap()).collect();
+    assert_eq!(
+        text.len(),
+        6,
+        "header, send, three created, finished: {text:?}"
+    );
+    assert!(
+        text[0].starts_with(&format!(
+            r#"{{"v":1,"root":"{MOCK}","kind":"deviceManagementScripts","script":"{script}","total":3,"digest":""#
+        )),
+        "{}",
+        text[0]
+    );
+    assert_eq!(text[1], r#"{"send":1,"items":[0,1,2]}"#);
+    assert_eq!(text[5], r#"{"finished":true,"succeeded":3,"failed":0}"#);
+    let created = text
+        .iter()
+        .position(|t| t.starts_with(r#"{"created":1,"object":{"#));
+    let created = created.expect("a created record for item 1");
+
+    // A service object with doubles that have no short decimal form, read back as they were.
+    let sent = requests(script).await.length();
+    let edited = Array::new();
+    for (k, t) in text.iter().enumerate() {
+        let line = if k == created {
+            t.replacen(
+                r#""object":{"#,
+                r#""object":{"ratio":0.1,"tiny":5e-324,"third":0.3333333333333333,"#,
+                1,
+            )
+        } else {
+            t.clone()
+        };
+        edited.push(&line.into());
+    }
+    let req = bulk_request(script, user_states(3, "r"), "{}");
+    set(&req, "journal", memory_journal(&edited));
+    let again = create_user_states(req).await.expect("resolves");
+    assert_eq!(
+        requests(script).await.length(),
+        sent,
+        "a finished journal sends nothing"
+    );
+    let state = get(&results(&again).get(1), "userState");
+    assert_eq!(get_f64(&state, "ratio"), Some(0.1));
+    assert_eq!(get_f64(&state, "tiny"), Some(5e-324));
+    assert_eq!(get_f64(&state, "third"), Some(1.0 / 3.0));
+
+    // A torn or foreign line is not a record.
+    for (at, line) in [(1, r#"{"send":1,"items":[0"#), (0, "not json")] {
+        let broken = Array::new();
+        for (k, t) in text.iter().enumerate() {
+            broken.push(&if k == at { line.into() } else { t.into() });
+        }
+        let req = bulk_request(script, user_states(3, "r"), "{}");
+        set(&req, "journal", memory_journal(&broken));
+        let err = create_user_states(req).await.expect_err("refused");
+        assert_eq!(name(&err), "ValidationError");
+        assert_eq!(get_str(&err, "field").as_deref(), Some("journal"));
+        let message = get_str(&err, "message").unwrap();
+        assert!(
+            message.starts_with(&format!(
+                "journal cannot be read: record {} is not JSON (",
+                at + 1
+            )) && message.ends_with("; nothing was sent"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        requests(script).await.length(),
+        sent,
+        "nothing sent for a broken journal"
+    );
+}

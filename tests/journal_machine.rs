@@ -13,8 +13,8 @@ use intune_script_user_state::bulk::Bulk;
 use intune_script_user_state::http::Method;
 use intune_script_user_state::{Error, Json};
 use sim::{
-    items, json, per_user, policy, record, request, run_from, Fault, Moment, Run, Sim, DATE_MARK,
-    DIAG_MARK, ROOT, TOKEN,
+    items, json, lines, per_user, policy, record, request, run_from, Fault, Moment, Run, Sim,
+    DATE_MARK, DIAG_MARK, ROOT, TOKEN,
 };
 
 fn journaled(user_states: &str, records: &[String]) -> Result<Bulk, Error> {
@@ -402,7 +402,7 @@ fn a_finished_journal_gives_its_recorded_results_and_sends_nothing() {
     assert!(!b.is_done());
     let poll = b.poll(5.0);
     assert!(poll.sends.is_empty());
-    assert_eq!(poll.append, [run.journal.last().unwrap().clone()]);
+    assert_eq!(lines(poll.append), [run.journal.last().unwrap().clone()]);
     assert!(b.is_done());
 }
 
@@ -596,7 +596,7 @@ fn an_aborted_journaled_run_resumes_without_doubling() {
     let mut b = journaled(&items(n), &[]).unwrap();
     let mut journal = Vec::new();
     let poll = b.poll(0.0);
-    journal.extend(poll.append);
+    journal.extend(lines(poll.append));
     assert_eq!(poll.sends.len(), 3);
     // The first batch is answered; the second is processed but the run is aborted before
     // its answer is read; the third never reaches the service.
@@ -605,7 +605,7 @@ fn an_aborted_journaled_run_resumes_without_doubling() {
     let _ = sim.handle(&poll.sends[1].1, 1.0);
     b.abort();
     assert!(b.is_done());
-    journal.extend(b.take_records());
+    journal.extend(lines(b.take_records()));
     let results = b.into_results();
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 20);
     assert!(!journal.last().unwrap().contains("finished"));
@@ -630,12 +630,12 @@ fn a_resumed_run_with_nothing_uncertain_sends_at_once() {
     let mut sim = Sim::new(|_| Fault::None);
     let mut b = journaled(&items(n), &[]).unwrap();
     let poll = b.poll(0.0);
-    let mut journal = poll.append;
+    let mut journal = lines(poll.append);
     for (tag, req) in poll.sends {
         let outcome = sim.handle(&req, 1.0);
         b.on_outcome(tag, outcome, 1.0);
     }
-    journal.extend(b.take_records());
+    journal.extend(lines(b.take_records()));
     // Everything settled but the `finished` record: cut before it, and drop it.
     journal.pop();
     let mut b = journaled(&items(n), &journal).unwrap();
@@ -674,7 +674,7 @@ fn items_in_flight_at_the_cut_are_sent_again_when_absent_whatever_max_retries_sa
     let mut b = Bulk::with_journal(req(), policy(0), &[] as &[String]).unwrap();
     let poll = b.poll(0.0);
     assert_eq!(poll.sends.len(), 1);
-    let journal = poll.append;
+    let journal = lines(poll.append);
     // Crash: the first $batch never reached the service.
     let mut sim = Sim::new(|_| Fault::None);
     let resumed = Bulk::with_journal(req(), policy(0), &journal).unwrap();

@@ -23,7 +23,7 @@
 
 use intune_script_user_state::bulk::Bulk;
 use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
-use intune_script_user_state::journal::redact;
+use intune_script_user_state::journal::{redact, text};
 use intune_script_user_state::single::Policy;
 use intune_script_user_state::validate::{bulk_request, BulkRequest};
 use intune_script_user_state::{Error, Json};
@@ -323,7 +323,9 @@ fuzz_target!(|data: &[u8]| {
                 poll.append.len()
             };
             for record in &poll.append[..keep] {
-                let clean = redact(record, TOKEN);
+                let mut record = record.clone();
+                redact(&mut record, TOKEN);
+                let clean = text::to_text(&record);
                 assert!(!clean.contains(TOKEN), "the token in {clean}");
                 journal.push(clean);
             }

@@ -30,8 +30,6 @@
 //! a batch overshoots anyway (not while probing) is corrected as it was learnt: a longer
 //! window, or fewer writes.
 
-use std::collections::VecDeque;
-
 /// The shortest window believed.
 const MIN_WINDOW_MS: f64 = 1000.0;
 /// Windows to wait after a probe that drew a 429.
@@ -50,7 +48,7 @@ pub struct Budget {
 #[derive(Debug)]
 pub(super) struct Pacer {
     /// Writes the service took, as (sent, answered) times, in the order their answers came.
-    taken: VecDeque<(f64, f64)>,
+    taken: Vec<(f64, f64)>,
     budget: Option<Budget>,
     /// Bumped whenever the budget is learnt or corrected: a throttled batch sent in an
     /// earlier era is an echo of the burst that taught the current budget, not news.
@@ -72,7 +70,7 @@ pub(super) struct Pacer {
 impl Pacer {
     pub fn new() -> Self {
         Self {
-            taken: VecDeque::new(),
+            taken: Vec::new(),
             budget: None,
             era: 0,
             probe: 0,
@@ -101,9 +99,12 @@ impl Pacer {
             Some(b) => (b.window_ms * 4.0).max(UNPACED_HORIZON_MS),
             None => UNPACED_HORIZON_MS,
         };
-        while self.taken.front().is_some_and(|&(_, a)| a <= now - horizon) {
-            self.taken.pop_front();
-        }
+        let gone = self
+            .taken
+            .iter()
+            .take_while(|&&(_, a)| a <= now - horizon)
+            .count();
+        self.taken.drain(..gone);
     }
 
     /// How many writes may go out now, with `in_flight` writes sent and not answered (the
@@ -204,9 +205,8 @@ impl Pacer {
         let leaves_at = now + wait;
         let count = self.budget.map_or(self.taken.len(), |b| b.writes);
         let oldest = self.taken.len().saturating_sub(count);
-        let first_sent = self
-            .taken
-            .range(oldest..)
+        let first_sent = self.taken[oldest..]
+            .iter()
             .map(|&(s, _)| s)
             .fold(f64::INFINITY, f64::min);
         let window_ms = (leaves_at - first_sent).max(MIN_WINDOW_MS);
@@ -229,7 +229,8 @@ impl Pacer {
                 } else if self.probe > 0 {
                     self.probe_failed(now);
                 } else {
-                    b.writes = writes.clamp(1, b.writes);
+                    // `clamp(1, b.writes)` (b.writes is never 0), without its panic message.
+                    b.writes = writes.max(1).min(b.writes);
                     self.step = 1;
                     self.next_probe_at = now + PROBE_PAUSE * b.window_ms;
                 }

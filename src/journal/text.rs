@@ -1,5 +1,9 @@
 //! JSON text for journal records: a compact writer and a strict reader for [`Json`], with no
-//! float formatting or parsing code in the module (its size budget keeps that out).
+//! float formatting or parsing code (the module's size budget keeps that out).
+//!
+//! The native tests and fuzzers keep their journals as this text. The wasm build does not use
+//! it for records (the edge writes them with `JSON.stringify` and reads them with `JSON.parse`,
+//! both exact for every double); there only the writer runs, for the digest's item bodies.
 //!
 //! Whole numbers up to 2^53 are written as digits. Every other finite number is written as
 //! its exact decimal expansion (a double is a dyadic fraction, so one always exists): `1.5`

@@ -87,7 +87,7 @@ pub fn create_user_states(
             None => Bulk::new(req, p),
             Some(journal) => {
                 let records = journal.read().await.map_err(|e| error_to_js(&e))?;
-                Bulk::with_journal(req, p, &records).map_err(|e| error_to_js(&e))?
+                Bulk::with_records(req, p, records).map_err(|e| error_to_js(&e))?
             }
         };
         let mut stopped_by: Option<JsValue> = None;

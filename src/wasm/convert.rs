@@ -18,6 +18,11 @@ pub fn from_js(value: &JsValue, field: &str) -> Result<Json, Error> {
     walk(value, MAX_DEPTH).map_err(|rule| Error::field(field, rule))
 }
 
+/// [`from_js`] nested at most `depth` deep; the error is the rule the value breaks.
+pub fn from_js_within(value: &JsValue, depth: usize) -> Result<Json, &'static str> {
+    walk(value, depth)
+}
+
 fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
     // The most common kinds first: each test is a call into JS.
     if let Some(s) = v.as_string() {
@@ -40,11 +45,11 @@ fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
     }
     if Array::is_array(v) {
         let items: &Array = v.unchecked_ref();
-        return items
-            .iter()
-            .map(|item| walk(&item, depth - 1))
-            .collect::<Result<_, _>>()
-            .map(Json::Array);
+        let mut out = Vec::new();
+        for item in items.iter() {
+            out.push(walk(&item, depth - 1)?);
+        }
+        return Ok(Json::Array(out));
     }
     let mut map = Map::new();
     for key in Object::keys(v.unchecked_ref::<Object>()).iter() {

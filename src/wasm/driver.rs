@@ -191,14 +191,11 @@ impl<'a> Session<'a> {
             .map_err(|Aborted| Failure::Error(self.abort_error()))
     }
 
-    /// A journal record with every token this call used scrubbed from it.
-    pub fn redact_record(&self, record: &str) -> String {
-        self.tokens_used
-            .borrow()
-            .iter()
-            .fold(record.to_owned(), |r, token| {
-                crate::journal::redact(&r, token)
-            })
+    /// Scrubs every token this call used from a journal record.
+    pub fn redact_record(&self, record: &mut Json) {
+        for token in self.tokens_used.borrow().iter() {
+            crate::journal::redact(record, token);
+        }
     }
 
     /// The JS error for `failure`, with the token scrubbed from it.

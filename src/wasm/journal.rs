@@ -1,12 +1,16 @@
 //! The caller's journal (`{ read, append, clear }`, text records) as the bulk run uses it:
 //! read once before anything is sent, appended to before each `$batch` goes (write-ahead).
-//! The records themselves are the core's (`crate::journal`); here they only cross over, each
-//! scrubbed of every token the run used.
+//! The records themselves are the core's (`crate::journal`, JSON values); here they only
+//! cross over, read with `JSON.parse` and written with `JSON.stringify` (both exact for every
+//! double), each scrubbed of every token the run used before it becomes text.
 
-use super::convert::thrown_text;
+use super::convert::{from_js_within, thrown_text, to_js};
 use super::driver::Session;
+use super::transport::json_parse;
 use crate::error::Error;
-use js_sys::{Array, Function, Promise, Reflect};
+use crate::journal::{Line, MAX_RECORD_DEPTH};
+use crate::json::Json;
+use js_sys::{Array, Function, JsString, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -56,9 +60,10 @@ impl Journal {
         }))
     }
 
-    /// Every record, in the order appended. A journal that cannot be read is a
+    /// Every record, in the order appended, as its JSON value or why its text is not one. A
+    /// journal that cannot be read at all (or holds something other than strings) is a
     /// `ValidationError` on `journal`: nothing may be sent then.
-    pub async fn read(&self) -> Result<Vec<String>, Error> {
+    pub async fn read(&self) -> Result<Vec<Line>, Error> {
         let cannot = |why: String| Error::field("journal", format!("cannot be read: {why}"));
         let value = call(&self.target, &self.read, None)
             .await
@@ -67,27 +72,33 @@ impl Journal {
             return Err(cannot("read() must resolve to an array of strings".into()));
         }
         let records: &Array = value.unchecked_ref();
-        records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                r.as_string()
-                    .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))
-            })
-            .collect()
+        let mut lines = Vec::new();
+        for (i, r) in records.iter().enumerate() {
+            let text = r
+                .dyn_ref::<JsString>()
+                .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))?;
+            lines.push(match json_parse(text) {
+                Ok(value) => from_js_within(&value, MAX_RECORD_DEPTH).map_err(str::to_owned),
+                Err(thrown) => Err(format!("is not JSON ({})", thrown_text(&thrown))),
+            });
+        }
+        Ok(lines)
     }
 
-    /// Appends `records` (scrubbed of every token the run used) and waits until the journal
-    /// says they are durable. What `append` threw is handed back as it is.
-    pub async fn append(&self, session: &Session<'_>, records: Vec<String>) -> Result<(), JsValue> {
+    /// Appends `records` (scrubbed of every token the run used, each as one line of compact
+    /// JSON text) and waits until the journal says they are durable. What `append` threw is
+    /// handed back as it is.
+    pub async fn append(&self, session: &Session<'_>, records: Vec<Json>) -> Result<(), JsValue> {
         if records.is_empty() {
             return Ok(());
         }
-        let records: Array = records
-            .iter()
-            .map(|r| JsValue::from(session.redact_record(r)))
-            .collect();
-        call(&self.target, &self.append, Some(&records))
+        let lines = Array::new();
+        for mut r in records {
+            session.redact_record(&mut r);
+            // Plain objects of strings and numbers: stringifying cannot fail.
+            lines.push(&JSON::stringify(&to_js(&r)).map_or(JsValue::NULL, JsValue::from));
+        }
+        call(&self.target, &self.append, Some(&lines))
             .await
             .map(|_| ())
     }

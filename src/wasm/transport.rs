@@ -37,7 +37,7 @@ extern "C" {
 
     /// `JSON.parse(text)` on the JS string itself, never copied into wasm memory and back.
     #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
-    fn json_parse(text: &JsString) -> Result<JsValue, JsValue>;
+    pub(super) fn json_parse(text: &JsString) -> Result<JsValue, JsValue>;
 }
 
 /// The caller's signal fired.

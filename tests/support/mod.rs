@@ -204,8 +204,18 @@ export function answersRecorder(list) {
 }
 export function throwingCallback(list) { return (r) => { list.push(r); throw new Error("the callback broke"); }; }
 export function log(text) { console.log(text); }
+export function memoryJournal(lines) {
+  return {
+    read: async () => lines.slice(),
+    append: async (records) => { for (const r of records) lines.push(r); },
+    clear: async () => { lines.length = 0; },
+  };
+}
 "#)]
 extern "C" {
+    /// A journal kept in `lines` (an array of the record strings, in order).
+    #[wasm_bindgen(js_name = memoryJournal)]
+    pub fn memory_journal(lines: &js_sys::Array) -> JsValue;
     /// `console.log`, which the test runner prints.
     pub fn log(text: &str);
     /// An `onProgress` callback that copies each report into `list`.

@@ -346,9 +346,10 @@ pub fn run_from(mut b: Bulk, sim: &mut Sim, latency: f64, start: f64, keep_momen
                 now,
             });
         }
-        for record in poll.append {
-            journal.push(journal::redact(&record, TOKEN));
-            raw.push(record);
+        for mut record in poll.append {
+            raw.push(line(&record));
+            journal::redact(&mut record, TOKEN);
+            journal.push(line(&record));
         }
         for (tag, req) in poll.sends {
             if req.method == Method::Post && !got_page {
@@ -407,6 +408,16 @@ pub fn batch_items(req: &Request) -> Vec<usize> {
         .iter()
         .map(|r| r.get("id").and_then(Json::as_str).unwrap().parse().unwrap())
         .collect()
+}
+
+/// A record as the journal keeps it: one line of compact JSON text.
+pub fn line(record: &Json) -> String {
+    journal::text::to_text(record)
+}
+
+/// Records as the journal keeps them.
+pub fn lines(records: Vec<Json>) -> Vec<String> {
+    records.iter().map(line).collect()
 }
 
 /// A record as serde_json reads it (any JSON reader must read them).
