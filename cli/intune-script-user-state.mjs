@@ -422,16 +422,20 @@ function progress(stream, total) {
     }
     drawn = Date.now();
   };
-  const timer = setInterval(() => (tty || Date.now() - drawn >= 5000) && first && draw(), tty ? 1000 : 5000);
+  const timer = setInterval(() => (tty || Date.now() - drawn >= 5000) && first && draw(), 1000);
   timer.unref();
+  let frozen = false;
   return {
     update(p) {
+      if (frozen) return;
       state = p;
       first ??= { at: Date.now(), done: p.done };
       if (tty ? Date.now() - drawn >= 100 : Date.now() - drawn >= 5000) draw();
     },
-    /** Leaves the line, so that what comes next starts on its own. */
-    pause() {
+    /** Stops drawing (the run is being stopped: what settles now is not progress) and leaves the line. */
+    freeze() {
+      frozen = true;
+      clearInterval(timer);
       if (tty && shown) {
         stream.write("\n");
         shown = false;
@@ -489,7 +493,7 @@ async function importCommand(api, values, [file]) {
       if (stoppedBy) process.exit(signal === "SIGINT" ? 130 : 143); // a second one: the journal is write-ahead
       stoppedBy = signal;
       controller.abort();
-      bar.pause();
+      bar.freeze();
       err("Stopping: waiting for the requests in flight to be recorded (press Ctrl-C again to quit at once).");
     };
     const onInt = stop("SIGINT");
@@ -513,7 +517,7 @@ async function importCommand(api, values, [file]) {
     } catch (e) {
       bar.end();
       if (e?.name === "ValidationError" && e.field === "journal") {
-        throw new Stop(`the journal ${journalPath} ${e.message.replace(/^journal /, "")}`, EXIT.usage, `Delete it to import ${file} afresh, or choose another with --journal.`);
+        throw new Stop(`the journal ${journalPath} ${e.message.replace(/^journal /, "")}`, EXIT.usage, "Finish that run with the file and options it was started with, or give this one another --journal (rows that run created would be sent again).");
       }
       if (e?.name === "ValidationError") throw new Stop(describe(e, (i) => good[i]?.line ?? "?"));
       if (e instanceof TokenCommandError) throw new Stop(e.message, EXIT.failed, `Run the same command again to resume (journal: ${journalPath}).`);
