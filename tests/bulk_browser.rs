@@ -223,7 +223,10 @@ async fn an_indexed_db_journal_resumes_exactly_once() {
         .await
         .expect("resolves");
     let before = get_f64(&first, "succeeded").unwrap() as u32;
-    assert!(before > 0 && before < 300, "{before} created before the abort");
+    assert!(
+        before > 0 && before < 300,
+        "{before} created before the abort"
+    );
     sleep(1500).await; // what was in flight lands (or not) on the server
     let _ = mock_post("/_mock/faults", "[]").await;
 
