@@ -9,7 +9,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
 export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
-.PHONY: help setup demo site serve test pkg lint test-native test-browser test-firefox test-node test-types test-page test-site test-bundler test-fuzz-seeds size bench fuzz clean
+.PHONY: help setup demo site serve test pkg lint test-native test-browser test-firefox test-node test-cli test-types test-page test-site test-bundler test-fuzz-seeds size bench fuzz clean
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
@@ -38,7 +38,7 @@ site: pkg
 serve: site
 	@node scripts/serve-site.mjs --dir dist/site --port $(SITE_PORT)
 
-test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-types test-page test-site test-bundler size
+test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-cli test-types test-page test-site test-bundler size
 	@echo "make test: all green"
 
 lint:
@@ -63,6 +63,13 @@ test-node:
 	cd pkg && npm pack --silent --pack-destination ../target/npm >/dev/null
 	cd tests/js && npm install --no-save --no-audit --no-fund --loglevel=error ../../target/npm/intune-script-user-state-*.tgz
 	$(WITH_MOCK) -- node --test --test-concurrency=1 tests/js/node.test.mjs tests/js/journal.test.mjs
+
+# The command line as users run it: the packed package installed into a temporary project,
+# `npx intune-script-user-state …` against graph-mock (tests/cli/).
+test-cli:
+	rm -rf target/npm-cli && mkdir -p target/npm-cli
+	cd pkg && npm pack --silent --pack-destination ../target/npm-cli >/dev/null
+	CLI_TARBALL=$$(ls $$PWD/target/npm-cli/intune-script-user-state-*.tgz) $(WITH_MOCK) -- node --test --test-concurrency=1 tests/cli/
 
 test-types:
 	node_modules/.bin/tsc -p tests/js/tsconfig.json
@@ -105,4 +112,4 @@ test-fuzz-seeds:
 
 clean:
 	rm -rf pkg dist target/wasm-pack target/npm target/bench-deps target/bench-site node_modules tests/js/node_modules \
-	  tests/bundler/node_modules target/npm-bundler target/bundler-site target/bundler-vite-cache
+	  tests/bundler/node_modules target/npm-bundler target/npm-cli target/bundler-site target/bundler-vite-cache

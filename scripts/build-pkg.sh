@@ -44,6 +44,11 @@ for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state
   node_modules/.bin/esbuild "$glue" --minify --format=esm --log-level=warning --outfile="$glue" --allow-overwrite
 done
 
+# The command line (cli/, its `bin`): it loads ../node/intune_script_user_state.cjs.
+mkdir -p pkg/cli
+cp cli/intune-script-user-state.mjs pkg/cli/
+chmod +x pkg/cli/intune-script-user-state.mjs
+
 node scripts/package-json.mjs "$out/web/package.json" > pkg/package.json
 cp README.md pkg/README.md
 echo "pkg/ built: $(du -sh pkg | cut -f1)"

@@ -19,6 +19,8 @@ const pkg = {
   main: "./node/intune_script_user_state.cjs",
   module: "./intune_script_user_state.js",
   types: "./intune_script_user_state.d.ts",
+  // The command line: `npx intune-script-user-state import users.csv --script-id …`.
+  bin: { "intune-script-user-state": "./cli/intune-script-user-state.mjs" },
   exports: {
     ".": { node: node, default: web },
     "./web": web,
@@ -35,6 +37,7 @@ const pkg = {
     "intune_script_user_state_bg.wasm.d.ts",
     "node/",
     "bundler/",
+    "cli/",
     "README.md",
   ],
   sideEffects: ["./bundler/intune_script_user_state.js"],

@@ -13,6 +13,7 @@
 pub mod bulk;
 pub mod call;
 pub mod create;
+pub mod csv;
 pub mod endpoint;
 pub mod error;
 pub mod graph;
@@ -34,6 +35,8 @@ pub use create::Create;
 pub use error::{Error, FieldError, GraphError, ValidationError};
 pub use json::Json;
 
+#[cfg(target_arch = "wasm32")]
+pub use wasm::read_user_states_csv;
 #[cfg(target_arch = "wasm32")]
 pub use wasm::{
     create_user_state, create_user_states, delete_user_state, get_user_state, list_scripts,

@@ -4,6 +4,7 @@
 mod answers;
 mod bulk;
 mod convert;
+mod csv;
 mod driver;
 mod exports;
 mod global;
@@ -17,6 +18,7 @@ mod transport;
 mod types;
 
 pub use bulk::create_user_states;
+pub use csv::read_user_states_csv;
 pub use exports::{create_user_state, validate_user_state};
 pub use pages::{list_user_state_pages, UserStatePages};
 pub use resource::{delete_user_state, get_user_state, list_user_states, update_user_state};

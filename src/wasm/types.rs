@@ -218,3 +218,30 @@ export interface BulkResult {
 /** What a call rejects with (or whatever a token function threw). */
 export type UserStateError = ValidationError | GraphError | NetworkError | TimeoutError | AbortError;
 "##;
+
+// readUserStatesCsv (issue 10), kept apart from the block above.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CSV_TYPES: &str = r##"
+/** One data row of a user-state CSV, as readUserStatesCsv read it. */
+export interface UserStatesCsvRow {
+  /** The line the row starts on (1-based; the header is line 1 when nothing is before it). */
+  line: number;
+  /** The row as typed, not coerced: "" is null, "2.5" is 2.5, "two" stays a string. */
+  userState: {
+    userPrincipalName: string;
+    successDeviceCount: number | string | null;
+    errorDeviceCount: number | string | null;
+  };
+  /** The broken rules in words ("Success device count must be a whole number"); a row with any is not to be imported. */
+  problems: string[];
+  /** What will likely fail, such as a user repeated from an earlier line. */
+  warnings: string[];
+}
+
+/** A user-state CSV read: every data row, or why the file as a whole cannot be used. */
+export interface UserStatesCsv {
+  rows: UserStatesCsvRow[];
+  /** A sentence naming the line ("Line 3: a quoted field is not closed"), or null. */
+  error: string | null;
+}
+"##;

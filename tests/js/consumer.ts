@@ -106,3 +106,21 @@ const graphError = {} as GraphError;
 const statusText: string = graphError.status;
 
 export { main, badCount, badCloud, noScript, badToken, badChange, statusText, badJournal, scriptsWithId, answeredId };
+
+// readUserStatesCsv (issue 10): what the CSV reader gives is typed.
+import { readUserStatesCsv, type UserStatesCsv } from "intune-script-user-state";
+
+function readCsv(text: string): number {
+  const read: UserStatesCsv = readUserStatesCsv(text);
+  const error: string | null = read.error;
+  const ready = read.rows.filter((r) => r.problems.length === 0 && r.warnings.length === 0);
+  const first: number | string | null = read.rows[0].userState.successDeviceCount;
+  void [error, first];
+  return ready.length ? ready[0].line : 0;
+}
+// @ts-expect-error a row's line is a number
+const badLine: string = readUserStatesCsv("").rows[0].line;
+// @ts-expect-error the reader takes the text, not a File
+readUserStatesCsv(new Blob([]));
+
+export { readCsv, badLine };

@@ -78,7 +78,7 @@ export function setupImport({ api, options, checkScript }) {
     if (run) return status(h("p", { class: "field-error" }, "An import is running: cancel it or wait before choosing another file."));
     $("preview").hidden = $("results").hidden = $("progress").hidden = true;
     if (chosen.size > MAX_BYTES) return status(errorLine(`${chosen.name} is larger than 10 MB.`));
-    const parsed = readUserStatesCsv(await chosen.text(), api.validateUserState);
+    const parsed = readUserStatesCsv(await chosen.text(), api);
     if (parsed.error) return status(errorLine(`${chosen.name}: ${parsed.error}`));
     status();
     file = { name: chosen.name, rows: parsed.rows };

@@ -1,0 +1,174 @@
+// `npx intune-script-user-state import`: bad rows, results, exit codes, resuming after SIGKILL
+// and after Ctrl-C, and the progress output with and without a terminal.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { MOCK, RUN, assertOnePerUser, config, createdIn, environment, objects, project, requests, run, splitCsv, start, status, until, writeUsers } from "./helpers.mjs";
+
+const TOKEN = "cli-import-token-7d41c9e2";
+const ENV = { GRAPH_TOKEN: TOKEN };
+let dir;
+before(() => {
+  dir = project();
+});
+
+const importArgs = (file, scriptId, ...more) => ["import", file, "--script-id", scriptId, "--base-url", MOCK, ...more];
+const upns = (n, prefix, skip = () => false) => Array.from({ length: n }, (_, i) => i).filter((i) => !skip(i)).map((i) => `${prefix}${i}@contoso.com`);
+function assertNoToken(...texts) {
+  for (const t of texts) assert.ok(!t.includes(TOKEN), `the token leaked: ${t.slice(0, 300)}`);
+}
+/** A slow service: 100 writes per 500 ms, so 1,000 rows take about 5 s and can be cut. */
+async function slowly(body) {
+  const before = await config({ writeBudget: { writes: 100, windowMs: 500 } });
+  try {
+    return await body();
+  } finally {
+    await config(before);
+  }
+}
+
+test("1,000 rows with some bad ones: the good ones created once, the bad ones named by line, results for every row, exit 1", async () => {
+  const scriptId = `cli-bad-${RUN}`;
+  const isBad = (i) => i % 50 === 7;
+  const broken = ["x@contoso.com,2.5,0", ",1,1", "y@contoso.com,,0", "z@contoso.com,1", "w@contoso.com,0x10,1"];
+  const file = writeUsers(dir, "thousand.csv", 1000, "bad", (i) => (isBad(i) ? broken[((i - 7) / 50) % broken.length] : null));
+  const results = path.join(dir, "thousand-results.csv");
+  const out = await run(dir, importArgs("thousand.csv", scriptId, "--results", results), ENV);
+  assert.equal(status(out), 1, out.stderr);
+  assert.equal(out.stdout, "", "import writes nothing to stdout");
+  // Every bad row named with its line (the header is line 1, row i is line i + 2).
+  for (let i = 7; i < 1000; i += 50) assert.match(out.stderr, new RegExp(`thousand\\.csv line ${i + 2}: .+ \\(skipped\\)`));
+  assert.match(out.stderr, /thousand\.csv line 9: Success device count must be a whole number \(skipped\)/);
+  assert.match(out.stderr, /Done: 980 created, 0 failed, 20 skipped \(problems in the file\), in [\d.]+ s\. Results: /);
+  assert.ok(!/\n\s+at /.test(out.stderr), "no stack trace");
+
+  const held = await objects(scriptId);
+  assertOnePerUser(assert, held, upns(1000, "bad", isBad));
+  const rows = splitCsv(readFileSync(results, "utf8"));
+  assert.deepEqual(rows[0], ["row", "userPrincipalName", "status", "id", "error"]);
+  assert.equal(rows.length, 1001);
+  const ids = new Map(held.map((o) => [o.userPrincipalName, o.id]));
+  for (let i = 0; i < 1000; i++) {
+    const [row, upn, st, id, error] = rows[i + 1];
+    assert.equal(row, String(i + 2));
+    if (isBad(i)) {
+      assert.equal(st, "skipped");
+      assert.equal(id, "");
+      assert.ok(error.length > 0);
+    } else {
+      assert.deepEqual([upn, st, id, error], [`bad${i}@contoso.com`, "created", ids.get(upn), ""]);
+    }
+  }
+  assert.deepEqual(rows[8], ["9", "x@contoso.com", "skipped", "", "Success device count must be a whole number"]);
+  assert.deepEqual(rows[58], ["59", "", "skipped", "", "User principal name must not be empty"]);
+
+  // The same command again: the journal says it is done, so nothing is sent, same results.
+  const sent = (await requests(scriptId)).length;
+  const before = readFileSync(results, "utf8");
+  const again = await run(dir, importArgs("thousand.csv", scriptId, "--results", results), ENV);
+  assert.equal(status(again), 1);
+  assert.equal((await requests(scriptId)).length, sent, "nothing sent the second time");
+  assert.equal(readFileSync(results, "utf8"), before);
+  assertNoToken(out.stdout, out.stderr, again.stderr, readFileSync(results, "utf8"), readFileSync(`${file}.journal`, "utf8"));
+});
+
+test("every row created: exit 0; a file that is not CSV, or missing, is exit 2 with nothing sent", async () => {
+  const scriptId = `cli-ok-${RUN}`;
+  writeUsers(dir, "ok.csv", 45, "ok");
+  const out = await run(dir, importArgs("ok.csv", scriptId), ENV);
+  assert.equal(status(out), 0, out.stderr);
+  assert.match(out.stderr, /Done: 45 created, 0 failed, in /);
+  assertOnePerUser(assert, await objects(scriptId), upns(45, "ok"));
+
+  const broken = `cli-broken-${RUN}`;
+  writeUsers(dir, "broken.csv", 5, "br", (i) => (i === 3 ? '"open,1,1' : null));
+  const bad = await run(dir, importArgs("broken.csv", broken), ENV);
+  assert.equal(status(bad), 2);
+  assert.equal(bad.stderr, "error: broken.csv: Line 5: a quoted field is not closed\n");
+  const header = await run(dir, importArgs("ok.csv", broken, "--base-url", "https://graph.microsoft.com.evil.example"), ENV);
+  assert.equal(status(header), 2);
+  assert.match(header.stderr, /^error: --base-url must be/m);
+  const missing = await run(dir, importArgs("nope.csv", broken), ENV);
+  assert.equal(status(missing), 2);
+  assert.equal(missing.stderr, "error: cannot read nope.csv: no such file\n");
+  assert.deepEqual(await requests(broken), []);
+});
+
+test("killed with SIGKILL mid-import, then the same command again: exactly one object per row", () =>
+  slowly(async () => {
+    const scriptId = `cli-kill-${RUN}`;
+    const file = writeUsers(dir, "kill.csv", 1000, "kill");
+    const journal = `${file}.journal`;
+    const first = start(dir, importArgs("kill.csv", scriptId), ENV);
+    await until(() => createdIn(journal) >= 200);
+    first.signal("SIGKILL");
+    const killed = await first.done;
+    assert.equal(killed.signal, "SIGKILL");
+    const created = createdIn(journal);
+    assert.ok(created < 1000, `killed after ${created} created`);
+
+    const results = path.join(dir, "kill-results.csv");
+    const again = await run(dir, importArgs("kill.csv", scriptId, "--results", results), ENV);
+    assert.equal(status(again), 0, again.stderr);
+    assertOnePerUser(assert, await objects(scriptId), upns(1000, "kill"));
+    const rows = splitCsv(readFileSync(results, "utf8")).slice(1);
+    assert.equal(rows.length, 1000, "the results cover every row, resumed ones included");
+    assert.ok(rows.every((r) => r[2] === "created" && r[3]), "every row created");
+  }));
+
+test("Ctrl-C (SIGINT) mid-import stops cleanly with the resume hint; the same command resumes", () =>
+  slowly(async () => {
+    const scriptId = `cli-int-${RUN}`;
+    const file = writeUsers(dir, "int.csv", 1000, "int");
+    const journal = `${file}.journal`;
+    const results = path.join(dir, "int-results.csv");
+    const first = start(dir, importArgs("int.csv", scriptId, "--results", results), ENV);
+    await until(() => createdIn(journal) >= 200);
+    first.signal("SIGINT"); // to the whole group, as a terminal's Ctrl-C
+    const stopped = await first.done;
+    assert.equal(status(stopped), 130, stopped.stderr);
+    assert.match(stopped.stderr, /Stopped: \d+ created, 0 failed, \d+ not sent, in /);
+    assert.ok(stopped.stderr.trimEnd().endsWith("Stopped. Run the same command again to resume (journal: int.csv.journal)."), stopped.stderr);
+    const partial = splitCsv(readFileSync(results, "utf8")).slice(1);
+    const made = partial.filter((r) => r[2] === "created").length;
+    assert.ok(made > 0 && made < 1000, `${made} created before the stop`);
+    assert.ok(partial.every((r) => r[2] === "created" || r[2] === "cancelled"), "created or cancelled");
+    // Those whose $batch was in flight at the stop may exist too: the resume's look-up finds them.
+    assert.ok((await objects(scriptId)).length >= made);
+
+    const again = await run(dir, importArgs("int.csv", scriptId, "--results", results), ENV);
+    assert.equal(status(again), 0, again.stderr);
+    assertOnePerUser(assert, await objects(scriptId), upns(1000, "int"));
+    assert.ok(splitCsv(readFileSync(results, "utf8")).slice(1).every((r) => r[2] === "created"));
+  }));
+
+test("progress: a bar redrawn in place in a pseudo-terminal, plain lines without one", () =>
+  slowly(async () => {
+    // Without a terminal (as in CI logs): whole lines, no carriage return, no escape codes.
+    writeUsers(dir, "plain.csv", 1000, "plain");
+    const plain = await run(dir, importArgs("plain.csv", `cli-plain-${RUN}`), ENV);
+    assert.equal(status(plain), 0, plain.stderr);
+    assert.ok(!/[\r\x1b]/.test(plain.stderr), JSON.stringify(plain.stderr));
+    assert.match(plain.stderr, /^1000 of 1000 \(1000 created, 0 failed\), [\d.]+ per second$/m);
+    assert.match(plain.stderr, /^Done: 1000 created, 0 failed, in [\d.]+ s\.$/m);
+
+    // In a pseudo-terminal (util-linux `script`): one line redrawn with \r and "erase to the
+    // end of the line", a bar, done/total, the rate and the time left.
+    writeUsers(dir, "tty.csv", 1000, "tty");
+    const command = ["npx", "intune-script-user-state", ...importArgs("tty.csv", `cli-tty-${RUN}`)].join(" ");
+    const tty = await new Promise((resolve) => {
+      const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], { cwd: dir, env: environment({ ...ENV, COLUMNS: "100" }), stdio: ["ignore", "pipe", "pipe"] });
+      let text = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => (text += d));
+      child.on("close", (code) => resolve({ code, text }));
+    });
+    assert.equal(tty.code, 0, tty.text);
+    const redraws = tty.text.split("\r\x1b[0K");
+    assert.ok(redraws.length > 3, `redrawn ${redraws.length - 1} times: ${JSON.stringify(tty.text.slice(0, 400))}`);
+    assert.match(tty.text, /\r\x1b\[0K\[#{30}\] 1000\/1000 100%  [\d.]+\/s  \r?\n/);
+    assert.match(tty.text, /\r\x1b\[0K\[#*\.+\] \d+\/1000 +\d+%  [\d.]+\/s  .+ left/, "a bar part way, with the rate and the time left");
+    assert.ok(!/\x1b\[[\d;]*m/.test(tty.text), "no colour");
+    assert.ok(!/^\d+ of 1000 \(/m.test(tty.text), "no plain progress lines in a terminal");
+  }));
