@@ -186,18 +186,10 @@ mod tests {
             let imf = httpdate::fmt_http_date(t);
             let (wday, rest) = imf.split_once(", ").unwrap();
             let f: Vec<&str> = rest.split(' ').collect();
-            let full = [
-                "Monday",
-                "Tuesday",
-                "Wednesday",
-                "Thursday",
-                "Friday",
-                "Saturday",
-                "Sunday",
-            ]
-            .into_iter()
-            .find(|d| d.starts_with(wday))
-            .unwrap();
+            let full = super::DAYS
+                .into_iter()
+                .find(|d| d.starts_with(wday))
+                .unwrap();
             let day: u32 = f[0].parse().unwrap();
             samples.push(format!(
                 "{full}, {}-{}-{} {} GMT",
