@@ -3,8 +3,9 @@
 //!
 //! Every request is a [`gloo_net::http::Request`] built from a `web_sys::Request` made here
 //! (headers as a plain object, a string body, our own signal, `credentials: omit`,
-//! `redirect: error`, no referrer): gloo-net's builder would parse the URL three more times per request. It is sent
-//! through one `fetch` binding that catches everything, and the answer is read as a
+//! `redirect: error`, no referrer): gloo-net's builder would parse the URL three more times
+//! per request. It is sent through one `fetch` binding that catches everything, and the
+//! answer is read as a
 //! [`gloo_net::http::Response`]. gloo-net's own `send()` and `text()` trap (`unreachable!`,
 //! `panic!`, `unwrap`) when `fetch` rejects with something that is not an `Error`, resolves
 //! to something that is not a `Response`, or a body cannot be read; under `panic = "abort"`
