@@ -2,7 +2,7 @@
 // intune-script-user-state: the npm package's command line (its `bin`), built on the package's
 // own API: `import` reads a CSV with readUserStatesCsv and creates the rows with
 // createUserStates and a fileJournal (resumable), `list` prints a script's user states, and
-// `scripts` lists the scripts when the package can. Node 20+, no dependency. Data goes to
+// `scripts` lists the scripts of a kind. Node 20+, no dependency. Data goes to
 // stdout; progress and errors to stderr, one plain sentence each (a stack trace only with
 // --verbose). Exit codes: 0 done, 1 some rows not created, 2 bad usage or an unusable file,
 // 130 stopped by Ctrl-C (143 by SIGTERM).
@@ -150,8 +150,7 @@ Options:
 
 ${COMMON_HELP}
 
-Exit codes: 0 listed, 1 the service or the network failed, 2 bad usage or a package that
-cannot list scripts yet.`,
+Exit codes: 0 listed, 1 the service or the network failed, 2 bad usage.`,
 };
 
 /** The package, its version, and the help texts with it. */
@@ -598,7 +597,6 @@ async function listCommand(api, values) {
 async function scriptsCommand(api, values) {
   const how = format(values);
   const options = callOptions(values, tokenSource(values));
-  if (typeof api.listScripts !== "function") throw new Stop("this version of the package cannot list scripts yet");
   forgetTokenOn401(options.token);
   const scripts = await api.listScripts(options);
   if (how === "csv") await out(csvLine(["id", "displayName"]) + scripts.map((s) => csvLine([s.id, s.displayName])).join(""));
