@@ -52,6 +52,28 @@ pub(crate) fn parse_query(q: &str) -> Vec<(String, String)> {
 }
 
 /// First value of a query parameter, if present.
+/// A list's `$top` (a page size of at least 1, when given) and `$skiptoken` (the offset, 0
+/// when absent), or Graph's message for a bad one.
+pub(crate) fn paging(pairs: &[(String, String)]) -> Result<(Option<usize>, usize), String> {
+    let top = match query_param(pairs, "$top") {
+        None => None,
+        Some(t) => Some(
+            t.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("Invalid value '{t}' for $top."))?,
+        ),
+    };
+    let skip = match query_param(pairs, "$skiptoken") {
+        None => 0,
+        Some(s) => s
+            .parse::<usize>()
+            .map_err(|_| "The $skiptoken is invalid.".to_owned())?,
+    };
+    Ok((top, skip))
+}
+
 pub(crate) fn query_param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()

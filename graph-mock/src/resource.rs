@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::encoding::{encode_component, parse_query, query_param};
+use crate::encoding::{encode_component, paging, parse_query, query_param};
 use crate::envelope::{Ctx, Out};
 use crate::graph::{GraphRequest, Op, Route};
 use crate::state::{State, UserState, ODATA_TYPE};
@@ -68,22 +68,7 @@ fn collection_path(route: &Route) -> String {
 
 fn list(state: &mut State, req: &GraphRequest, route: &Route) -> OpResult {
     let params = parse_query(&req.query);
-    let top = match query_param(&params, "$top") {
-        None => None,
-        Some(t) => Some(
-            t.trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| bad_request(format!("Invalid value '{t}' for $top.")))?,
-        ),
-    };
-    let skip = match query_param(&params, "$skiptoken") {
-        None => 0,
-        Some(s) => s
-            .parse::<usize>()
-            .map_err(|_| bad_request("The $skiptoken is invalid."))?,
-    };
+    let (top, skip) = paging(&params).map_err(bad_request)?;
     let filter = query_param(&params, "$filter");
     let upn = filter
         .map(|f| parse_filter(f).ok_or_else(|| bad_request(format!("Invalid filter clause: {f}"))))

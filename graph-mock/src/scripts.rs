@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::clock;
-use crate::encoding::{encode_component, parse_query, query_param};
+use crate::encoding::{encode_component, paging, parse_query, query_param};
 use crate::envelope::{Ctx, Out};
 use crate::graph::GraphRequest;
 use crate::state::{State, COLLECTIONS};
@@ -146,22 +146,7 @@ fn shaped(script: &Script, fields: Option<&[String]>) -> Value {
 fn list(state: &State, req: &GraphRequest, route: &ScriptsRoute) -> Result<Out, Failure> {
     let fields = select(req, route.collection)?;
     let params = parse_query(&req.query);
-    let top = match query_param(&params, "$top") {
-        None => None,
-        Some(t) => Some(
-            t.trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| bad_request(format!("Invalid value '{t}' for $top.")))?,
-        ),
-    };
-    let skip = match query_param(&params, "$skiptoken") {
-        None => 0,
-        Some(s) => s
-            .parse::<usize>()
-            .map_err(|_| bad_request("The $skiptoken is invalid."))?,
-    };
+    let (top, skip) = paging(&params).map_err(bad_request)?;
     let all = state.scripts(Some(route.collection));
     let page_size = top.unwrap_or(state.config.page_size);
     let value: Vec<Value> = all
