@@ -248,13 +248,22 @@ function lifetime(token) {
 function commandToken(command) {
   let cached = null; // { token, until }
   let running = null;
+  let failed = null; // a failure stops the run: the command is not run again for the sends still asking
   const source = () => {
+    if (failed) return failed;
     if (cached && Date.now() < cached.until) return cached.token;
     running ??= runTokenCommand(command)
-      .then((token) => {
-        cached = { token, until: Date.now() + lifetime(token) };
-        return token;
-      })
+      .then(
+        (token) => {
+          cached = { token, until: Date.now() + lifetime(token) };
+          return token;
+        },
+        (err) => {
+          failed = Promise.reject(err);
+          failed.catch(() => {});
+          throw err;
+        },
+      )
       .finally(() => {
         running = null;
       });
