@@ -60,7 +60,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(read) => {
             let mut last = 0;
             for r in &read {
-                assert!(r.line > last && r.line <= lines, "line {} after {last} of {lines}", r.line);
+                assert!(
+                    r.line > last && r.line <= lines,
+                    "line {} after {last} of {lines}",
+                    r.line
+                );
                 assert!(!r.fields.is_empty());
                 last = r.line;
             }
@@ -77,7 +81,11 @@ fuzz_target!(|data: &[u8]| {
         Some(why) => {
             assert!(out.rows.is_empty());
             if let Some(rest) = why.strip_prefix("Line ") {
-                let n: usize = rest.split(':').next().and_then(|n| n.parse().ok()).expect(why);
+                let n: usize = rest
+                    .split(':')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect(why);
                 assert!(n >= 1 && n <= lines, "{why} of {lines} lines");
             } else {
                 assert!(
