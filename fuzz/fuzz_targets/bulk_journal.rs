@@ -22,11 +22,12 @@
 #![no_main]
 
 use intune_script_user_state::bulk::Bulk;
-use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
+use intune_script_user_state::http::{Body, Method, Outcome, Request};
 use intune_script_user_state::journal::{redact, text};
 use intune_script_user_state::single::Policy;
 use intune_script_user_state::validate::{bulk_request, BulkRequest};
 use intune_script_user_state::{Error, Json};
+use intune_script_user_state_fuzz::{error_body, list_page, response, Bytes};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 
@@ -37,35 +38,13 @@ const PAGE: usize = 7;
 const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJmdXp6IjoidG9rZW4ifQ";
 const MAX_CRASHES: u32 = 4;
 
-struct Bytes<'a>(&'a [u8]);
-
-impl Bytes<'_> {
-    fn next(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-}
-
-fn error_body(code: &str, message: &str) -> serde_json::Value {
-    serde_json::json!({"error": {"code": code, "message": message}})
-}
-
-fn response(status: u16, headers: Vec<(&str, String)>, body: Option<serde_json::Value>) -> Outcome {
-    Outcome::Response(Response {
-        status,
-        headers: headers
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
-        body: body.map_or(Body::Empty, |v| {
-            Body::Json(serde_json::from_value(v).unwrap())
-        }),
-    })
+/// [`response`] as an attempt's outcome, with header names as literals.
+fn answer(status: u16, headers: Vec<(&str, String)>, body: Option<serde_json::Value>) -> Outcome {
+    let headers = headers
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    Outcome::Response(response(status, headers, body))
 }
 
 /// A Retry-After a run may wait out inside the fuzzer's time: none, 0, 0.5, 1 or 2 s.
@@ -98,44 +77,30 @@ impl Sim {
             Method::Get => {
                 match d.next() % 8 {
                     6 => {
-                        return response(
+                        return answer(
                             429,
                             retry_after(d.next()),
                             Some(error_body("TooManyRequests", "m")),
                         )
                     }
-                    7 => return response(503, vec![], Some(error_body("ServiceUnavailable", "m"))),
+                    7 => return answer(503, vec![], Some(error_body("ServiceUnavailable", "m"))),
                     _ => {}
                 }
-                let skip: usize = req
-                    .url
-                    .split("$skiptoken=")
-                    .nth(1)
-                    .map_or(0, |s| s.parse().unwrap());
-                let end = (skip + PAGE).min(self.objects.len());
-                let mut page = serde_json::json!({
-                    "value": serde_json::to_value(Json::Array(self.objects[skip.min(end)..end].to_vec())).unwrap()
-                });
-                if end < self.objects.len() {
-                    page["@odata.nextLink"] = format!(
-                        "{ROOT}/beta/deviceManagement/deviceManagementScripts/s/userRunStates?$skiptoken={end}"
-                    )
-                    .into();
-                }
-                response(200, vec![], Some(page))
+                let page = list_page(&self.objects, &req.url, ROOT, PAGE);
+                answer(200, vec![], Some(page))
             }
             Method::Post => {
                 assert_eq!(req.url, format!("{ROOT}/beta/$batch"));
                 let outer = d.next() % 10;
                 match outer {
                     5 => {
-                        return response(
+                        return answer(
                             429,
                             retry_after(d.next()),
                             Some(error_body("TooManyRequests", "m")),
                         )
                     }
-                    6 => return response(503, vec![], Some(error_body("ServiceUnavailable", "m"))),
+                    6 => return answer(503, vec![], Some(error_body("ServiceUnavailable", "m"))),
                     _ => {}
                 }
                 let Some(Json::Array(requests)) = req.body.as_ref().and_then(|b| b.get("requests"))
@@ -198,7 +163,7 @@ impl Sim {
                     return Outcome::Timeout;
                 }
                 out.reverse();
-                response(200, vec![], Some(serde_json::json!({"responses": out})))
+                answer(200, vec![], Some(serde_json::json!({"responses": out})))
             }
             m => panic!("the bulk machine sent a {m:?}"),
         }

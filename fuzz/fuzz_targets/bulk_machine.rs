@@ -14,12 +14,12 @@
 #![no_main]
 
 use intune_script_user_state::bulk::Bulk;
-use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
+use intune_script_user_state::http::{Method, Outcome, Request};
 use intune_script_user_state::retry::retry_after_seconds;
 use intune_script_user_state::single::Policy;
 use intune_script_user_state::validate::bulk_request;
 use intune_script_user_state::{Error, Json};
-use intune_script_user_state_fuzz::allowed;
+use intune_script_user_state_fuzz::{allowed, error_body, list_page, response, Bytes};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -27,20 +27,6 @@ const ROOT: &str = "http://127.0.0.1:9";
 const START_MS: f64 = 1_795_000_000_000.0;
 const LATENCY_MS: f64 = 10.0;
 const PAGE: usize = 7;
-
-struct Bytes<'a>(&'a [u8]);
-
-impl Bytes<'_> {
-    fn next(&mut self) -> u8 {
-        match self.0.split_first() {
-            Some((b, rest)) => {
-                self.0 = rest;
-                *b
-            }
-            None => 0,
-        }
-    }
-}
 
 fn http_date(ms: f64) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_millis(ms.max(0.0) as u64))
@@ -73,24 +59,6 @@ struct Sim {
     /// No item (by its inner request id) may be sent again before this time (its inner
     /// 429's Retry-After).
     item_not_before: std::collections::HashMap<String, f64>,
-}
-
-fn error_body(code: &str) -> serde_json::Value {
-    serde_json::json!({"error": {"code": code, "message": "m"}})
-}
-
-fn response(
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Option<serde_json::Value>,
-) -> Response {
-    Response {
-        status,
-        headers,
-        body: body.map_or(Body::Empty, |v| {
-            Body::Json(serde_json::from_value(v).unwrap())
-        }),
-    }
 }
 
 impl Sim {
@@ -150,33 +118,19 @@ impl Sim {
                         return Outcome::Response(response(
                             429,
                             h,
-                            Some(error_body("TooManyRequests")),
+                            Some(error_body("TooManyRequests", "m")),
                         ));
                     }
                     7 => {
                         return Outcome::Response(response(
                             503,
                             vec![],
-                            Some(error_body("ServiceUnavailable")),
+                            Some(error_body("ServiceUnavailable", "m")),
                         ))
                     }
                     _ => {}
                 }
-                let skip: usize = req
-                    .url
-                    .split("$skiptoken=")
-                    .nth(1)
-                    .map_or(0, |s| s.parse().unwrap());
-                let end = (skip + PAGE).min(self.objects.len());
-                let mut page = serde_json::json!({
-                    "value": serde_json::to_value(Json::Array(self.objects[skip.min(end)..end].to_vec())).unwrap()
-                });
-                if end < self.objects.len() {
-                    page["@odata.nextLink"] = format!(
-                        "{ROOT}/beta/deviceManagement/deviceManagementScripts/s/userRunStates?$skiptoken={end}"
-                    )
-                    .into();
-                }
+                let page = list_page(&self.objects, &req.url, ROOT, PAGE);
                 Outcome::Response(response(200, vec![], Some(page)))
             }
             Method::Post => {
@@ -190,14 +144,14 @@ impl Sim {
                         return Outcome::Response(response(
                             429,
                             h,
-                            Some(error_body("TooManyRequests")),
+                            Some(error_body("TooManyRequests", "m")),
                         ));
                     }
                     6 => {
                         return Outcome::Response(response(
                             503,
                             vec![],
-                            Some(error_body("ServiceUnavailable")),
+                            Some(error_body("ServiceUnavailable", "m")),
                         ))
                     }
                     _ => {}
@@ -223,20 +177,24 @@ impl Sim {
                             let ra = retry_after(d.next(), now);
                             let (h, until) = Self::throttled(&ra, now);
                             waits.push((id.clone(), until));
-                            Some((429, h, Some(error_body("TooManyRequests"))))
+                            Some((429, h, Some(error_body("TooManyRequests", "m"))))
                         }
                         9 => {
                             self.create(create_body);
-                            Some((503, vec![], Some(error_body("ServiceUnavailable"))))
+                            Some((503, vec![], Some(error_body("ServiceUnavailable", "m"))))
                         }
-                        10 => Some((503, vec![], Some(error_body("ServiceUnavailable")))),
+                        10 => Some((503, vec![], Some(error_body("ServiceUnavailable", "m")))),
                         11 => {
                             self.create(create_body);
                             drop = true;
                             None
                         }
-                        12 => Some((400, vec![], Some(error_body("BadRequest")))),
-                        13 => Some((401, vec![], Some(error_body("InvalidAuthenticationToken")))),
+                        12 => Some((400, vec![], Some(error_body("BadRequest", "m")))),
+                        13 => Some((
+                            401,
+                            vec![],
+                            Some(error_body("InvalidAuthenticationToken", "m")),
+                        )),
                         14 => {
                             self.create(create_body);
                             None

@@ -1,7 +1,65 @@
 //! Helpers shared by the fuzz targets: JSON from raw bytes, an independent judge of origins
-//! (the WHATWG URL parser that `fetch` uses), and a switch for findings already reported.
+//! (the WHATWG URL parser that `fetch` uses), a switch for findings already reported, and the
+//! pieces of the simulated Graph the bulk targets share (the fuzzer's byte stream, answers,
+//! list pages).
 
+use intune_script_user_state::http::{Body, Response};
 use intune_script_user_state::Json;
+
+/// The fuzzer's input as a stream of choices; 0 once it runs out.
+pub struct Bytes<'a>(pub &'a [u8]);
+
+impl Bytes<'_> {
+    pub fn next(&mut self) -> u8 {
+        match self.0.split_first() {
+            Some((b, rest)) => {
+                self.0 = rest;
+                *b
+            }
+            None => 0,
+        }
+    }
+}
+
+/// Graph's error envelope.
+pub fn error_body(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({"error": {"code": code, "message": message}})
+}
+
+/// An answer with a JSON body (or none).
+pub fn response(
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Option<serde_json::Value>,
+) -> Response {
+    Response {
+        status,
+        headers,
+        body: body.map_or(Body::Empty, |v| {
+            Body::Json(serde_json::from_value(v).unwrap())
+        }),
+    }
+}
+
+/// The page of `objects` that a list `url` asks for (`$skiptoken` is the offset), `page` at a
+/// time, with an `@odata.nextLink` under `root` while more remain.
+pub fn list_page(objects: &[Json], url: &str, root: &str, page: usize) -> serde_json::Value {
+    let skip: usize = url
+        .split("$skiptoken=")
+        .nth(1)
+        .map_or(0, |s| s.parse().unwrap());
+    let end = (skip + page).min(objects.len());
+    let mut out = serde_json::json!({
+        "value": serde_json::to_value(Json::Array(objects[skip.min(end)..end].to_vec())).unwrap()
+    });
+    if end < objects.len() {
+        out["@odata.nextLink"] = format!(
+            "{root}/beta/deviceManagement/deviceManagementScripts/s/userRunStates?$skiptoken={end}"
+        )
+        .into();
+    }
+    out
+}
 
 /// The input as JSON text, parsed into the crate's own value type (what the tests and the
 /// edge hand the core). `None` when it is not JSON, or nests too deep.
@@ -65,7 +123,7 @@ pub fn allowed(finding: &str) -> bool {
         .unwrap_or(false)
 }
 
-use intune_script_user_state::http::{Body, Outcome, Response};
+use intune_script_user_state::http::Outcome;
 
 /// Reads a transcript of answers, the hand-writable input format of the targets that take
 /// HTTP answers (see fuzz/README.md):
