@@ -58,6 +58,30 @@ struct ListBody<'a> {
     next_link: Option<String>,
 }
 
+/// A list page's `@odata.nextLink`: the request's origin (or the configured
+/// `nextLinkOrigin`), `path`, the query that shaped the list (`shaped`, encoded), `$top` when
+/// it was given, and the next page's `$skiptoken`.
+pub(crate) fn next_link(
+    state: &State,
+    req: &GraphRequest,
+    path: &str,
+    shaped: Option<String>,
+    top: Option<usize>,
+    next: usize,
+) -> String {
+    let mut q: Vec<String> = shaped.into_iter().collect();
+    if let Some(t) = top {
+        q.push(format!("$top={t}"));
+    }
+    q.push(format!("$skiptoken={next}"));
+    let origin = state
+        .config
+        .next_link_origin
+        .as_deref()
+        .unwrap_or(&req.base);
+    format!("{origin}{path}?{}", q.join("&"))
+}
+
 fn collection_path(route: &Route) -> String {
     format!(
         "/deviceManagement/{}/{}/userRunStates",
@@ -91,20 +115,15 @@ fn list(state: &mut State, req: &GraphRequest, route: &Route) -> OpResult {
     let total = matching.len();
     let page: Vec<&UserState> = matching.into_iter().skip(skip).take(page_size).collect();
     let next_link = (skip.saturating_add(page_size) < total).then(|| {
-        let mut q = Vec::new();
-        if let Some(f) = filter {
-            q.push(format!("$filter={}", encode_component(f)));
-        }
-        if let Some(t) = top {
-            q.push(format!("$top={t}"));
-        }
-        q.push(format!("$skiptoken={}", skip + page_size));
-        let origin = state
-            .config
-            .next_link_origin
-            .as_deref()
-            .unwrap_or(&req.base);
-        format!("{origin}{}?{}", collection_path(route), q.join("&"))
+        let shaped = filter.map(|f| format!("$filter={}", encode_component(f)));
+        next_link(
+            state,
+            req,
+            &collection_path(route),
+            shaped,
+            top,
+            skip + page_size,
+        )
     });
     let context = format!(
         "{}/$metadata#deviceManagement/{}('{}')/userRunStates",

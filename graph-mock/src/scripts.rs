@@ -19,6 +19,7 @@ use crate::clock;
 use crate::encoding::{encode_component, paging, parse_query, query_param};
 use crate::envelope::{Ctx, Out};
 use crate::graph::GraphRequest;
+use crate::resource::next_link;
 use crate::state::{State, COLLECTIONS};
 
 /// One stored script. Serialized in Graph's property order.
@@ -165,24 +166,12 @@ fn list(state: &State, req: &GraphRequest, route: &ScriptsRoute) -> Result<Out, 
         "value": value,
     });
     if skip.saturating_add(page_size) < all.len() {
-        let mut q = Vec::new();
-        if let Some(f) = &fields {
-            q.push(format!("$select={}", encode_component(&f.join(","))));
-        }
-        if let Some(t) = top {
-            q.push(format!("$top={t}"));
-        }
-        q.push(format!("$skiptoken={}", skip + page_size));
-        let origin = state
-            .config
-            .next_link_origin
-            .as_deref()
-            .unwrap_or(&req.base);
-        body["@odata.nextLink"] = json!(format!(
-            "{origin}/deviceManagement/{}?{}",
-            route.collection,
-            q.join("&")
-        ));
+        let shaped = fields
+            .as_ref()
+            .map(|f| format!("$select={}", encode_component(&f.join(","))));
+        let path = format!("/deviceManagement/{}", route.collection);
+        body["@odata.nextLink"] =
+            json!(next_link(state, req, &path, shaped, top, skip + page_size));
     }
     Ok(Out::json(200, &body))
 }
