@@ -123,13 +123,17 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Asks for a token and sends `req` once.
+    /// Asks for a token and sends `req` once (a bulk run's `$batch`: its body is never sent
+    /// again as it is, so its text is not kept).
     pub async fn send(&self, req: &Request) -> Result<Outcome, Failure> {
-        self.send_keeping_body(req).await.map(|sent| sent.outcome)
+        self.send_keeping_body(req, false)
+            .await
+            .map(|sent| sent.outcome)
     }
 
-    /// [`Session::send`], also handing back the body as `JSON.parse` made it.
-    async fn send_keeping_body(&self, req: &Request) -> Result<Sent, Failure> {
+    /// [`Session::send`], also handing back the body as `JSON.parse` made it; `resent` keeps
+    /// the request body's text for the resends of a single call.
+    async fn send_keeping_body(&self, req: &Request, resent: bool) -> Result<Sent, Failure> {
         if self.aborted() {
             return Err(Failure::Error(self.abort_error()));
         }
@@ -138,7 +142,7 @@ impl<'a> Session<'a> {
             Err(TokenFailure::Invalid(e)) => return Err(Failure::Error(e)),
             Err(TokenFailure::Thrown(thrown)) => return Err(Failure::Thrown(thrown)),
         };
-        let body = req.body.as_ref().map(|json| self.body_text(json));
+        let body = req.body.as_ref().map(|json| self.body_text(json, resent));
         let sent = send(
             req,
             body.as_ref(),
@@ -168,20 +172,22 @@ impl<'a> Session<'a> {
         sent.map_err(|Aborted| Failure::Error(self.abort_error()))
     }
 
-    /// `json` as JSON text: serialized through `serde-wasm-bindgen`, then `JSON.stringify`,
-    /// once for all the resends of the same body.
-    fn body_text(&self, json: &Json) -> JsValue {
+    /// `json` as JSON text: serialized through `serde-wasm-bindgen`, then `JSON.stringify`;
+    /// with `keep`, once for all the resends of the same body.
+    fn body_text(&self, json: &Json, keep: bool) -> JsValue {
         let mut cached = self.body.borrow_mut();
-        match &*cached {
-            Some((body, text)) if body == json => text.clone(),
-            _ => {
-                let text = js_sys::JSON::stringify(&to_js(json))
-                    .map(JsValue::from)
-                    .unwrap_or(JsValue::NULL);
-                *cached = Some((json.clone(), text.clone()));
-                text
+        if let Some((body, text)) = &*cached {
+            if keep && body == json {
+                return text.clone();
             }
         }
+        let text = js_sys::JSON::stringify(&to_js(json))
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL);
+        if keep {
+            *cached = Some((json.clone(), text.clone()));
+        }
+        text
     }
 
     /// Waits `ms`, cut short by the signal.
@@ -214,7 +220,7 @@ impl<'a> Session<'a> {
                 Action::Send(req) => {
                     // Kept for `drive`, which can hand this very object back (bulk runs, which
                     // call `send`, never need it and do not pay for the copy).
-                    let sent = self.send_keeping_body(&req).await?;
+                    let sent = self.send_keeping_body(&req, true).await?;
                     *self.last_body.borrow_mut() = match (&sent.outcome, sent.parsed) {
                         (
                             Outcome::Response(Response {
