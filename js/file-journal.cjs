@@ -22,6 +22,7 @@ function fileJournal(path) {
       }
     } catch {}
   };
+  let exists = false; // known to exist once an append wrote it (or read found it)
   return {
     async read() {
       let text;
@@ -31,6 +32,7 @@ function fileJournal(path) {
         if (e && e.code === "ENOENT") return [];
         throw e;
       }
+      exists = true;
       const end = text.lastIndexOf("\n") + 1;
       if (end < text.length) await fs.truncate(path, Buffer.byteLength(text.slice(0, end)));
       return end === 0 ? [] : text.slice(0, end - 1).split("\n");
@@ -42,10 +44,12 @@ function fileJournal(path) {
         throw new TypeError("fileJournal: a record must not hold a newline");
       }
       let created = false;
-      try {
-        await fs.access(path);
-      } catch {
-        created = true;
+      if (!exists) {
+        try {
+          await fs.access(path);
+        } catch {
+          created = true;
+        }
       }
       const file = await fs.open(path, "a", 0o600);
       try {
@@ -55,8 +59,10 @@ function fileJournal(path) {
         await file.close();
       }
       if (created) await syncDir();
+      exists = true;
     },
     async clear() {
+      exists = false;
       await fs.rm(path, { force: true });
       await syncDir();
     },
