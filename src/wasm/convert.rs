@@ -18,6 +18,11 @@ pub fn from_js(value: &JsValue, field: &str) -> Result<Json, Error> {
     walk(value, MAX_DEPTH).map_err(|rule| Error::field(field, rule))
 }
 
+/// [`from_js`] of an object, leaving out its members named in `skip` (never read).
+pub fn object_from_js(value: &JsValue, field: &str, skip: &[&str]) -> Result<Json, Error> {
+    walk_object(value, MAX_DEPTH, skip).map_err(|rule| Error::field(field, rule))
+}
+
 /// [`from_js`] nested at most `depth` deep; the error is the rule the value breaks.
 pub fn from_js_within(value: &JsValue, depth: usize) -> Result<Json, &'static str> {
     walk(value, depth)
@@ -51,13 +56,19 @@ fn walk(v: &JsValue, depth: usize) -> Result<Json, &'static str> {
         }
         return Ok(Json::Array(out));
     }
+    walk_object(v, depth, &[])
+}
+
+/// The own enumerable string-keyed members of the object `v`, but those named in `skip`.
+fn walk_object(v: &JsValue, depth: usize, skip: &[&str]) -> Result<Json, &'static str> {
     let mut map = Map::new();
     for key in Object::keys(v.unchecked_ref::<Object>()).iter() {
+        let name = key.as_string().unwrap_or_default();
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
         let value = Reflect::get(v, &key).unwrap_or(JsValue::UNDEFINED);
-        map.0.push((
-            key.as_string().unwrap_or_default(),
-            walk(&value, depth - 1)?,
-        ));
+        map.0.push((name, walk(&value, depth - 1)?));
     }
     Ok(Json::Object(map))
 }

@@ -46,3 +46,24 @@ pub fn random_bytes() -> [u8; 16] {
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }
+
+thread_local! {
+    /// The JS strings made by [`name`], by the address of their text.
+    static NAMES: std::cell::RefCell<Vec<(usize, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `text` as a JS string, made once: the names and values the edge hands to JS on every call
+/// (property names, header names, methods) would otherwise each be decoded from wasm memory
+/// by `TextDecoder` every time. wasm-bindgen's `enable-interning` does this for every string
+/// and costs 2.1 KB (BENCHMARKS.md); this holds only the few constants it is given.
+pub fn name(text: &'static str) -> JsValue {
+    NAMES.with_borrow_mut(|names| {
+        let key = text.as_ptr() as usize;
+        if let Some((_, v)) = names.iter().find(|(k, _)| *k == key) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(text);
+        names.push((key, v.clone()));
+        v
+    })
+}

@@ -1,8 +1,8 @@
 //! What every export does first: read the token source and signal off the request, check the
 //! rest with the core's rules, and settle the client request id.
 
-use super::convert::{error_to_js, from_js};
-use super::global::random_bytes;
+use super::convert::{error_to_js, object_from_js};
+use super::global::{name, random_bytes};
 use super::journal::Journal;
 use super::token::TokenSource;
 use crate::error::Error;
@@ -10,7 +10,7 @@ use crate::json::Json;
 use crate::single::Policy;
 use crate::uuid;
 use crate::validate::CallOptions;
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -30,18 +30,18 @@ pub struct Edge {
 const EDGE_FIELDS: [&str; 5] = ["token", "signal", "onProgress", "onResponse", "journal"];
 
 /// The optional callback `name` of `request`: absent, `undefined` or `null` is none.
-fn callback(request: &JsValue, name: &str) -> Result<Option<Function>, Error> {
-    match get(request, name) {
+fn callback(request: &JsValue, field: &'static str) -> Result<Option<Function>, Error> {
+    match get(request, field) {
         f if f.is_undefined() || f.is_null() => Ok(None),
         f => f
             .dyn_into::<Function>()
             .map(Some)
-            .map_err(|_| Error::field(name, "must be a function")),
+            .map_err(|_| Error::field(field, "must be a function")),
     }
 }
 
-fn get(request: &JsValue, key: &str) -> JsValue {
-    Reflect::get(request, &key.into()).unwrap_or(JsValue::UNDEFINED)
+fn get(request: &JsValue, key: &'static str) -> JsValue {
+    Reflect::get(request, &name(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 #[inline(never)]
@@ -81,11 +81,7 @@ fn without_edge(request: &JsValue) -> Result<Json, JsValue> {
     if !request.is_object() || Array::is_array(request) {
         return Err(error_to_js(&Error::field("request", "must be an object")));
     }
-    let copy = Object::assign(&Object::new(), request.unchecked_ref());
-    for key in EDGE_FIELDS {
-        let _ = Reflect::delete_property(&copy, &key.into());
-    }
-    from_js(&copy, "request").map_err(|e| error_to_js(&e))
+    object_from_js(request, "request", &EDGE_FIELDS).map_err(|e| error_to_js(&e))
 }
 
 /// The edge's parts of `request`, once for every export.
