@@ -36,7 +36,7 @@ use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_
 use crate::single::{may_follow, next_link, Policy};
 use crate::validate::BulkRequest;
 use pace::Pacer;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Most creates in one `$batch` (Graph's limit).
 pub const BATCH_SIZE: usize = 20;
@@ -132,8 +132,12 @@ pub struct Bulk {
     blind: u32,
     last_blind: f64,
     max_in_flight: usize,
-    /// Ids of objects this run created or adopted, never matched twice.
-    claimed: HashSet<String>,
+    /// Ids of objects this run created or adopted, never matched twice; sorted (when
+    /// `claimed_sorted`) for a look-up's page to be checked against. A sorted list, not a
+    /// hash set: the module sorts `(String, usize)` pairs already (the repeated-user checks),
+    /// and a second hash table with SipHash would cost about 1 KB gzipped.
+    claimed: Vec<(String, usize)>,
+    claimed_sorted: bool,
     throttled: u32,
     rng: Rng,
     journal: Option<Journal>,
@@ -185,7 +189,8 @@ impl Bulk {
             blind: 0,
             last_blind: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
-            claimed: HashSet::new(),
+            claimed: Vec::new(),
+            claimed_sorted: true,
             throttled: 0,
             journal: None,
             resuming: false,
@@ -649,7 +654,8 @@ impl Bulk {
     fn finish(&mut self, i: usize, result: Result<Json, Error>) {
         if let Ok(state) = &result {
             if let Some(id) = state.get("id").and_then(Json::as_str) {
-                self.claimed.insert(id.to_owned());
+                self.claimed.push((id.to_owned(), i));
+                self.claimed_sorted = false;
             }
         }
         if let Some(j) = &mut self.journal {
@@ -782,9 +788,18 @@ impl Bulk {
 
     /// Resolves the look-up's items found on this page (each object at most once).
     fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
+        if !self.claimed_sorted {
+            self.claimed.sort_unstable();
+            self.claimed_sorted = true;
+        }
         for state in states {
             let id = state.get("id").and_then(Json::as_str);
-            if id.is_some_and(|id| self.claimed.contains(id)) {
+            let claimed = |id: &str| {
+                self.claimed
+                    .binary_search_by(|(k, _)| k.as_str().cmp(id))
+                    .is_ok()
+            };
+            if id.is_some_and(claimed) {
                 continue;
             }
             let found = lookup.items.iter().position(|&i| {

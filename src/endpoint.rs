@@ -1,6 +1,8 @@
 //! Where requests go: the Graph root of a national cloud or a loopback stand-in, and the
 //! paths under it. Nothing here lets a token travel to any other host.
 
+use crate::text::find;
+
 /// A national cloud, named as in the `cloud` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cloud {
@@ -204,21 +206,24 @@ fn split_origin(url: &str) -> Result<(String, &str), &'static str> {
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err("must not contain spaces or control characters");
     }
-    let (scheme, after) = url
-        .split_once("://")
+    let (scheme, after) = find(url, "://")
+        .and_then(|i| Some((url.get(..i)?, url.get(i + 3..)?)))
         .ok_or("must start with https:// (or http:// for a loopback stand-in)")?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
         return Err("must start with https:// (or http:// for a loopback stand-in)");
     }
     let end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
+    let (authority, rest) = after.split_at_checked(end).unwrap_or((after, ""));
     if authority.contains('@') {
         return Err("must not contain user info (an @ before the host)");
     }
     let authority = authority.to_ascii_lowercase();
-    let (host, port) = match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+    let split = authority
+        .rfind(':')
+        .and_then(|i| Some((authority.get(..i)?, authority.get(i + 1..)?)));
+    let (host, port) = match split {
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
         _ => (authority.as_str(), None),
     };
     let port = match port {
@@ -230,7 +235,7 @@ fn split_origin(url: &str) -> Result<(String, &str), &'static str> {
     };
     let graph = Cloud::ALL
         .iter()
-        .any(|c| c.graph_root()["https://".len()..] == *host);
+        .any(|c| c.graph_root().strip_prefix("https://") == Some(host));
     let origin = if graph {
         if scheme != "https" {
             return Err("must use https:// for a Graph host");

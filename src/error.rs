@@ -54,16 +54,7 @@ impl Error {
         if secret.len() < 8 {
             return self;
         }
-        let scrub = |s: &mut String| {
-            if s.contains(secret) {
-                *s = s.replace(secret, "[redacted]");
-                // The marker itself can rebuild the secret ("redacted", "ab[redacted]"):
-                // then nothing of the text is kept (three bytes cannot hold an 8-byte secret).
-                if s.contains(secret) {
-                    *s = "***".to_owned();
-                }
-            }
-        };
+        let scrub = |s: &mut String| crate::text::scrub(s, secret);
         match &mut self {
             Error::Validation(v) => v.errors.iter_mut().for_each(|e| scrub(&mut e.message)),
             Error::Graph(g) => {

@@ -533,14 +533,7 @@ pub fn redact(record: &mut Json, secret: &str) {
         return;
     }
     fn scrub(v: &mut Json, secret: &str) {
-        let fix = |s: &mut String| {
-            if s.contains(secret) {
-                *s = s.replace(secret, "[redacted]");
-                if s.contains(secret) {
-                    *s = "***".to_owned();
-                }
-            }
-        };
+        let fix = |s: &mut String| crate::text::scrub(s, secret);
         match v {
             Json::String(s) => fix(s),
             Json::Array(items) => items.iter_mut().for_each(|i| scrub(i, secret)),

@@ -24,6 +24,7 @@ pub mod json;
 pub mod model;
 pub mod retry;
 pub mod single;
+pub mod text;
 pub mod uuid;
 pub mod validate;
 

@@ -113,7 +113,8 @@ impl Bulk {
             }
             if let Some(Ok(object)) = &item.result {
                 if let Some(id) = object.get("id").and_then(Json::as_str) {
-                    self.claimed.insert(id.to_owned());
+                    self.claimed.push((id.to_owned(), i));
+                    self.claimed_sorted = false;
                 }
             }
         }

@@ -61,7 +61,9 @@ pub fn report(f: &Function, req: &Request, r: &Response, token: &str) {
 fn tell(f: &Function, status: u16, request_id: Option<&str>, client: Option<&str>, token: &str) {
     // An id is the service's; one that carries the token (an echo gone wrong) is left out.
     let js = |id: Option<&str>| match id {
-        Some(v) if !(token.len() >= 8 && v.contains(token)) => JsValue::from_str(v),
+        Some(v) if !(token.len() >= 8 && crate::text::find(v, token).is_some()) => {
+            JsValue::from_str(v)
+        }
         _ => JsValue::UNDEFINED,
     };
     let answered = Answered {
