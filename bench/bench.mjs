@@ -412,7 +412,7 @@ async function main() {
     );
   }
 
-  const { perCall } = await crossings(path.join(ROOT, "pkg"), 100, path.join(ROOT, "target/wasm-pack/web"));
+  const { perCall } = await crossings(path.join(ROOT, "target/wasm-pack/web"));
   const section = [
     `## ${date}`,
     "",

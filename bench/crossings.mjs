@@ -1,10 +1,11 @@
 // Counts the calls from wasm into JS (the glue's imports) that one createUserState makes, with
 // the global fetch answering at once in this process, as the in-page bench does. Deterministic:
 // the same build gives the same count. `make bench` records it; run alone with
-//   node bench/crossings.mjs [pkg-dir]
-// It loads the package's browser build in Node (pkg/'s .wasm, with the glue as wasm-bindgen
-// wrote it in target/wasm-pack/web) with every import wrapped in a counter, so nothing but
-// the count changes.
+//   node bench/crossings.mjs [glue-dir]
+// It loads the package's browser build in Node, as scripts/build-pkg.sh leaves it in
+// target/wasm-pack/web before shortening its names (the glue as wasm-bindgen wrote it, the
+// .wasm as wasm-opt made it: the same code as pkg/'s, with readable import names), with every
+// import wrapped in a counter, so nothing but the count changes.
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,7 +13,7 @@ import { pathToFileURL } from "node:url";
 
 const ODATA_TYPE = "#microsoft.graph.deviceManagementScriptUserState";
 
-export async function crossings(pkgDir = "pkg", calls = 100, glueDir = "target/wasm-pack/web") {
+export async function crossings(glueDir = "target/wasm-pack/web", calls = 100) {
   // The glue as wasm-bindgen wrote it (pkg/ ships it minified), with the package's module.
   const glue = readFileSync(path.join(glueDir, "intune_script_user_state.js"), "utf8");
   const marker = "function __wbg_get_imports() {";
@@ -39,7 +40,7 @@ export async function crossings(pkgDir = "pkg", calls = 100, glueDir = "target/w
   };
   try {
     const m = await import(pathToFileURL(file).href);
-    m.initSync({ module: readFileSync(path.join(pkgDir, "intune_script_user_state_bg.wasm")) });
+    m.initSync({ module: readFileSync(path.join(glueDir, "intune_script_user_state_bg.opt.wasm")) });
     const realFetch = globalThis.fetch;
     let n = 0;
     globalThis.fetch = async (input, init) => {
@@ -70,7 +71,7 @@ export async function crossings(pkgDir = "pkg", calls = 100, glueDir = "target/w
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { perCall, byImport } = await crossings(process.argv[2] ?? "pkg");
+  const { perCall, byImport } = await crossings(process.argv[2]);
   console.log(`wasm -> JS calls per createUserState: ${perCall}`);
   for (const [k, v] of byImport) console.log(String(v).padStart(8), k);
 }
