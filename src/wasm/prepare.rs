@@ -29,7 +29,7 @@ pub struct Edge {
 /// Fields that hold JS objects (functions, a signal) and never reach the core's rules.
 const EDGE_FIELDS: [&str; 5] = ["token", "signal", "onProgress", "onResponse", "journal"];
 
-/// The optional callback `name` of `request`: absent, `undefined` or `null` is none.
+/// The optional callback `field` of `request`: absent, `undefined` or `null` is none.
 fn callback(request: &JsValue, field: &'static str) -> Result<Option<Function>, Error> {
     match get(request, field) {
         f if f.is_undefined() || f.is_null() => Ok(None),
