@@ -153,7 +153,7 @@ ${COMMON_HELP}
 Exit codes: 0 listed, 1 the service or the network failed, 2 bad usage.`,
 };
 
-/** The package, its version, and the help texts with it. */
+/** The package and its version. */
 function loadPackage() {
   const api = require("../node/intune_script_user_state.cjs");
   const { version } = require("../package.json");
@@ -307,15 +307,13 @@ function runTokenCommand(command) {
   });
 }
 
-/** After a 401 the package asks the token function again: make that run the command again. */
-function forgetTokenOn401(token) {
-  if (typeof token !== "function") return;
-  const fetch = globalThis.fetch;
-  globalThis.fetch = async (...args) => {
-    const response = await fetch(...args);
-    if (response.status === 401) token.forget();
-    return response;
-  };
+/**
+ * After a 401 (an inner `$batch` answer's too) the package asks the token function again:
+ * the package's `onResponse` tells of every answer before that, so the command runs again.
+ */
+function refreshOn401(token) {
+  if (typeof token !== "function") return {};
+  return { onResponse: ({ status }) => status === 401 && token.forget() };
 }
 
 // --- errors in one sentence
@@ -494,7 +492,6 @@ async function importCommand(api, values, [file]) {
     const announce = () =>
       err(`Importing ${good.length} user state${good.length === 1 ? "" : "s"} from ${file} into ${scriptId}${bad ? ` (${bad} row${bad === 1 ? "" : "s"} skipped)` : ""}; journal: ${journalPath}`);
     let announced = false;
-    forgetTokenOn401(token);
     const controller = new AbortController();
     const bar = progress(process.stderr, good.length);
     const stop = (signal) => () => {
@@ -511,6 +508,7 @@ async function importCommand(api, values, [file]) {
     try {
       outcome = await api.createUserStates({
         ...options,
+        ...refreshOn401(token),
         scriptId,
         userStates: good.map((r) => r.userState),
         journal: api.fileJournal(journalPath),
@@ -584,8 +582,8 @@ function out(text) {
 async function listCommand(api, values) {
   const scriptId = required(values, "script-id");
   const how = format(values);
-  const options = { ...callOptions(values, tokenSource(values)), scriptId };
-  forgetTokenOn401(options.token);
+  const token = tokenSource(values);
+  const options = { ...callOptions(values, token), ...refreshOn401(token), scriptId };
   let n = 0;
   let started = false;
   const pages = api.listUserStatePages(options);
@@ -605,8 +603,8 @@ async function listCommand(api, values) {
 
 async function scriptsCommand(api, values) {
   const how = format(values);
-  const options = callOptions(values, tokenSource(values));
-  forgetTokenOn401(options.token);
+  const token = tokenSource(values);
+  const options = { ...callOptions(values, token), ...refreshOn401(token) };
   const scripts = await api.listScripts(options);
   if (how === "csv") await out(csvLine(["id", "displayName"]) + scripts.map((s) => csvLine([s.id, s.displayName])).join(""));
   else await out(JSON.stringify(scripts, null, 2) + "\n");

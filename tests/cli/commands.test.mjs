@@ -116,6 +116,26 @@ test("a token command that fails stops the run with its exit code and first line
   assertOnePerUser(assert, await objects(scriptId), upns(30, "tf"));
 });
 
+test("an inner $batch 401 runs the token command again too, and the run ends with every row created once", async () => {
+  const scriptId = `cli-inner401-${RUN}`;
+  writeUsers(dir, "inner401.csv", 100, "i401");
+  const counter = path.join(dir, "inner-token-calls");
+  writeFileSync(counter, "");
+  const tokenCommand = `echo x >> '${counter}'; echo cli-inner-token-$(wc -l < '${counter}' | tr -d ' ')-9c8d7e6f`;
+  let out;
+  try {
+    // One create inside a $batch is refused as an expired token.
+    await fault({ op: "create", scriptId, status: 401, code: "InvalidAuthenticationToken", message: "Lifetime validation failed, the token is expired.", times: 1 });
+    out = await run(dir, ["import", "inner401.csv", "--script-id", scriptId, "--base-url", MOCK, "--token-command", tokenCommand]);
+  } finally {
+    await fault([]);
+  }
+  assert.equal(status(out), 0, out.stderr);
+  assert.equal(readFileSync(counter, "utf8").split("\n").length - 1, 2, "run twice: at the start and after the inner 401");
+  assert.ok(!out.stderr.includes("cli-inner-token-"), "no token on stderr");
+  assertOnePerUser(assert, await objects(scriptId), upns(100, "i401"));
+});
+
 test("the token command runs again after a 401; failing then, the run stops and the same command resumes exactly once", async () => {
   const scriptId = `cli-tok401-${RUN}`;
   const file = writeUsers(dir, "tok401.csv", 1000, "t401");
