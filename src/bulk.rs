@@ -229,16 +229,6 @@ impl Bulk {
         Ok(bulk)
     }
 
-    /// [`Bulk::with_records`] on a journal's text, one record a line (native tests and
-    /// fuzzers; see [`journal::read_text`]).
-    pub fn with_journal<S: AsRef<str>>(
-        req: BulkRequest,
-        policy: Policy,
-        lines: &[S],
-    ) -> Result<Self, Error> {
-        Self::with_records(req, policy, journal::read_text(lines))
-    }
-
     pub fn client_request_id(&self) -> &str {
         &self.policy.client_request_id
     }

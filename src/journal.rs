@@ -92,8 +92,6 @@
 //! progress when the look-up runs could be missed (the resumed run waits a backoff step
 //! before it looks, as a live run does).
 
-pub mod text;
-
 use crate::error::{Error, GraphError};
 use crate::json::{Json, Map};
 use crate::model::{check_user_state, UserStateInput};
@@ -438,21 +436,43 @@ pub(crate) fn digest(
     out
 }
 
-/// An item's body as compact JSON text, the same as [`text::to_text`] writes it: bodies are
-/// flat objects of strings and Int32s, so the module needs no general JSON writer (and none
-/// of its exact decimals) for the digest.
+/// `s` as a JSON string: `"`, `\\` and control characters escaped, the rest as it is.
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// An item's body as compact JSON text, as `serde_json` writes it (a test holds it to that):
+/// bodies are flat objects of strings and Int32s, so the module needs no general JSON writer
+/// for the digest.
 fn body_text(body: &Json) -> String {
     let mut out = String::from("{");
     for (k, (key, value)) in body.as_object().into_iter().flat_map(|m| &m.0).enumerate() {
         if k > 0 {
             out.push(',');
         }
-        text::write_string(key, &mut out);
+        write_string(key, &mut out);
         out.push(':');
         match value {
-            Json::String(s) => text::write_string(s, &mut out),
+            Json::String(s) => write_string(s, &mut out),
             Json::Number(n) => out.push_str(&format!("{}", *n as i32)),
-            // Never in a body (the test below holds them to `text::to_text`).
+            // Never in a body (validated user states hold strings and Int32s only).
             _ => out.push_str("null"),
         }
     }
@@ -491,18 +511,6 @@ pub(crate) fn check_header(first: Line, ours: &Header) -> Result<(), Error> {
 /// A record as a journal gives it back: its JSON value, or why its text is not one (a phrase
 /// that follows "record N", such as `is not JSON (…)`).
 pub type Line = Result<Json, String>;
-
-/// Each line of a journal's text read as a record (JSON text nested at most
-/// [`MAX_RECORD_DEPTH`] deep), for the native tests and fuzzers; the wasm edge reads records
-/// with `JSON.parse`.
-pub fn read_text<S: AsRef<str>>(lines: &[S]) -> Vec<Line> {
-    lines
-        .iter()
-        .map(|line| {
-            text::parse(line.as_ref(), MAX_RECORD_DEPTH).map_err(|e| format!("is not JSON ({e})"))
-        })
-        .collect()
-}
 
 /// What differs between a journal's header and the request's, in the caller's terms.
 fn difference(journal: &Header, ours: &Header) -> Option<String> {
@@ -561,18 +569,23 @@ mod tests {
 
     /// A record as the journal keeps it: one line of compact JSON.
     fn write(record: &Record) -> String {
-        text::to_text(&record.to_json())
+        serde_json::to_string(&record.to_json()).unwrap()
     }
 
+    /// A line of a journal as a record (the edge reads it with `JSON.parse`).
     fn read(line: &str) -> Result<Record, String> {
-        read_text(&[line]).remove(0).and_then(Record::from_json)
+        let mut de = serde_json::Deserializer::from_str(line);
+        crate::json::deserialize_within(&mut de, MAX_RECORD_DEPTH)
+            .and_then(|v| de.end().map(|()| v))
+            .map_err(|e| format!("is not JSON ({e})"))
+            .and_then(Record::from_json)
     }
 
     /// `redact` on a record's text, as the edge does it before the record becomes text.
     fn redacted(line: &str, secret: &str) -> String {
-        let mut value = text::parse(line, MAX_RECORD_DEPTH).unwrap();
+        let mut value: Json = serde_json::from_str(line).unwrap();
         redact(&mut value, secret);
-        text::to_text(&value)
+        serde_json::to_string(&value).unwrap()
     }
 
     const TWO: &str = r#"[{"userPrincipalName":"ada@contoso.com","successDeviceCount":2,"errorDeviceCount":0},{"userPrincipalName":"","successDeviceCount":1,"errorDeviceCount":0}]"#;
@@ -608,7 +621,7 @@ mod tests {
                 id: id.map(str::to_owned),
             };
             let body = input.to_json();
-            assert_eq!(body_text(&body), text::to_text(&body));
+            assert_eq!(body_text(&body), serde_json::to_string(&body).unwrap());
         }
     }
 

@@ -150,6 +150,12 @@ impl<'de> de::Deserialize<'de> for Json {
     }
 }
 
+/// [`Json`]'s `Deserialize`, allowing `depth` levels of nesting instead of [`MAX_DEPTH`] (a
+/// journal record holds a service object one level down).
+pub fn deserialize_within<'de, D: Deserializer<'de>>(d: D, depth: usize) -> Result<Json, D::Error> {
+    Depth(depth).deserialize(d)
+}
+
 /// A seed carrying how many more levels of nesting are allowed.
 struct Depth(usize);
 

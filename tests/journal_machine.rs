@@ -18,7 +18,7 @@ use sim::{
 };
 
 fn journaled(user_states: &str, records: &[String]) -> Result<Bulk, Error> {
-    Bulk::with_journal(request(user_states, 3, ""), policy(3), records)
+    sim::resumed(request(user_states, 3, ""), policy(3), records)
 }
 
 /// Transient faults by call (429s, commits answered 503, 503s, one dropped batch after its
@@ -428,8 +428,7 @@ fn a_journal_of_another_run_is_refused_and_says_what_differs() {
         false,
     );
     let j = &run.journal;
-    let with =
-        |states: &str, extra: &str| Bulk::with_journal(request(states, 3, extra), policy(3), j);
+    let with = |states: &str, extra: &str| sim::resumed(request(states, 3, extra), policy(3), j);
     let cases = [
         (
             with(&items(5), r#","scriptId":"t""#),
@@ -475,7 +474,7 @@ fn a_journal_of_another_run_is_refused_and_says_what_differs() {
         assert!(message.contains("nothing was sent"), "{message}");
     }
     // Items that differ only in what is not sent (concurrency, maxRetries) are the same run.
-    let same = Bulk::with_journal(request(&items(5), 1, r#","concurrency":2"#), policy(1), j);
+    let same = sim::resumed(request(&items(5), 1, r#","concurrency":2"#), policy(1), j);
     assert!(same.unwrap().is_done());
 }
 
@@ -671,13 +670,13 @@ fn items_in_flight_at_the_cut_are_sent_again_when_absent_whatever_max_retries_sa
     // the look-up does not find was never created, and is sent.
     let n = 30;
     let req = || request(&items(n), 0, r#","concurrency":1"#);
-    let mut b = Bulk::with_journal(req(), policy(0), &[] as &[String]).unwrap();
+    let mut b = sim::resumed(req(), policy(0), &[] as &[String]).unwrap();
     let poll = b.poll(0.0);
     assert_eq!(poll.sends.len(), 1);
     let journal = lines(poll.append);
     // Crash: the first $batch never reached the service.
     let mut sim = Sim::new(|_| Fault::None);
-    let resumed = Bulk::with_journal(req(), policy(0), &journal).unwrap();
+    let resumed = sim::resumed(req(), policy(0), &journal).unwrap();
     let run = run_from(resumed, &mut sim, 5.0, 10.0, false);
     sim::assert_exactly_once(&run.results, &sim, n);
     assert!(!run.batch_before_lookup);

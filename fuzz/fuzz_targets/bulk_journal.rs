@@ -21,13 +21,12 @@
 //! must still end, but the exactly-once checks are off for that input.
 #![no_main]
 
-use intune_script_user_state::bulk::Bulk;
 use intune_script_user_state::http::{Body, Method, Outcome, Request};
-use intune_script_user_state::journal::{redact, text};
+use intune_script_user_state::journal::redact;
 use intune_script_user_state::single::Policy;
 use intune_script_user_state::validate::{bulk_request, BulkRequest};
 use intune_script_user_state::{Error, Json};
-use intune_script_user_state_fuzz::{error_body, list_page, response, Bytes};
+use intune_script_user_state_fuzz::{error_body, list_page, record_text, response, resumed, Bytes};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 
@@ -250,7 +249,7 @@ fuzz_target!(|data: &[u8]| {
     let mut steps = 0;
 
     let results = 'sessions: loop {
-        let mut b = match Bulk::with_journal(
+        let mut b = match resumed(
             request(n, max_retries, concurrency),
             policy(max_retries),
             &journal,
@@ -290,7 +289,7 @@ fuzz_target!(|data: &[u8]| {
             for record in &poll.append[..keep] {
                 let mut record = record.clone();
                 redact(&mut record, TOKEN);
-                let clean = text::to_text(&record);
+                let clean = record_text(&record);
                 assert!(!clean.contains(TOKEN), "the token in {clean}");
                 journal.push(clean);
             }
@@ -418,7 +417,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // The finished journal reads back as finished, with the same results.
-    let mut again = Bulk::with_journal(
+    let mut again = resumed(
         request(n, max_retries, concurrency),
         policy(max_retries),
         &journal,

@@ -1,10 +1,40 @@
 //! Helpers shared by the fuzz targets: JSON from raw bytes, an independent judge of origins
 //! (the WHATWG URL parser that `fetch` uses), a switch for findings already reported, and the
 //! pieces of the simulated Graph the bulk targets share (the fuzzer's byte stream, answers,
-//! list pages).
+//! list pages), and journals kept as text.
 
+use intune_script_user_state::bulk::Bulk;
 use intune_script_user_state::http::{Body, Response};
-use intune_script_user_state::Json;
+use intune_script_user_state::journal::MAX_RECORD_DEPTH;
+use intune_script_user_state::json::deserialize_within;
+use intune_script_user_state::single::Policy;
+use intune_script_user_state::validate::BulkRequest;
+use intune_script_user_state::{Error, Json};
+
+/// A record as a journal keeps it: one line of compact JSON text.
+pub fn record_text(record: &Json) -> String {
+    serde_json::to_string(record).unwrap()
+}
+
+/// A bulk machine resumed from a journal's text, one record a line, each read as the edge
+/// reads it (`JSON.parse`; here serde_json with exact numbers), at most `MAX_RECORD_DEPTH`
+/// deep.
+pub fn resumed<S: AsRef<str>>(
+    req: BulkRequest,
+    policy: Policy,
+    lines: &[S],
+) -> Result<Bulk, Error> {
+    let records = lines
+        .iter()
+        .map(|line| {
+            let mut de = serde_json::Deserializer::from_str(line.as_ref());
+            deserialize_within(&mut de, MAX_RECORD_DEPTH)
+                .and_then(|v| de.end().map(|()| v))
+                .map_err(|e| format!("is not JSON ({e})"))
+        })
+        .collect();
+    Bulk::with_records(req, policy, records)
+}
 
 /// The fuzzer's input as a stream of choices; 0 once it runs out.
 pub struct Bytes<'a>(pub &'a [u8]);

@@ -10,8 +10,9 @@
 
 use intune_script_user_state::bulk::{Bulk, BATCH_SIZE};
 use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
+use intune_script_user_state::json::deserialize_within as json_within;
 use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::bulk_request;
+use intune_script_user_state::validate::{bulk_request, BulkRequest};
 use intune_script_user_state::{journal, Error, Json};
 use std::collections::{HashMap, VecDeque};
 
@@ -412,7 +413,27 @@ pub fn batch_items(req: &Request) -> Vec<usize> {
 
 /// A record as the journal keeps it: one line of compact JSON text.
 pub fn line(record: &Json) -> String {
-    journal::text::to_text(record)
+    serde_json::to_string(record).unwrap()
+}
+
+/// A bulk machine resumed from a journal's text, one record a line, each read as the edge
+/// reads it (`JSON.parse`; here serde_json, exact for every double), at most
+/// [`journal::MAX_RECORD_DEPTH`] deep.
+pub fn resumed<S: AsRef<str>>(
+    req: BulkRequest,
+    policy: Policy,
+    lines: &[S],
+) -> Result<Bulk, Error> {
+    let records = lines
+        .iter()
+        .map(|line| {
+            let mut de = serde_json::Deserializer::from_str(line.as_ref());
+            json_within(&mut de, journal::MAX_RECORD_DEPTH)
+                .and_then(|v| de.end().map(|()| v))
+                .map_err(|e| format!("is not JSON ({e})"))
+        })
+        .collect();
+    Bulk::with_records(req, policy, records)
 }
 
 /// Records as the journal keeps them.
