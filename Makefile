@@ -18,7 +18,7 @@ help:
 	@echo "make serve  build, then serve dist/site/ on http://localhost:$(SITE_PORT)/ for real use (sign in or paste a token)"
 	@echo "make pkg    build the npm package into pkg/"
 	@echo "make fuzz   fuzz the core, FUZZ_SECONDS (default 30) per target; see fuzz/README.md"
-	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; appends to BENCHMARKS.md"
+	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; a new file in bench/results/, and the latest run in BENCHMARKS.md"
 	@echo "make test-page   the admin page in headless Chromium against graph-mock (screenshots in artifacts/screenshots/)"
 
 setup:
@@ -95,8 +95,8 @@ size:
 	node scripts/size.mjs
 
 # Speed, never asserted: in Node, then in headless Chromium against plain fetch and
-# @microsoft/microsoft-graph-client (npm-installed into git-ignored target/bench-deps); one dated
-# section in BENCHMARKS.md.
+# @microsoft/microsoft-graph-client (npm-installed into git-ignored target/bench-deps); each run a
+# new file in bench/results/, copied into BENCHMARKS.md's "Latest run".
 bench: pkg
 	@scripts/bench.sh
 
