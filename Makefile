@@ -31,7 +31,7 @@ demo: pkg
 	@scripts/demo.sh $(DEMO_PORT)
 
 # The admin page for real use: dist/site/ (hashed assets, staticwebapp.config.json), served on
-# localhost with the headers that file names (scripts/serve-site.mjs). See README, "Use it for real".
+# localhost with the headers that file names (scripts/serve-site.mjs). See docs/page.md, "Use it for real".
 site: pkg
 	@node scripts/build-site.mjs
 
