@@ -70,6 +70,7 @@
 mod batch;
 mod clock;
 mod control;
+mod devices;
 mod encoding;
 mod envelope;
 mod faults;
@@ -96,6 +97,9 @@ use tokio::net::TcpListener;
 pub struct Options {
     /// Directory served for GET paths outside `/beta`, `/v1.0` and `/_mock`.
     pub static_dir: Option<PathBuf>,
+    /// Start (and reset to) `refuseRunStateWrites: true`: every `userRunStates` write answered
+    /// as a documented-but-absent route (`--refuse-run-state-writes`, issue 17).
+    pub refuse_run_state_writes: bool,
 }
 
 /// Shared by every connection.
@@ -120,8 +124,12 @@ pub async fn serve(
     opts: Options,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let mut config = state::Config::default();
+    if opts.refuse_run_state_writes {
+        config.refuse_writes = state::Refuse::All;
+    }
     let app = Arc::new(App {
-        state: Mutex::new(state::State::default()),
+        state: Mutex::new(state::State::with_config(config)),
         opts,
         local_addr: listener.local_addr()?,
     });

@@ -1,4 +1,4 @@
-//! `graph-mock --port N [--host 127.0.0.1] [--static DIR]`
+//! `graph-mock --port N [--host 127.0.0.1] [--static DIR] [--refuse-run-state-writes]`
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,18 +6,21 @@ use std::process::ExitCode;
 
 use graph_mock::{serve, Options};
 
-const USAGE: &str = "usage: graph-mock --port N [--host 127.0.0.1] [--static DIR]";
+const USAGE: &str =
+    "usage: graph-mock --port N [--host 127.0.0.1] [--static DIR] [--refuse-run-state-writes]";
 
 struct Args {
     host: String,
     port: u16,
     static_dir: Option<PathBuf>,
+    refuse_run_state_writes: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut host = "127.0.0.1".to_string();
     let mut port = None;
     let mut static_dir = None;
+    let mut refuse_run_state_writes = false;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -26,6 +29,13 @@ fn parse_args() -> Result<Args, String> {
         };
         if name == "--help" || name == "-h" {
             return Err(String::new());
+        }
+        if name == "--refuse-run-state-writes" {
+            if inline.is_some() {
+                return Err(format!("{name} takes no value"));
+            }
+            refuse_run_state_writes = true;
+            continue;
         }
         let value = match inline.or_else(|| it.next()) {
             Some(v) => v,
@@ -55,6 +65,7 @@ fn parse_args() -> Result<Args, String> {
         host,
         port,
         static_dir,
+        refuse_run_state_writes,
     })
 }
 
@@ -119,6 +130,7 @@ async fn main() -> ExitCode {
     let _ = out.flush();
     let opts = Options {
         static_dir: args.static_dir,
+        refuse_run_state_writes: args.refuse_run_state_writes,
     };
     match serve(listener, opts, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
