@@ -86,10 +86,8 @@ pub(crate) fn handle(app: &App, method: &str, path: &str, query: &str, body: &[u
                 .and_then(|v| parse_devices(&state, v))
             {
                 Ok(new) => {
-                    let made: Vec<Value> = new
-                        .iter()
-                        .map(|(c, s, d)| d.control_json(c, s))
-                        .collect();
+                    let made: Vec<Value> =
+                        new.iter().map(|(c, s, d)| d.control_json(c, s)).collect();
                     for (c, s, d) in new {
                         state.devices.entry((c, s)).or_default().push(d);
                     }
@@ -143,13 +141,18 @@ fn error(status: u16, message: &str) -> Reply {
 }
 
 type Seeded = (&'static str, String, UserState, Vec<DeviceState>);
+type SeededDevice = (&'static str, String, DeviceState);
 
 /// One object or an array of them.
 fn items(v: Value, what: &str) -> Result<Vec<Map<String, Value>>, String> {
     let items = match v {
         Value::Array(items) => items,
         obj @ Value::Object(_) => vec![obj],
-        _ => return Err(format!("{what} must be a JSON object or an array of objects")),
+        _ => {
+            return Err(format!(
+                "{what} must be a JSON object or an array of objects"
+            ))
+        }
     };
     items
         .into_iter()
@@ -252,10 +255,14 @@ fn parse_objects(v: Value) -> Result<Vec<Seeded>, String> {
 fn parse_devices(
     state: &State,
     v: Value,
-) -> Result<Vec<(&'static str, String, DeviceState)>, (u16, String)> {
+) -> Result<Vec<SeededDevice>, (u16, String)> {
     let bad = |e: String| (400, e);
     let mut out = Vec::new();
-    for (n, obj) in items(v, "device run states").map_err(bad)?.iter().enumerate() {
+    for (n, obj) in items(v, "device run states")
+        .map_err(bad)?
+        .iter()
+        .enumerate()
+    {
         let (kind, script) = parent(obj).map_err(bad)?;
         let user = match obj.get("userStateId") {
             None | Some(Value::Null) => None,

@@ -164,7 +164,14 @@ pub(crate) fn parse_route(path: &str) -> Option<DeviceRoute> {
     let segs: Vec<&str> = rest.split('/').collect();
     let dec = |s: &str| percent_decode(s, false);
     let (coll, script, target) = match segs.as_slice() {
-        [c, s, "deviceRunStates"] => (c, s, Target::Devices { user: None, item: None }),
+        [c, s, "deviceRunStates"] => (
+            c,
+            s,
+            Target::Devices {
+                user: None,
+                item: None,
+            },
+        ),
         [c, s, "deviceRunStates", id] => (
             c,
             s,
@@ -331,7 +338,9 @@ fn devices(
             return Err((
                 404,
                 "ResourceNotFound",
-                format!("No microsoft.graph.deviceManagementScriptUserState with id '{u}' was found."),
+                format!(
+                    "No microsoft.graph.deviceManagementScriptUserState with id '{u}' was found."
+                ),
             ));
         }
     }
@@ -399,14 +408,8 @@ fn devices(
             shaped.push(format!("$filter={}", encode_component(f)));
         }
         let shaped = (!shaped.is_empty()).then(|| shaped.join("&"));
-        body["@odata.nextLink"] = json!(next_link(
-            state,
-            req,
-            &path,
-            shaped,
-            top,
-            skip + page_size
-        ));
+        body["@odata.nextLink"] =
+            json!(next_link(state, req, &path, shaped, top, skip + page_size));
     }
     Ok(Out::json(200, &body))
 }
@@ -506,7 +509,9 @@ pub(crate) fn parse_device(
     let id = match obj.get("id") {
         None | Some(Value::Null) => uuid::Uuid::new_v4().to_string(),
         Some(Value::String(s)) if !s.is_empty() && !s.contains('/') => s.clone(),
-        Some(_) => return Err("a device run state's id must be a non-empty string without '/'".into()),
+        Some(_) => {
+            return Err("a device run state's id must be a non-empty string without '/'".into())
+        }
     };
     let get = |k: &str, default: Value| obj.get(k).cloned().unwrap_or(default);
     let now = format!("{}Z", clock::graph_date(std::time::SystemTime::now()));
@@ -560,7 +565,13 @@ mod tests {
     fn routes() {
         let r = parse_route("/deviceManagement/deviceShellScripts/s1/deviceRunStates").unwrap();
         assert_eq!(r.collection, "deviceShellScripts");
-        assert!(matches!(r.target, Target::Devices { user: None, item: None }));
+        assert!(matches!(
+            r.target,
+            Target::Devices {
+                user: None,
+                item: None
+            }
+        ));
         let r = parse_route(
             "/deviceManagement/deviceManagementScripts/s1/userRunStates/u%201/deviceRunStates/d1",
         )

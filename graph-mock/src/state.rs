@@ -566,8 +566,10 @@ impl State {
     /// Removes the user states and device run states of one script (every collection), or of
     /// every script.
     pub fn clear_objects(&mut self, script: Option<&str>) {
-        self.buckets.retain(|(_, s), _| script.is_some_and(|x| x != s));
-        self.devices.retain(|(_, s), _| script.is_some_and(|x| x != s));
+        self.buckets
+            .retain(|(_, s), _| script.is_some_and(|x| x != s));
+        self.devices
+            .retain(|(_, s), _| script.is_some_and(|x| x != s));
     }
 
     /// Clears the request log only.

@@ -48,9 +48,11 @@ fn assert_refused(r: &common::Resp, verb: &str, tail: &str) {
 }
 
 async fn seed_one(m: &Mock, script: &str, id: &str) {
-    m.seed(json!({"scriptId": script, "id": id, "userPrincipalName": "ada@x.com",
-        "successDeviceCount": 2, "errorDeviceCount": 1}))
-        .await;
+    m.seed(
+        json!({"scriptId": script, "id": id, "userPrincipalName": "ada@x.com",
+        "successDeviceCount": 2, "errorDeviceCount": 1}),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -62,9 +64,7 @@ async fn refused_writes_answer_as_an_absent_route_and_reads_still_work() {
 
     let body = json!({"userPrincipalName": "b@x.com"});
     assert_refused(&m.create("s1", &body).await, "POST", "('s1')/userRunStates");
-    let slash = m
-        .g("POST", &format!("{}/", coll("s1")), Some(&body))
-        .await;
+    let slash = m.g("POST", &format!("{}/", coll("s1")), Some(&body)).await;
     assert_refused(&slash, "POST", "('s1')/userRunStates");
     let patch = m
         .g(
@@ -94,12 +94,18 @@ async fn refused_writes_answer_as_an_absent_route_and_reads_still_work() {
         .send(
             "DELETE",
             &format!("{}/u1", coll("s1")),
-            &[("Authorization", "Bearer t"), ("client-request-id", "cid-7")],
+            &[
+                ("Authorization", "Bearer t"),
+                ("client-request-id", "cid-7"),
+            ],
             None,
         )
         .await
         .unwrap();
-    assert_eq!(echoed.json()["error"]["innerError"]["client-request-id"], "cid-7");
+    assert_eq!(
+        echoed.json()["error"]["innerError"]["client-request-id"],
+        "cid-7"
+    );
     // Auth still comes before routing.
     let anon = m.send("POST", &coll("s1"), &[], None).await.unwrap();
     assert_eq!(anon.status, 401);
@@ -148,7 +154,11 @@ async fn refused_inside_batch_each_inner_write_alone() {
          "headers": {"Content-Type": "application/json"}, "body": {"userPrincipalName": "a@x.com"}},
     ]);
     let r = m
-        .g("POST", "/beta/$batch", Some(&json!({ "requests": requests })))
+        .g(
+            "POST",
+            "/beta/$batch",
+            Some(&json!({ "requests": requests })),
+        )
         .await;
     assert_eq!(r.status, 200);
     let body = r.json();
@@ -208,7 +218,10 @@ async fn a_fault_rule_can_refuse_writes_of_one_script() {
     assert_refused(&del, "DELETE", "('s3')/userRunStates('x')");
     assert_eq!(m.create("s3", &body).await.status, 201);
     let s = m.stats("s3").await;
-    assert_eq!((s["refused"].clone(), s["faults"].clone()), (json!(2), json!(2)));
+    assert_eq!(
+        (s["refused"].clone(), s["faults"].clone()),
+        (json!(2), json!(2))
+    );
     for bad in [
         json!({"refuse": true, "op": "batch"}),
         json!({"refuse": true, "status": 400}),
@@ -301,7 +314,11 @@ async fn whole_runs_answered_403_and_404() {
         })
         .collect();
     let r = m
-        .g("POST", "/beta/$batch", Some(&json!({ "requests": requests })))
+        .g(
+            "POST",
+            "/beta/$batch",
+            Some(&json!({ "requests": requests })),
+        )
         .await
         .json();
     for inner in r["responses"].as_array().unwrap() {
@@ -325,7 +342,9 @@ async fn the_log_shows_one_write_its_answer_then_the_rest() {
     let m = start().await;
     m.faults(json!({"op": "create", "scriptId": "s6", "delayMs": 150}))
         .await;
-    let first = m.create("s6", &json!({"userPrincipalName": "a@x.com"})).await;
+    let first = m
+        .create("s6", &json!({"userPrincipalName": "a@x.com"}))
+        .await;
     assert_eq!(first.status, 201);
     let requests: Vec<Value> = (0..3)
         .map(|i| {
@@ -336,7 +355,11 @@ async fn the_log_shows_one_write_its_answer_then_the_rest() {
         })
         .collect();
     let r = m
-        .g("POST", "/beta/$batch", Some(&json!({ "requests": requests })))
+        .g(
+            "POST",
+            "/beta/$batch",
+            Some(&json!({ "requests": requests })),
+        )
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(m.g("GET", &coll("s6"), None).await.status, 200);
@@ -356,7 +379,10 @@ async fn the_log_shows_one_write_its_answer_then_the_rest() {
     }
     // The outer batch: not a write, logged before its inner requests, which share its answer time.
     let outer = log.iter().find(|e| e["path"] == "/beta/$batch").unwrap();
-    assert_eq!((outer["write"].clone(), outer["status"].clone()), (json!(false), json!(200)));
+    assert_eq!(
+        (outer["write"].clone(), outer["status"].clone()),
+        (json!(false), json!(200))
+    );
     for w in rest {
         assert_eq!(w["outer"], outer["seq"]);
         assert!(w["seq"].as_u64() > outer["seq"].as_u64());
@@ -367,7 +393,8 @@ async fn the_log_shows_one_write_its_answer_then_the_rest() {
     assert_eq!(m.stats("s6").await["writes"], 4);
 
     // A dropped connection is logged as such.
-    m.faults(json!({"op": "create", "scriptId": "s7", "drop": true})).await;
+    m.faults(json!({"op": "create", "scriptId": "s7", "drop": true}))
+        .await;
     assert!(m
         .graph("POST", &coll("s7"), Some(&json!({})))
         .await

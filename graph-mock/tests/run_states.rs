@@ -11,7 +11,8 @@ const KINDS: [&str; 3] = [
     "deviceShellScripts",
     "deviceCustomAttributeShellScripts",
 ];
-const SELECT: &str = "$expand=managedDevice($select=id,deviceName,operatingSystem,userPrincipalName)";
+const SELECT: &str =
+    "$expand=managedDevice($select=id,deviceName,operatingSystem,userPrincipalName)";
 
 fn root(kind: &str, script: &str) -> String {
     format!("/beta/deviceManagement/{kind}/{script}")
@@ -75,10 +76,9 @@ async fn lists_with_and_without_the_device_for_every_kind() {
         assert_eq!(page["value"][2]["errorCode"], -2147024894i64);
         assert_eq!(page["value"][1]["errorCode"], 0);
         assert_eq!(page["value"][1]["errorDescription"], Value::Null);
-        assert!(page["@odata.context"]
-            .as_str()
-            .unwrap()
-            .ends_with(&format!("$metadata#deviceManagement/{kind}('s1')/deviceRunStates")));
+        assert!(page["@odata.context"].as_str().unwrap().ends_with(&format!(
+            "$metadata#deviceManagement/{kind}('s1')/deviceRunStates"
+        )));
 
         // Expanded with a nested $select: exactly those properties.
         let page = m
@@ -92,39 +92,70 @@ async fn lists_with_and_without_the_device_for_every_kind() {
         // A made-up device: the kind's OS and the user's name; a gone device: null.
         let d2 = &page["value"][1]["managedDevice"];
         let os = if kind == KINDS[0] { "Windows" } else { "macOS" };
-        assert_eq!((d2["operatingSystem"].as_str(), d2["userPrincipalName"].as_str()), (Some(os), Some("ada@x.com")));
+        assert_eq!(
+            (
+                d2["operatingSystem"].as_str(),
+                d2["userPrincipalName"].as_str()
+            ),
+            (Some(os), Some("ada@x.com"))
+        );
         assert_eq!(d2.as_object().unwrap().len(), 4);
         assert_eq!(page["value"][3]["managedDevice"], Value::Null);
-        assert_eq!(page["value"][4]["managedDevice"]["userPrincipalName"], Value::Null);
+        assert_eq!(
+            page["value"][4]["managedDevice"]["userPrincipalName"],
+            Value::Null
+        );
         // Expanded whole: every stored property.
         let page = m
-            .g("GET", &format!("{base}/deviceRunStates?$expand=managedDevice"), None)
+            .g(
+                "GET",
+                &format!("{base}/deviceRunStates?$expand=managedDevice"),
+                None,
+            )
             .await
             .json();
         assert_eq!(page["value"][0]["managedDevice"]["serialNumber"], "S1");
 
         // Under one user state: only its devices.
         let r = m
-            .g("GET", &format!("{base}/userRunStates/ada/deviceRunStates?{SELECT}"), None)
+            .g(
+                "GET",
+                &format!("{base}/userRunStates/ada/deviceRunStates?{SELECT}"),
+                None,
+            )
             .await;
         assert_eq!(ids(&r.json()), ["d1", "d2", "d3"]);
         let none = m
-            .g("GET", &format!("{base}/userRunStates/alan/deviceRunStates"), None)
+            .g(
+                "GET",
+                &format!("{base}/userRunStates/alan/deviceRunStates"),
+                None,
+            )
             .await
             .json();
         assert_eq!(none["value"], json!([]));
         // One by id, under the script or its user state.
         let one = m
-            .g("GET", &format!("{base}/userRunStates/ada/deviceRunStates/d3?{SELECT}"), None)
+            .g(
+                "GET",
+                &format!("{base}/userRunStates/ada/deviceRunStates/d3?{SELECT}"),
+                None,
+            )
             .await
             .json();
         assert_eq!(one["runState"], "scriptError");
         assert_eq!(one["managedDevice"]["id"].as_str().map(str::len), Some(36));
         let r = m
-            .g("GET", &format!("{base}/userRunStates/grace/deviceRunStates/d1"), None)
+            .g(
+                "GET",
+                &format!("{base}/userRunStates/grace/deviceRunStates/d1"),
+                None,
+            )
             .await;
         assert_eq!((r.status, r.code().as_str()), (404, "ResourceNotFound"));
-        let r = m.g("GET", &format!("{base}/deviceRunStates/d5"), None).await;
+        let r = m
+            .g("GET", &format!("{base}/deviceRunStates/d5"), None)
+            .await;
         assert_eq!(r.status, 200);
     }
 }
@@ -142,19 +173,32 @@ async fn wrong_queries_and_routes() {
         ("$top=0", "BadRequest"),
         ("$filter=errorCode%20eq%201", "BadRequest"),
     ] {
-        let r = m.g("GET", &format!("{base}/deviceRunStates?{query}"), None).await;
+        let r = m
+            .g("GET", &format!("{base}/deviceRunStates?{query}"), None)
+            .await;
         assert_eq!((r.status, r.code()), (400, code.to_string()), "{query}");
     }
     let r = m
-        .g("GET", &format!("{base}/userRunStates/nobody/deviceRunStates"), None)
+        .g(
+            "GET",
+            &format!("{base}/userRunStates/nobody/deviceRunStates"),
+            None,
+        )
         .await;
     assert_eq!((r.status, r.code().as_str()), (404, "ResourceNotFound"));
     let r = m
-        .g("GET", &format!("{}/deviceRunStates", root(KINDS[0], "missing-1")), None)
+        .g(
+            "GET",
+            &format!("{}/deviceRunStates", root(KINDS[0], "missing-1")),
+            None,
+        )
         .await;
     assert_eq!(r.status, 404);
     m.config(json!({"strictScripts": true})).await;
-    assert_eq!(m.g("GET", &format!("{base}/runSummary"), None).await.status, 404);
+    assert_eq!(
+        m.g("GET", &format!("{base}/runSummary"), None).await.status,
+        404
+    );
     m.config(json!({"strictScripts": false})).await;
     // Writes to these read-only routes: the documented-but-absent route answer.
     let r = m
@@ -169,9 +213,19 @@ async fn wrong_queries_and_routes() {
         .g("PATCH", &format!("{base}/runSummary"), Some(&json!({})))
         .await;
     assert_eq!(r.status, 400);
-    assert_eq!(m.get_json("/_mock/deviceRunStates?scriptId=s1").await.as_array().unwrap().len(), 5);
+    assert_eq!(
+        m.get_json("/_mock/deviceRunStates?scriptId=s1")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
     // A token is still needed.
-    let r = m.send("GET", &format!("{base}/runSummary"), &[], None).await.unwrap();
+    let r = m
+        .send("GET", &format!("{base}/runSummary"), &[], None)
+        .await
+        .unwrap();
     assert_eq!(r.status, 401);
 }
 
@@ -193,11 +247,18 @@ async fn pages_keep_expand_and_filter() {
         loop {
             let p = m.g("GET", &url, None).await.json();
             sizes.push(p["value"].as_array().unwrap().len());
-            assert!(p["value"].as_array().unwrap().iter().all(|d| d["managedDevice"].as_object().unwrap().len() == 4));
+            assert!(p["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["managedDevice"].as_object().unwrap().len() == 4));
             all.extend(ids(&p));
             match p["@odata.nextLink"].as_str() {
                 Some(link) => {
-                    assert!(link.contains("$expand=managedDevice%28$select%3Did%2CdeviceName"), "{link}");
+                    assert!(
+                        link.contains("$expand=managedDevice%28$select%3Did%2CdeviceName"),
+                        "{link}"
+                    );
                     assert!(link.starts_with("http://"), "{link}");
                     url = path_of(link);
                 }
@@ -215,12 +276,19 @@ async fn pages_keep_expand_and_filter() {
     // $filter on runState, kept in the nextLink.
     let path = format!("{}/deviceRunStates", root(KINDS[0], "p1"));
     let p = m
-        .g("GET", &format!("{path}?$top=3&$filter=runState%20eq%20'fail'"), None)
+        .g(
+            "GET",
+            &format!("{path}?$top=3&$filter=runState%20eq%20'fail'"),
+            None,
+        )
         .await
         .json();
     assert_eq!(ids(&p), ["d00", "d05", "d10"]);
     let link = p["@odata.nextLink"].as_str().unwrap();
-    assert!(link.contains("$filter=runState%20eq%20%27fail%27"), "{link}");
+    assert!(
+        link.contains("$filter=runState%20eq%20%27fail%27"),
+        "{link}"
+    );
     let p = m.g("GET", &path_of(link), None).await.json();
     assert_eq!(ids(&p), ["d15", "d20"]);
     assert!(p.get("@odata.nextLink").is_none());
@@ -236,13 +304,21 @@ async fn pages_keep_expand_and_filter() {
     // How a tenant might treat it instead: ignored, or refused.
     m.config(json!({"deviceRunStatesFilter": "ignored"})).await;
     let p = m
-        .g("GET", &format!("{path}?$filter=runState%20eq%20'fail'"), None)
+        .g(
+            "GET",
+            &format!("{path}?$filter=runState%20eq%20'fail'"),
+            None,
+        )
         .await
         .json();
     assert_eq!(p["value"].as_array().unwrap().len(), 25);
     m.config(json!({"deviceRunStatesFilter": "rejected"})).await;
     let r = m
-        .g("GET", &format!("{path}?$filter=runState%20eq%20'fail'"), None)
+        .g(
+            "GET",
+            &format!("{path}?$filter=runState%20eq%20'fail'"),
+            None,
+        )
         .await;
     assert_eq!((r.status, r.code().as_str()), (400, "BadRequest"));
     assert_eq!(m.g("GET", &path, None).await.status, 200);
@@ -253,10 +329,15 @@ async fn the_run_summary_is_computed_from_what_is_held() {
     let m = start().await;
     for kind in KINDS {
         seed(&m, kind, "s1").await;
-        let r = m.g("GET", &format!("{}/runSummary", root(kind, "s1")), None).await;
+        let r = m
+            .g("GET", &format!("{}/runSummary", root(kind, "s1")), None)
+            .await;
         assert_eq!(r.status, 200);
         let mut s = r.json();
-        assert!(s["@odata.context"].as_str().unwrap().ends_with("/runSummary/$entity"));
+        assert!(s["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("/runSummary/$entity"));
         s.as_object_mut().unwrap().remove("@odata.context");
         // Devices: d1, d2 success; d3 scriptError, d5 fail; d4 pending counts nowhere.
         // Users: ada has an error device, alan only successes, grace none of either.
@@ -268,10 +349,20 @@ async fn the_run_summary_is_computed_from_what_is_held() {
     }
     // The counts the seed derived for ada, and a PATCH moving a user.
     let ada = m
-        .g("GET", &format!("{}/userRunStates/ada", root(KINDS[0], "s1")), None)
+        .g(
+            "GET",
+            &format!("{}/userRunStates/ada", root(KINDS[0], "s1")),
+            None,
+        )
         .await
         .json();
-    assert_eq!((ada["successDeviceCount"].clone(), ada["errorDeviceCount"].clone()), (json!(2), json!(1)));
+    assert_eq!(
+        (
+            ada["successDeviceCount"].clone(),
+            ada["errorDeviceCount"].clone()
+        ),
+        (json!(2), json!(1))
+    );
     let r = m
         .g(
             "PATCH",
@@ -280,12 +371,30 @@ async fn the_run_summary_is_computed_from_what_is_held() {
         )
         .await;
     assert_eq!(r.status, 204);
-    let s = m.g("GET", &format!("{}/runSummary", root(KINDS[0], "s1")), None).await.json();
-    assert_eq!((s["successUserCount"].clone(), s["errorUserCount"].clone()), (json!(2), json!(0)));
-    // An empty script: zeros.
-    let s = m.g("GET", &format!("{}/runSummary", root(KINDS[0], "empty")), None).await.json();
+    let s = m
+        .g("GET", &format!("{}/runSummary", root(KINDS[0], "s1")), None)
+        .await
+        .json();
     assert_eq!(
-        [&s["successDeviceCount"], &s["errorDeviceCount"], &s["successUserCount"], &s["errorUserCount"]],
+        (s["successUserCount"].clone(), s["errorUserCount"].clone()),
+        (json!(2), json!(0))
+    );
+    // An empty script: zeros.
+    let s = m
+        .g(
+            "GET",
+            &format!("{}/runSummary", root(KINDS[0], "empty")),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        [
+            &s["successDeviceCount"],
+            &s["errorDeviceCount"],
+            &s["successUserCount"],
+            &s["errorUserCount"]
+        ],
         [&json!(0), &json!(0), &json!(0), &json!(0)]
     );
 }
@@ -300,7 +409,12 @@ async fn faults_apply_to_these_reads() {
     ]))
     .await;
     // op "list" is the user states' list only.
-    assert_eq!(m.g("GET", &format!("{base}/deviceRunStates"), None).await.status, 200);
+    assert_eq!(
+        m.g("GET", &format!("{base}/deviceRunStates"), None)
+            .await
+            .status,
+        200
+    );
     m.send("DELETE", "/_mock/faults", &[], None).await.unwrap();
     m.faults(json!([
         {"op": "devices", "scriptId": "f1", "status": 503, "retryAfter": "1"},
@@ -314,18 +428,34 @@ async fn faults_apply_to_these_reads() {
     let list = format!("{base}/deviceRunStates?{SELECT}");
     let r = m.g("GET", &list, None).await;
     assert_eq!((r.status, r.header("retry-after")), (503, Some("1")));
-    assert_eq!(m.g("GET", &format!("{base}/userRunStates/ada/deviceRunStates"), None).await.status, 429);
+    assert_eq!(
+        m.g(
+            "GET",
+            &format!("{base}/userRunStates/ada/deviceRunStates"),
+            None
+        )
+        .await
+        .status,
+        429
+    );
     assert!(m.graph("GET", &list, None).await.is_err());
     let r = m.g("GET", &list, None).await;
     assert!(serde_json::from_slice::<Value>(&r.body).is_err());
     assert_eq!(m.g("GET", &list, None).await.status, 200);
-    assert_eq!(m.g("GET", &format!("{base}/runSummary"), None).await.status, 504);
+    assert_eq!(
+        m.g("GET", &format!("{base}/runSummary"), None).await.status,
+        504
+    );
     let started = std::time::Instant::now();
-    assert_eq!(m.g("GET", &format!("{base}/runSummary"), None).await.status, 200);
+    assert_eq!(
+        m.g("GET", &format!("{base}/runSummary"), None).await.status,
+        200
+    );
     assert!(started.elapsed().as_millis() >= 150);
     assert_eq!(m.stats("f1").await["faults"], 6);
     // Inside $batch too.
-    m.faults(json!({"op": "devices", "status": 429, "retryAfter": "2"})).await;
+    m.faults(json!({"op": "devices", "status": 429, "retryAfter": "2"}))
+        .await;
     let r = m
         .g(
             "POST",
@@ -337,8 +467,22 @@ async fn faults_apply_to_these_reads() {
         )
         .await
         .json();
-    let by = |id: &str| r["responses"].as_array().unwrap().iter().find(|x| x["id"] == id).unwrap().clone();
-    assert_eq!((by("1")["status"].clone(), by("1")["headers"]["Retry-After"].clone()), (json!(429), json!("2")));
+    let by = |id: &str| {
+        r["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            by("1")["status"].clone(),
+            by("1")["headers"]["Retry-After"].clone()
+        ),
+        (json!(429), json!("2"))
+    );
     assert_eq!(by("2")["status"], 200);
     // Reads are logged under their script and are not writes.
     let log = m.log(Some("f1")).await;
@@ -348,7 +492,8 @@ async fn faults_apply_to_these_reads() {
 #[tokio::test]
 async fn seeding_device_run_states() {
     let m = start().await;
-    m.seed(json!({"scriptId": "k1", "id": "u1", "userPrincipalName": "u1@x.com"})).await;
+    m.seed(json!({"scriptId": "k1", "id": "u1", "userPrincipalName": "u1@x.com"}))
+        .await;
     // Any values are kept verbatim, so a client's validation can be tested.
     let made = m
         .control(
@@ -366,7 +511,11 @@ async fn seeding_device_run_states() {
     assert_eq!(made[1]["runState"], "success");
     assert_eq!(made[1]["managedDevice"]["userPrincipalName"], "u1@x.com");
     let page = m
-        .g("GET", &format!("{}/userRunStates/u1/deviceRunStates", root(KINDS[0], "k1")), None)
+        .g(
+            "GET",
+            &format!("{}/userRunStates/u1/deviceRunStates", root(KINDS[0], "k1")),
+            None,
+        )
         .await
         .json();
     assert_eq!(page["value"][0]["runState"], "someNewState");
@@ -374,7 +523,10 @@ async fn seeding_device_run_states() {
     assert_eq!(page["value"][0]["resultMessage"], "=1+1");
 
     let r = m
-        .control_raw("/_mock/deviceRunStates", &json!({"scriptId": "k1", "userStateId": "nobody"}))
+        .control_raw(
+            "/_mock/deviceRunStates",
+            &json!({"scriptId": "k1", "userStateId": "nobody"}),
+        )
         .await;
     assert_eq!(r.status, 404);
     for bad in [
@@ -383,26 +535,68 @@ async fn seeding_device_run_states() {
         json!({"scriptId": "k1", "managedDevice": "PC-1"}),
         json!({"scriptId": "k1", "id": ""}),
     ] {
-        assert_eq!(m.control_raw("/_mock/deviceRunStates", &bad).await.status, 400, "{bad}");
+        assert_eq!(
+            m.control_raw("/_mock/deviceRunStates", &bad).await.status,
+            400,
+            "{bad}"
+        );
     }
-    assert_eq!(m.get_json("/_mock/deviceRunStates?scriptId=k1&userStateId=u1").await.as_array().unwrap().len(), 2);
-    assert_eq!(m.get_json("/_mock/deviceRunStates?collection=deviceShellScripts").await, json!([]));
+    assert_eq!(
+        m.get_json("/_mock/deviceRunStates?scriptId=k1&userStateId=u1")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        m.get_json("/_mock/deviceRunStates?collection=deviceShellScripts")
+            .await,
+        json!([])
+    );
     // Clearing: device states of one script, then everything with a reset.
-    m.control("/_mock/deviceRunStates", &json!({"scriptId": "k2"})).await;
-    m.send("DELETE", "/_mock/deviceRunStates?scriptId=k1", &[], None).await.unwrap();
-    assert_eq!(m.get_json("/_mock/deviceRunStates").await.as_array().unwrap().len(), 1);
+    m.control("/_mock/deviceRunStates", &json!({"scriptId": "k2"}))
+        .await;
+    m.send("DELETE", "/_mock/deviceRunStates?scriptId=k1", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        m.get_json("/_mock/deviceRunStates")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(m.objects("k1").await.len(), 1, "user states stay");
     m.control("/_mock/reset", &json!({})).await;
     assert_eq!(m.get_json("/_mock/deviceRunStates").await, json!([]));
 
     // 10,000 devices seed in one request and page in 1,000s.
-    let many: Vec<Value> = (0..10_000).map(|i| json!({"id": format!("d{i}")})).collect();
-    m.seed(json!({"scriptId": "big", "id": "u", "deviceRunStates": many})).await;
+    let many: Vec<Value> = (0..10_000)
+        .map(|i| json!({"id": format!("d{i}")}))
+        .collect();
+    m.seed(json!({"scriptId": "big", "id": "u", "deviceRunStates": many}))
+        .await;
     let p = m
-        .g("GET", &format!("{}/deviceRunStates?$top=1000&{SELECT}", root(KINDS[0], "big")), None)
+        .g(
+            "GET",
+            &format!(
+                "{}/deviceRunStates?$top=1000&{SELECT}",
+                root(KINDS[0], "big")
+            ),
+            None,
+        )
         .await
         .json();
     assert_eq!(p["value"].as_array().unwrap().len(), 1000);
-    let u = m.g("GET", &format!("{}/userRunStates/u", root(KINDS[0], "big")), None).await.json();
+    let u = m
+        .g(
+            "GET",
+            &format!("{}/userRunStates/u", root(KINDS[0], "big")),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(u["successDeviceCount"], 10_000);
 }

@@ -43,14 +43,21 @@ async fn seeds_any_values_including_one_user_twice() {
     let f = m
         .g(
             "GET",
-            &format!("{}?$filter=userPrincipalName%20eq%20'Ada@X.COM'", coll("s1")),
+            &format!(
+                "{}?$filter=userPrincipalName%20eq%20'Ada@X.COM'",
+                coll("s1")
+            ),
             None,
         )
         .await
         .json();
     assert_eq!(f["value"].as_array().unwrap().len(), 3);
     let mac = m
-        .g("GET", "/beta/deviceManagement/deviceShellScripts/s1/userRunStates/a", None)
+        .g(
+            "GET",
+            "/beta/deviceManagement/deviceShellScripts/s1/userRunStates/a",
+            None,
+        )
         .await
         .json();
     assert_eq!(mac["userPrincipalName"], "mac@x.com");
@@ -118,7 +125,10 @@ async fn the_largest_page_is_1000_by_default() {
     assert_eq!(p["value"].as_array().unwrap().len(), 100);
 
     // $top=1000: whole pages of 1000.
-    let p = m.g("GET", &format!("{}?$top=1000", coll("big")), None).await.json();
+    let p = m
+        .g("GET", &format!("{}?$top=1000", coll("big")), None)
+        .await
+        .json();
     assert_eq!(p["value"].as_array().unwrap().len(), 1000);
 
     // $top above the maximum is capped; the nextLink keeps the $top asked for.
@@ -144,25 +154,36 @@ async fn the_largest_page_is_1000_by_default() {
 
     // overMaxTop "reject": Graph's OData message for an over-limit $top.
     m.config(json!({"overMaxTop": "reject"})).await;
-    let r = m.g("GET", &format!("{}?$top=1001", coll("big")), None).await;
+    let r = m
+        .g("GET", &format!("{}?$top=1001", coll("big")), None)
+        .await;
     assert_eq!((r.status, r.code().as_str()), (400, "BadRequest"));
     assert_eq!(
         r.json()["error"]["message"],
         "The limit of '1000' for Top query has been exceeded. The value from the incoming request is '1001'."
     );
     assert_eq!(
-        m.g("GET", &format!("{}?$top=1000", coll("big")), None).await.status,
+        m.g("GET", &format!("{}?$top=1000", coll("big")), None)
+            .await
+            .status,
         200
     );
     // The scripts list is bounded the same way.
     let r = m
-        .g("GET", "/beta/deviceManagement/deviceManagementScripts?$top=1001", None)
+        .g(
+            "GET",
+            "/beta/deviceManagement/deviceManagementScripts?$top=1001",
+            None,
+        )
         .await;
     assert_eq!(r.status, 400);
 
     // No maximum: one page of everything.
     m.config(json!({"maxPageSize": null})).await;
-    let p = m.g("GET", &format!("{}?$top=5000", coll("big")), None).await.json();
+    let p = m
+        .g("GET", &format!("{}?$top=5000", coll("big")), None)
+        .await
+        .json();
     assert_eq!(p["value"].as_array().unwrap().len(), 2500);
     assert!(p.get("@odata.nextLink").is_none());
     for bad in [json!({"maxPageSize": 0}), json!({"overMaxTop": "clip"})] {
@@ -246,11 +267,18 @@ async fn patch_and_delete_with_faults_singly() {
         .collect();
     assert_eq!(ids, ["a", "c", "d", "e"]);
     let again = m.g("DELETE", &one("b"), None).await;
-    assert_eq!((again.status, again.code().as_str()), (404, "ResourceNotFound"));
+    assert_eq!(
+        (again.status, again.code().as_str()),
+        (404, "ResourceNotFound")
+    );
     assert_eq!(m.g("DELETE", &one("a"), None).await.status, 204);
     let s = m.stats("s1").await;
     assert_eq!(
-        (s["updates"].clone(), s["deletes"].clone(), s["writes"].clone()),
+        (
+            s["updates"].clone(),
+            s["deletes"].clone(),
+            s["writes"].clone()
+        ),
         (json!(3), json!(2), json!(11))
     );
 }
@@ -303,7 +331,8 @@ async fn patch_and_delete_with_faults_in_batch() {
     assert_eq!(objs[1]["errorDeviceCount"], 5);
 
     // Outer 429: nothing inside is processed.
-    m.faults(json!({"op": "batch", "status": 429, "retryAfter": "1"})).await;
+    m.faults(json!({"op": "batch", "status": 429, "retryAfter": "1"}))
+        .await;
     let r = m
         .g(
             "POST",
@@ -314,7 +343,8 @@ async fn patch_and_delete_with_faults_in_batch() {
     assert_eq!((r.status, r.header("retry-after")), (429, Some("1")));
     assert_eq!(m.objects("s1").await.len(), 3);
     // A batch whose connection drops after processing (commit): the writes happened.
-    m.faults(json!({"op": "batch", "drop": true, "commit": true})).await;
+    m.faults(json!({"op": "batch", "drop": true, "commit": true}))
+        .await;
     let r = m
         .graph(
             "POST",
