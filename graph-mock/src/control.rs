@@ -252,10 +252,7 @@ fn parse_objects(v: Value) -> Result<Vec<Seeded>, String> {
 
 /// Reads `POST /_mock/deviceRunStates`: device run states under a script, each optionally
 /// under one of its user states (`userStateId`, which must exist: 404 otherwise).
-fn parse_devices(
-    state: &State,
-    v: Value,
-) -> Result<Vec<SeededDevice>, (u16, String)> {
+fn parse_devices(state: &State, v: Value) -> Result<Vec<SeededDevice>, (u16, String)> {
     let bad = |e: String| (400, e);
     let mut out = Vec::new();
     for (n, obj) in items(v, "device run states")
