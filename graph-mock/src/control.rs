@@ -38,7 +38,19 @@ pub(crate) fn handle(app: &App, method: &str, path: &str, query: &str, body: &[u
             Reply::empty(204)
         }
         ("GET", "/_mock/stats") => Reply::json(200, &state.stats_json(script)),
-        ("GET", "/_mock/requests") => Reply::json(200, &state.requests_json(script)),
+        ("GET", "/_mock/requests") => {
+            let since = match query_param(&params, "since").map(str::parse::<u64>) {
+                None => 0,
+                Some(Ok(n)) => n,
+                Some(Err(_)) => return error(400, "since must be a log seq (an integer)"),
+            };
+            let writes = match query_param(&params, "write") {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => return error(400, "write must be true or false"),
+            };
+            Reply::json(200, &state.requests_json(script, since, writes))
+        }
         ("DELETE", "/_mock/requests") => {
             state.clear_log();
             Reply::empty(204)

@@ -72,7 +72,7 @@
 //!   delay/body/header changes.
 //! - `GET /_mock/stats[?scriptId=s]` → `{requests, batches, creates, updates, deletes, throttled,
 //!   faults, writes, refused, objects}`.
-//! - `GET /_mock/requests[?scriptId=s]` → the last 20000 logged Graph requests
+//! - `GET /_mock/requests[?scriptId=s][&since=seq][&write=true]` → the last 20000 logged Graph requests
 //!   `{seq, method, path, query, headers, body, batch, outer, write, scriptId, requestId,
 //!   receivedMs, answeredMs, status, dropped}` (`requestId`: the `request-id` the mock answered
 //!   with; times in ms since start); `DELETE` clears the log.

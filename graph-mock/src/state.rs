@@ -578,11 +578,14 @@ impl State {
     }
 
     /// Logged requests, optionally only those under `script`.
-    pub fn requests_json(&self, script: Option<&str>) -> Value {
+    ///
+    /// `since`: only entries with a larger `seq`; `writes_only`: only writes.
+    pub fn requests_json(&self, script: Option<&str>, since: u64, writes_only: bool) -> Value {
         Value::Array(
             self.log
                 .iter()
                 .filter(|e| script.is_none() || e.script_id.as_deref() == script)
+                .filter(|e| e.seq > since && (e.write || !writes_only))
                 .map(LogEntry::to_json)
                 .collect(),
         )

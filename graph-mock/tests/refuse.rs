@@ -391,6 +391,25 @@ async fn the_log_shows_one_write_its_answer_then_the_rest() {
     let seqs: Vec<u64> = log.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
     assert_eq!(m.stats("s6").await["writes"], 4);
+    // Filters: only writes, only after a seq.
+    let only = m.get_json("/_mock/requests?write=true").await;
+    assert_eq!(only.as_array().unwrap().len(), 4);
+    let after = m
+        .get_json(&format!(
+            "/_mock/requests?scriptId=s6&since={}",
+            outer["seq"]
+        ))
+        .await;
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        4,
+        "3 inner writes and the GET"
+    );
+    let bad = m
+        .send("GET", "/_mock/requests?since=x", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(bad.status, 400);
 
     // A dropped connection is logged as such.
     m.faults(json!({"op": "create", "scriptId": "s7", "drop": true}))
