@@ -69,25 +69,34 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGTERM and SIGINT handlers now (before the "listening" line is printed, so
+/// that a signal sent right after it is never taken by the default action) and returns a
+/// future that completes on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {},
-                    _ = term.recv() => {},
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {},
+                        _ = term.recv() => {},
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -125,6 +134,7 @@ async fn main() -> ExitCode {
     } else {
         args.host.clone()
     };
+    let shutdown = shutdown_signal();
     let mut out = std::io::stdout();
     let _ = writeln!(out, "graph-mock listening on http://{host}:{port}");
     let _ = out.flush();
@@ -132,7 +142,7 @@ async fn main() -> ExitCode {
         static_dir: args.static_dir,
         refuse_run_state_writes: args.refuse_run_state_writes,
     };
-    match serve(listener, opts, shutdown_signal()).await {
+    match serve(listener, opts, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("graph-mock: {e}");
