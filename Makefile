@@ -4,6 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 WITH_MOCK := scripts/with-mock.sh
 DEMO_PORT ?= 8080
+# Extra graph-mock arguments for `make demo`, e.g. MOCK_ARGS=--refuse-run-state-writes.
+MOCK_ARGS ?=
 SITE_PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
@@ -13,6 +15,7 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
+	@echo "            (make demo MOCK_ARGS=--refuse-run-state-writes: every user-state write refused as Graph refuses an absent route)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
 	@echo "make site   build the deployable admin page (no demo mode) into dist/site/"
 	@echo "make serve  build, then serve dist/site/ on http://localhost:$(SITE_PORT)/ for real use (sign in or paste a token)"
@@ -28,7 +31,7 @@ pkg: setup
 	@scripts/build-pkg.sh
 
 demo: pkg
-	@scripts/demo.sh $(DEMO_PORT)
+	@MOCK_ARGS="$(MOCK_ARGS)" scripts/demo.sh $(DEMO_PORT)
 
 # The admin page for real use: dist/site/ (hashed assets, staticwebapp.config.json), served on
 # localhost with the headers that file names (scripts/serve-site.mjs). See docs/page.md, "Use it for real".
