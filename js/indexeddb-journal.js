@@ -3,6 +3,14 @@
 // One database per name ("intune-script-user-state-journal:<name>"), one object store of text
 // records under increasing keys, so `read` gives them back in the order they were appended.
 // `append` resolves once its transaction (durability "strict") has committed.
+// `lock()` holds the journal for one run (issue 17) with a Web Lock of the same name
+// (navigator.locks.request with ifAvailable: refused at once, never queued, while another run
+// holds it, be it in another tab, window or Worker of this origin or in this page); the lock is
+// held until the function it resolves to is called, or the page or Worker goes away. Where
+// navigator.locks is absent (a page over plain http other than localhost, a browser before
+// 2022, Node), it falls back to a lock within this page or Worker only: two runs in one page are
+// still kept apart, two tabs are not (`"locks" in navigator` says which applies). Refusing
+// instead would take resumable imports away from pages that have them today.
 export function indexedDbJournal(name) {
   if (typeof name !== "string" || name === "") {
     throw new TypeError("indexedDbJournal: name must be a non-empty string");
@@ -55,5 +63,53 @@ export function indexedDbJournal(name) {
     clear: async () => {
       await run("readwrite", (store) => store.clear());
     },
+    lock: () => indexedDbJournalLock(name),
   };
+}
+
+// Lock names held in this page or Worker where navigator.locks is absent.
+const indexedDbJournalHeld = new Set();
+
+function indexedDbJournalLock(name) {
+  const lockName = `intune-script-user-state-journal:${name}`;
+  const inUse = () => {
+    const err = new Error(
+      `indexedDbJournal: the journal ${JSON.stringify(name)} is in use by another run (in another tab, window or Worker of this site, or in this page)`,
+    );
+    err.code = "JOURNAL_IN_USE";
+    return err;
+  };
+  const locks = globalThis.navigator?.locks;
+  if (!locks || typeof locks.request !== "function") {
+    if (indexedDbJournalHeld.has(lockName)) return Promise.reject(inUse());
+    indexedDbJournalHeld.add(lockName);
+    let released = false;
+    return Promise.resolve(async () => {
+      if (!released) {
+        released = true;
+        indexedDbJournalHeld.delete(lockName);
+      }
+    });
+  }
+  return new Promise((resolve, reject) => {
+    let letGo;
+    const held = new Promise((r) => (letGo = r));
+    let granted = false;
+    // Settles once the lock is let go (or was never granted).
+    const done = locks.request(lockName, { ifAvailable: true }, (lock) => {
+      if (lock === null) {
+        reject(inUse());
+        return undefined;
+      }
+      granted = true;
+      resolve(() => {
+        letGo();
+        return done.then(() => undefined);
+      });
+      return held;
+    });
+    done.catch((e) => {
+      if (!granted) reject(e);
+    });
+  });
 }
