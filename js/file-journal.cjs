@@ -232,6 +232,12 @@ async function fileJournalLock(journalPath, onStaleLock) {
     }
   } catch (e) {
     fileJournalLocks.delete(lockPath);
+    if (e && e.code !== "JOURNAL_IN_USE" && typeof e.syscall === "string") {
+      // A file system error (a missing directory, no permission): say which journal it was for.
+      const err = new Error(`fileJournal: cannot lock the journal ${shown} (${lockPath}): ${e.code}`, { cause: e });
+      err.code = e.code;
+      throw err;
+    }
     throw e;
   }
 

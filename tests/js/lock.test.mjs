@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, symlinkSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -251,4 +251,16 @@ test("onStaleLock throwing: the lock is let go and lock() rejects with that", as
   assert.ok(!existsSync(file + ".lock"));
   await (await fileJournal(file).lock())();
   assert.throws(() => fileJournal(file, { onStaleLock: 1 }), TypeError);
+});
+
+test("a file system error (no such directory) says which journal it was for, and holds nothing", async () => {
+  const file = path.join(dir, "missing", "j.journal");
+  await assert.rejects(fileJournal(file).lock(), (err) => {
+    assert.equal(err.code, "ENOENT");
+    assert.equal(err.message, `fileJournal: cannot lock the journal ${JSON.stringify(file)} (${file}.lock): ENOENT`);
+    return true;
+  });
+  // Nothing held in this process: once the directory exists, the lock is taken.
+  mkdirSync(path.dirname(file));
+  await (await fileJournal(file).lock())();
 });
