@@ -67,49 +67,41 @@ export function indexedDbJournal(name) {
   };
 }
 
-// Lock names held in this page or Worker where navigator.locks is absent.
+// Where navigator.locks is absent: the same rule, within this page or Worker only.
 const indexedDbJournalHeld = new Set();
+const indexedDbJournalLocks = {
+  async request(name, _options, callback) {
+    if (indexedDbJournalHeld.has(name)) return callback(null);
+    indexedDbJournalHeld.add(name);
+    try {
+      return await callback({ name });
+    } finally {
+      indexedDbJournalHeld.delete(name);
+    }
+  },
+};
 
 function indexedDbJournalLock(name) {
-  const lockName = `intune-script-user-state-journal:${name}`;
-  const inUse = () => {
-    const err = new Error(
-      `indexedDbJournal: the journal ${JSON.stringify(name)} is in use by another run (in another tab, window or Worker of this site, or in this page)`,
-    );
-    err.code = "JOURNAL_IN_USE";
-    return err;
-  };
-  const locks = globalThis.navigator?.locks;
-  if (!locks || typeof locks.request !== "function") {
-    if (indexedDbJournalHeld.has(lockName)) return Promise.reject(inUse());
-    indexedDbJournalHeld.add(lockName);
-    let released = false;
-    return Promise.resolve(async () => {
-      if (!released) {
-        released = true;
-        indexedDbJournalHeld.delete(lockName);
-      }
-    });
-  }
+  const locks = globalThis.navigator?.locks ?? indexedDbJournalLocks;
   return new Promise((resolve, reject) => {
     let letGo;
     const held = new Promise((r) => (letGo = r));
-    let granted = false;
     // Settles once the lock is let go (or was never granted).
-    const done = locks.request(lockName, { ifAvailable: true }, (lock) => {
-      if (lock === null) {
-        reject(inUse());
-        return undefined;
+    const done = locks.request(`intune-script-user-state-journal:${name}`, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        const err = new Error(
+          `indexedDbJournal: the journal ${JSON.stringify(name)} is in use by another run (in another tab, window or Worker of this site, or in this page)`,
+        );
+        err.code = "JOURNAL_IN_USE";
+        reject(err);
+        return;
       }
-      granted = true;
       resolve(() => {
         letGo();
-        return done.then(() => undefined);
+        return done.then(() => {});
       });
       return held;
     });
-    done.catch((e) => {
-      if (!granted) reject(e);
-    });
+    done.catch(reject); // a failure once granted: nothing to say (resolve came first)
   });
 }
