@@ -1,8 +1,8 @@
 //! Where tokens come from: a string, or a function asked before every attempt (so a long run
 //! gets fresh tokens, and a 401 can be answered with a new one).
 
-use crate::error::Error;
-use crate::validate;
+use intune_core::error::Error;
+use intune_core::validate;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

@@ -1,8 +1,8 @@
 //! Values across the boundary: JS input to the core's `Json`, `Json` out as plain objects,
 //! and the one place where an `Error` becomes a JS `Error`.
 
-use crate::error::{Error, FieldError};
-use crate::json::{Json, Map, MAX_DEPTH};
+use intune_core::error::{Error, FieldError};
+use intune_core::json::{Json, Map, MAX_DEPTH};
 use js_sys::{Array, Object, Reflect};
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;

@@ -1,8 +1,8 @@
-//! `readUserStatesCsv`: the bulk import's CSV reader ([`crate::csv`]) for the admin page and
+//! `readUserStatesCsv`: the bulk import's CSV reader ([`intune_core::csv`]) for the admin page and
 //! the command line.
 
-use super::convert::to_js;
-use crate::csv::{read_user_states, UserStatesCsv};
+use crate::convert::to_js;
+use intune_core::csv::{read_user_states, UserStatesCsv};
 use wasm_bindgen::prelude::*;
 
 /// Reads a user-state CSV the way the admin page and the command line do: a header naming

@@ -1,15 +1,15 @@
 //! What every export does first: read the token source and signal off the request, check the
 //! rest with the core's rules, and settle the client request id.
 
-use super::convert::{error_to_js, object_from_js};
-use super::global::{name, random_bytes};
-use super::journal::Journal;
-use super::token::TokenSource;
-use crate::error::Error;
-use crate::json::Json;
-use crate::single::Policy;
-use crate::uuid;
-use crate::validate::CallOptions;
+use crate::caller_journal::Journal;
+use crate::convert::{error_to_js, object_from_js};
+use crate::global::{name, random_bytes};
+use crate::token::TokenSource;
+use intune_core::error::Error;
+use intune_core::json::Json;
+use intune_core::single::Policy;
+use intune_core::uuid;
+use intune_core::validate::CallOptions;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;

@@ -2,17 +2,17 @@
 //! the end into a JS value or a JS error with the token scrubbed from it. Every async export
 //! hands its work to [`promise`], one non-generic driver, so the promise glue exists once.
 
-use super::answers;
-use super::convert::{error_to_js, to_js};
-use super::global::now_ms;
-use super::prepare::{prepare, Edge};
-use super::token::{TokenFailure, TokenSource};
-use super::transport::{send, sleep, Aborted, Sent};
-use crate::call::{Action, Operation};
-use crate::error::Error;
-use crate::http::{Body, Outcome, Request, Response};
-use crate::json::Json;
-use crate::single::Policy;
+use crate::answers;
+use crate::convert::{error_to_js, to_js};
+use crate::global::now_ms;
+use crate::prepare::{prepare, Edge};
+use crate::token::{TokenFailure, TokenSource};
+use crate::transport::{send, sleep, Aborted, Sent};
+use intune_core::call::{Action, Operation};
+use intune_core::error::Error;
+use intune_core::http::{Body, Outcome, Request, Response};
+use intune_core::json::Json;
+use intune_core::single::Policy;
 use js_sys::{Function, Promise};
 use std::future::Future;
 use std::pin::Pin;
@@ -200,7 +200,7 @@ impl<'a> Session<'a> {
     /// Scrubs every token this call used from a journal record.
     pub fn redact_record(&self, record: &mut Json) {
         for token in self.tokens_used.borrow().iter() {
-            crate::journal::redact(record, token);
+            intune_core::journal::redact(record, token);
         }
     }
 

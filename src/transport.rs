@@ -18,10 +18,10 @@
 //! our own controller, with no reason, so whatever the caller aborted with (a string, an
 //! object) fetch rejects with its own `AbortError`.
 
-use super::convert::{from_js, thrown_text, to_js};
-use super::global::{clear_timeout, name, set_timeout};
-use crate::http::{Body, Outcome, Request, Response};
+use crate::convert::{from_js, thrown_text, to_js};
+use crate::global::{clear_timeout, name, set_timeout};
 use gloo_net::http::{Request as HttpRequest, Response as HttpResponse};
+use intune_core::http::{Body, Outcome, Request, Response};
 use js_sys::{Function, JsString, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -1,16 +1,16 @@
 //! `listUserStatePages`: an async iterator of pages, for callers who want items as they
 //! arrive. Each `next()` reads one page with the same retry rules as every read.
 
-use super::convert::{error_to_js, to_js};
-use super::driver::{promise, Session};
-use super::prepare::{policy, prepare, Edge};
-use super::resource::first_page;
-use crate::endpoint::Endpoint;
-use crate::error::Error;
-use crate::http::Request;
-use crate::json::Json;
-use crate::single::{next_link, Expect, Policy, Single};
-use crate::validate;
+use crate::convert::{error_to_js, to_js};
+use crate::driver::{promise, Session};
+use crate::prepare::{policy, prepare, Edge};
+use crate::resource::first_page;
+use intune_core::endpoint::Endpoint;
+use intune_core::error::Error;
+use intune_core::http::Request;
+use intune_core::json::Json;
+use intune_core::single::{next_link, Expect, Policy, Single};
+use intune_core::validate;
 use js_sys::{Object, Promise, Reflect, Symbol};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};

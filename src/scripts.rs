@@ -1,10 +1,10 @@
 //! `listScripts`: every script of a kind, by name, for pickers.
 
-use super::driver::{start, Resolve};
-use super::prepare::policy;
-use crate::error::Error;
-use crate::single::List;
-use crate::validate;
+use crate::driver::{start, Resolve};
+use crate::prepare::policy;
+use intune_core::error::Error;
+use intune_core::single::List;
+use intune_core::validate;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 

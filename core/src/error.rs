@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-/// Everything that can go wrong in a call.
+/// Everything that can go wrong in a call. Not `#[non_exhaustive]`: the edge (another crate)
+/// maps every variant to its JS `Error`, and a new variant should fail its build until it does.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// The input broke a rule; nothing was sent.
     #[error("{0}")]

@@ -1,13 +1,13 @@
 //! The rest of the resource: get, update, delete and list, each resent on 429, 5xx,
 //! timeouts and dropped connections (they are idempotent).
 
-use super::driver::{start, Resolve};
-use super::prepare::policy;
-use crate::endpoint::with_query;
-use crate::error::Error;
-use crate::http::{Method, Request};
-use crate::single::{Expect, List, Single};
-use crate::validate::{self, ItemRequest, ListRequest};
+use crate::driver::{start, Resolve};
+use crate::prepare::policy;
+use intune_core::endpoint::with_query;
+use intune_core::error::Error;
+use intune_core::http::{Method, Request};
+use intune_core::single::{Expect, List, Single};
+use intune_core::validate::{self, ItemRequest, ListRequest};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 

@@ -1,15 +1,15 @@
 //! The caller's journal (`{ read, append, clear }`, text records) as the bulk run uses it:
 //! read once before anything is sent, appended to before each `$batch` goes (write-ahead).
-//! The records themselves are the core's (`crate::journal`, JSON values); here they only
+//! The records themselves are the core's (`intune_core::journal`, JSON values); here they only
 //! cross over, read with `JSON.parse` and written with `JSON.stringify` (both exact for every
 //! double), each scrubbed of every token the run used before it becomes text.
 
-use super::convert::{from_js_within, thrown_text, to_js};
-use super::driver::Session;
-use super::transport::json_parse;
-use crate::error::Error;
-use crate::journal::{Line, MAX_RECORD_DEPTH};
-use crate::json::Json;
+use crate::convert::{from_js_within, thrown_text, to_js};
+use crate::driver::Session;
+use crate::transport::json_parse;
+use intune_core::error::Error;
+use intune_core::journal::{Line, MAX_RECORD_DEPTH};
+use intune_core::json::Json;
 use js_sys::{Array, Function, JsString, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

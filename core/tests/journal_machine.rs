@@ -9,9 +9,9 @@
 #[path = "support/sim.rs"]
 mod sim;
 
-use intune_script_user_state::bulk::Bulk;
-use intune_script_user_state::http::Method;
-use intune_script_user_state::{Error, Json};
+use intune_core::bulk::Bulk;
+use intune_core::http::Method;
+use intune_core::{Error, Json};
 use sim::{
     items, json, lines, per_user, policy, record, request, run_from, Fault, Moment, Run, Sim,
     DATE_MARK, DIAG_MARK, ROOT, TOKEN,
@@ -87,11 +87,7 @@ fn uncertain(records: &[String]) -> Vec<u64> {
 }
 
 /// The service, the requests in flight and the time when the journal held `cut` records.
-fn moment_at(
-    full: &Run,
-    fresh: &Sim,
-    cut: usize,
-) -> (Sim, Vec<intune_script_user_state::http::Request>, f64) {
+fn moment_at(full: &Run, fresh: &Sim, cut: usize) -> (Sim, Vec<intune_core::http::Request>, f64) {
     if cut == 0 {
         // Nothing was durable, so nothing was sent.
         return (fresh.clone(), Vec::new(), 0.0);

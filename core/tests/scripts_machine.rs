@@ -3,10 +3,10 @@
 //! every read.
 #![cfg(not(target_arch = "wasm32"))]
 
-use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
-use intune_script_user_state::single::{List, Policy};
-use intune_script_user_state::validate::scripts_request;
-use intune_script_user_state::{Action, Error, Json, Operation};
+use intune_core::http::{Body, Method, Outcome, Request, Response};
+use intune_core::single::{List, Policy};
+use intune_core::validate::scripts_request;
+use intune_core::{Action, Error, Json, Operation};
 
 const BASE: &str = "http://127.0.0.1:9";
 const FIRST: &str = "http://127.0.0.1:9/beta/deviceManagement/deviceShellScripts?$select=id,displayName,description,fileName,lastModifiedDateTime";

@@ -1,11 +1,11 @@
 //! `createUserState` and `validateUserState`.
 
-use super::convert::{from_js, problems_to_js};
-use super::driver::{start, Resolve};
-use super::prepare::policy;
-use crate::create::Create;
-use crate::error::{Error, FieldError};
-use crate::validate;
+use crate::convert::{from_js, problems_to_js};
+use crate::driver::{start, Resolve};
+use crate::prepare::policy;
+use intune_core::create::Create;
+use intune_core::error::{Error, FieldError};
+use intune_core::validate;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 

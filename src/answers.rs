@@ -2,9 +2,9 @@
 //! every inner answer of a `$batch`. Nothing else crosses: not the token, the URL, a body or
 //! any other header.
 
-use super::convert::to_js;
-use crate::http::{Body, Method, Request, Response};
-use crate::json::Json;
+use crate::convert::to_js;
+use intune_core::http::{Body, Method, Request, Response};
+use intune_core::json::Json;
 use js_sys::Function;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -22,7 +22,7 @@ struct Answered {
 
 /// Tells `f` about `r`, the answer to `req`, and when `req` was a `$batch`, about each inner
 /// answer, with the ids in that answer's own headers (read from the JSON as it is, the way
-/// `crate::bulk::batch_responses` reads it, without copying the bodies). Whatever `f` throws
+/// `intune_core::bulk::batch_responses` reads it, without copying the bodies). Whatever `f` throws
 /// is ignored.
 pub fn report(f: &Function, req: &Request, r: &Response, token: &str) {
     let ids = |name: &str| r.header(name);
@@ -61,7 +61,7 @@ pub fn report(f: &Function, req: &Request, r: &Response, token: &str) {
 fn tell(f: &Function, status: u16, request_id: Option<&str>, client: Option<&str>, token: &str) {
     // An id is the service's; one that carries the token (an echo gone wrong) is left out.
     let js = |id: Option<&str>| match id {
-        Some(v) if !(token.len() >= 8 && crate::text::find(v, token).is_some()) => {
+        Some(v) if !(token.len() >= 8 && intune_core::text::find(v, token).is_some()) => {
             JsValue::from_str(v)
         }
         _ => JsValue::UNDEFINED,

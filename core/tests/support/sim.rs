@@ -8,12 +8,12 @@
 //! the browser tests' and needs wasm-bindgen).
 #![allow(dead_code)]
 
-use intune_script_user_state::bulk::{Bulk, BATCH_SIZE};
-use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
-use intune_script_user_state::json::deserialize_within as json_within;
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::{bulk_request, BulkRequest};
-use intune_script_user_state::{journal, Error, Json};
+use intune_core::bulk::{Bulk, BATCH_SIZE};
+use intune_core::http::{Body, Method, Outcome, Request, Response};
+use intune_core::json::deserialize_within as json_within;
+use intune_core::single::Policy;
+use intune_core::validate::{bulk_request, BulkRequest};
+use intune_core::{journal, Error, Json};
 use std::collections::{HashMap, VecDeque};
 
 pub const ROOT: &str = "http://127.0.0.1:9";
@@ -269,7 +269,7 @@ pub fn request(
     user_states: &str,
     max_retries: u32,
     extra: &str,
-) -> intune_script_user_state::validate::BulkRequest {
+) -> intune_core::validate::BulkRequest {
     bulk_request(&json(&format!(
         r#"{{"scriptId":"s","baseUrl":"{ROOT}","maxRetries":{max_retries},"userStates":{user_states}{extra}}}"#
     )))
@@ -318,7 +318,7 @@ pub struct Run {
     /// Whether a `$batch` went out before the first look-up page was answered.
     pub batch_before_lookup: bool,
     /// The budget the run kept to at the end.
-    pub budget: Option<intune_script_user_state::bulk::Budget>,
+    pub budget: Option<intune_core::bulk::Budget>,
 }
 
 /// Runs the machine to the end with answers that take `latency` ms, from `start` ms,

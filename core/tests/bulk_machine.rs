@@ -7,9 +7,9 @@
 #[path = "support/sim.rs"]
 mod sim;
 
-use intune_script_user_state::bulk::Budget;
-use intune_script_user_state::http::Outcome;
-use intune_script_user_state::{Error, Json};
+use intune_core::bulk::Budget;
+use intune_core::http::Outcome;
+use intune_core::{Error, Json};
 use sim::{assert_exactly_once, bulk, items, json, resp, run, Fault, Sim};
 
 #[test]

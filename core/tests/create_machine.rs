@@ -2,10 +2,10 @@
 //! exactly-once rule, with no network and no clock.
 #![cfg(not(target_arch = "wasm32"))]
 
-use intune_script_user_state::http::{Body, Method, Outcome, Request, Response};
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::create_request;
-use intune_script_user_state::{Action, Create, Error, Json, Operation};
+use intune_core::http::{Body, Method, Outcome, Request, Response};
+use intune_core::single::Policy;
+use intune_core::validate::create_request;
+use intune_core::{Action, Create, Error, Json, Operation};
 
 const CRID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const BASE: &str = "http://127.0.0.1:9";

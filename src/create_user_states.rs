@@ -1,16 +1,16 @@
 //! `createUserStates`: runs the core's bulk machine with several `$batch` requests in flight,
 //! waking for the machine's timers, and reports progress as items settle.
 
-use super::convert::{error_to_js, to_js};
-use super::driver::{promise, Failure, Session};
-use super::global::now_ms;
-use super::prepare::{policy, prepare};
-use crate::bulk::{Bulk, Progress};
-use crate::error::Error;
-use crate::json::Json;
-use crate::validate;
+use crate::convert::{error_to_js, to_js};
+use crate::driver::{promise, Failure, Session};
+use crate::global::now_ms;
+use crate::prepare::{policy, prepare};
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use intune_core::bulk::{Bulk, Progress};
+use intune_core::error::Error;
+use intune_core::json::Json;
+use intune_core::validate;
 use js_sys::{Function, Promise};
 use serde::Serialize;
 use std::pin::pin;
