@@ -25,21 +25,22 @@ mod resume;
 
 pub use pace::Budget;
 
+use crate::batch;
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
-use crate::http::{Body, Method, Outcome, Request, Response};
+use crate::http::{Method, Outcome, Request, Response};
 use crate::journal::{self, Header, Record};
-use crate::json::{Json, Map};
-use crate::model::{check_user_state, UserStateInput};
+use crate::json::Json;
+use crate::lookup::{matches, Found, Listing, Next, Page, Retry};
+use crate::model::UserStateInput;
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
-use crate::single::{may_follow, next_link, Policy};
+use crate::single::Policy;
 use crate::validate::BulkRequest;
 use pace::Pacer;
 use std::collections::VecDeque;
 
-/// Most creates in one `$batch` (Graph's limit).
-pub const BATCH_SIZE: usize = 20;
+pub use crate::batch::BATCH_SIZE;
 
 /// Most 429s one item takes before it fails with the last one.
 pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
@@ -91,14 +92,11 @@ enum Flight {
     Page,
 }
 
-/// A running look-up: the items it settles, and the page being read.
+/// A running look-up: the items it settles, and the list being read.
 #[derive(Debug)]
 struct Lookup {
     items: Vec<usize>,
-    url: String,
-    /// Pages read so far.
-    pages: u32,
-    failures: u32,
+    listing: Listing,
     /// When to (re)send the page; `None` while it is in flight.
     retry_at: Option<f64>,
 }
@@ -132,13 +130,10 @@ pub struct Bulk {
     blind: u32,
     last_blind: f64,
     max_in_flight: usize,
-    /// Ids of objects this run created or adopted, never matched twice; sorted (when
-    /// `claimed_sorted`) for a look-up's page to be checked against. A sorted list, not a
-    /// hash set: the module sorts `(String, usize)` pairs already (the repeated-user checks),
-    /// and a second hash table with SipHash cost 1.9 KB gzipped (BENCHMARKS.md).
-    claimed: Vec<(String, usize)>,
-    claimed_sorted: bool,
     throttled: u32,
+    /// Items settled so far: (succeeded, failed), kept as results are set so that progress
+    /// costs nothing per poll.
+    settled: (usize, usize),
     rng: Rng,
     journal: Option<Journal>,
     /// Resumed with uncertain items: nothing is sent until their look-up has ended.
@@ -189,14 +184,14 @@ impl Bulk {
             blind: 0,
             last_blind: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
-            claimed: Vec::new(),
-            claimed_sorted: true,
             throttled: 0,
+            settled: (0, 0),
             journal: None,
             resuming: false,
             resume_lookup: false,
             aborted: false,
         };
+        bulk.settled.1 = bulk.items.iter().filter(|i| i.result.is_some()).count();
         bulk.queue_unsettled();
         bulk
     }
@@ -249,23 +244,26 @@ impl Bulk {
 
     /// Counts include items settled by an earlier run of the journal.
     pub fn progress(&self) -> Progress {
-        let mut p = Progress {
+        let (succeeded, failed) = self.settled;
+        Progress {
+            done: succeeded + failed,
             total: self.items.len(),
-            ..Progress::default()
-        };
-        for item in &self.items {
-            match item.result {
-                Some(Ok(_)) => p.succeeded += 1,
-                Some(Err(_)) => p.failed += 1,
-                None => {}
-            }
+            succeeded,
+            failed,
         }
-        p.done = p.succeeded + p.failed;
-        p
     }
 
     fn all_settled(&self) -> bool {
-        self.items.iter().all(|i| i.result.is_some())
+        self.settled.0 + self.settled.1 == self.items.len()
+    }
+
+    /// Sets item `i`'s result (it has none yet), and counts it.
+    fn set_result(&mut self, i: usize, result: Result<Json, Error>) {
+        match result {
+            Ok(_) => self.settled.0 += 1,
+            Err(_) => self.settled.1 += 1,
+        }
+        self.items[i].result = Some(result);
     }
 
     /// Every item has its result and, with a journal, every record (the last being
@@ -290,6 +288,7 @@ impl Bulk {
             item.result = Some(Err(Error::Aborted {
                 client_request_id: id.clone(),
             }));
+            self.settled.1 += 1;
         }
         self.queue.clear();
         self.uncertain.clear();
@@ -367,9 +366,7 @@ impl Bulk {
                 let url = self.endpoint.user_run_states(self.kind, &self.script_id);
                 self.lookup = Some(Lookup {
                     items: std::mem::take(&mut self.uncertain),
-                    url,
-                    pages: 0,
-                    failures: 0,
+                    listing: Listing::new(url),
                     retry_at: Some(now),
                 });
             } else {
@@ -380,7 +377,7 @@ impl Bulk {
             match lookup.retry_at {
                 Some(at) if now >= at => {
                     lookup.retry_at = None;
-                    let request = Request::get(lookup.url.clone());
+                    let request = lookup.listing.request();
                     let tag = self.tag(Flight::Page);
                     poll.sends.push((tag, request));
                 }
@@ -450,44 +447,40 @@ impl Bulk {
     }
 
     /// Up to `max` queued items whose own wait is over, in queue order.
+    /// Only the front of the queue is looked at: up to the batch, and the items before it that
+    /// still wait (throttled ones, which go back to the front, so never more than were in
+    /// flight), so a batch costs the same at the start of a run as at its end.
     fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
         let mut batch = Vec::new();
-        let mut rest = VecDeque::with_capacity(self.queue.len());
-        for i in self.queue.drain(..) {
-            if batch.len() < max && self.items[i].ready_at <= now {
+        let mut waiting = Vec::new();
+        while batch.len() < max {
+            let Some(i) = self.queue.pop_front() else {
+                break;
+            };
+            if self.items[i].ready_at <= now {
                 batch.push(i);
             } else {
-                rest.push_back(i);
+                waiting.push(i);
             }
         }
-        self.queue = rest;
+        for i in waiting.into_iter().rev() {
+            self.queue.push_front(i);
+        }
         batch
     }
 
     fn batch_request(&self, batch: &[usize]) -> Request {
         let url = relative_user_run_states(self.kind, &self.script_id);
-        let requests = batch
-            .iter()
-            .filter_map(|&i| self.items[i].input.as_ref().map(|input| (i, input)))
-            .map(|(i, input)| {
-                let mut headers = Map::new();
-                headers.insert("Content-Type", "application/json".into());
-                let mut r = Map::new();
-                r.insert("id", i.to_string().into());
-                r.insert("method", "POST".into());
-                r.insert("url", url.as_str().into());
-                r.insert("headers", Json::Object(headers));
-                r.insert("body", input.to_json());
-                Json::Object(r)
+        let creates = batch.iter().filter_map(|&i| {
+            let input = self.items[i].input.as_ref()?;
+            Some(batch::Inner {
+                id: i,
+                method: Method::Post,
+                url: url.clone(),
+                body: Some(input.to_json()),
             })
-            .collect();
-        let mut body = Map::new();
-        body.insert("requests", Json::Array(requests));
-        Request {
-            method: Method::Post,
-            url: self.endpoint.batch(),
-            body: Some(Json::Object(body)),
-        }
+        });
+        batch::request(&self.endpoint, creates)
     }
 
     /// Reports how the request sent under `tag` ended.
@@ -510,7 +503,7 @@ impl Bulk {
         let sent_at = sent.0;
         if let Outcome::Response(r) = &outcome {
             if r.status == 200 {
-                match batch_responses(r) {
+                match batch::responses(r) {
                     Some(responses) => return self.on_inner(items, sent, responses, now),
                     None => {
                         let e = Error::from(graph::invalid_body(
@@ -642,12 +635,6 @@ impl Bulk {
 
     /// Gives item `i` its final result, and records it.
     fn finish(&mut self, i: usize, result: Result<Json, Error>) {
-        if let Ok(state) = &result {
-            if let Some(id) = state.get("id").and_then(Json::as_str) {
-                self.claimed.push((id.to_owned(), i));
-                self.claimed_sorted = false;
-            }
-        }
         if let Some(j) = &mut self.journal {
             let record = match &result {
                 Ok(object) => Some(Record::Created {
@@ -664,7 +651,7 @@ impl Bulk {
                 j.pending.push(record.to_json());
             }
         }
-        self.items[i].result = Some(result);
+        self.set_result(i, result);
     }
 
     fn make_uncertain(&mut self, i: usize, error: Error) {
@@ -739,74 +726,70 @@ impl Bulk {
         let Some(mut lookup) = self.lookup.take() else {
             return;
         };
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                if let Body::Json(page) = &r.body {
-                    if let Some(Json::Array(states)) = page.get("value") {
-                        self.match_page(&mut lookup, states);
-                        lookup.pages += 1;
-                        match next_link(page, &self.endpoint) {
-                            Ok(Some(url)) if may_follow(&lookup.url, &url, lookup.pages) => {
-                                lookup.url = url;
-                                lookup.retry_at = Some(now);
-                                self.lookup = Some(lookup);
-                            }
-                            Ok(None) => self.requeue_unfound(lookup.items),
-                            Ok(Some(_)) | Err(_) => self.fail_unsettled(lookup.items),
-                        }
-                        return;
+        match lookup.listing.read(&outcome, &self.endpoint) {
+            Page::States { states, next } => {
+                self.match_page(&mut lookup, states);
+                match next {
+                    Next::More => {
+                        lookup.retry_at = Some(now);
+                        self.lookup = Some(lookup);
                     }
+                    Next::End => self.requeue_unfound(lookup.items),
+                    Next::Unusable => self.fail_unsettled(lookup.items),
+                }
+            }
+            Page::Unreadable => self.fail_unsettled(lookup.items),
+            Page::Failed => {
+                let may_refresh = self.policy.refreshable && lookup.listing.failures() == 0;
+                match lookup
+                    .listing
+                    .retry(&outcome, now, self.policy.max_retries, may_refresh)
+                {
+                    Retry::Refresh => {
+                        lookup.retry_at = Some(now);
+                        self.lookup = Some(lookup);
+                    }
+                    Retry::Wait { retry_after, .. } => {
+                        let wait = self.wait_ms(retry_after, lookup.listing.failures());
+                        lookup.retry_at = Some(now + wait);
+                        self.lookup = Some(lookup);
+                    }
+                    Retry::GiveUp => self.fail_unsettled(lookup.items),
                 }
             }
         }
-        match classify(&outcome, now) {
-            Failure::Throttled(after) | Failure::Uncertain(after)
-                if lookup.failures < self.policy.max_retries.max(1) =>
-            {
-                lookup.failures += 1;
-                lookup.retry_at = Some(now + self.wait_ms(after, lookup.failures));
-                self.lookup = Some(lookup);
-            }
-            Failure::Unauthorized if self.policy.refreshable && lookup.failures == 0 => {
-                lookup.failures += 1;
-                lookup.retry_at = Some(now);
-                self.lookup = Some(lookup);
-            }
-            _ => self.fail_unsettled(lookup.items),
-        }
+    }
+
+    /// Whether an object with this id already settled an item: an object is never matched
+    /// twice. Looked at only for an object that matches an item being looked for (rare: two
+    /// items never share a user), so it costs nothing per page.
+    fn claimed(&self, id: &str) -> bool {
+        self.items.iter().any(|item| match &item.result {
+            Some(Ok(object)) => object.get("id").and_then(Json::as_str) == Some(id),
+            _ => false,
+        })
     }
 
     /// Resolves the look-up's items found on this page (each object at most once).
     fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
-        if !self.claimed_sorted {
-            self.claimed.sort_unstable();
-            self.claimed_sorted = true;
-        }
         for state in states {
+            let found = lookup.items.iter().enumerate().find_map(|(k, &i)| {
+                let item = &self.items[i];
+                if item.result.is_some() {
+                    return None;
+                }
+                matches(item.input.as_ref()?, state).map(|found| (k, found))
+            });
+            let Some((k, found)) = found else { continue };
             let id = state.get("id").and_then(Json::as_str);
-            let claimed = |id: &str| {
-                self.claimed
-                    .binary_search_by(|(k, _)| k.as_str().cmp(id))
-                    .is_ok()
-            };
-            if id.is_some_and(claimed) {
+            if id.is_some_and(|id| self.claimed(id)) {
                 continue;
             }
-            let found = lookup.items.iter().position(|&i| {
-                self.items[i].result.is_none()
-                    && self.items[i]
-                        .input
-                        .as_ref()
-                        .is_some_and(|input| input.is_created_as(state))
-            });
-            let Some(k) = found else { continue };
             let i = lookup.items.swap_remove(k);
-            if check_user_state(state).is_ok() {
-                self.finish(i, Ok(state.clone()));
-            } else {
-                // Something for this user is there but is not a user state we can read: it may
-                // be ours, so sending again could make a second one. Unknown it stays.
-                self.fail_unsettled(vec![i]);
+            match found {
+                Found::Object => self.finish(i, Ok(state.clone())),
+                // It may be ours, so sending again could make a second one. Unknown it stays.
+                Found::Unreadable => self.fail_unsettled(vec![i]),
             }
         }
     }
@@ -850,49 +833,4 @@ fn unsettled() -> Error {
         message: "the look-up after an uncertain create failed".to_owned(),
         client_request_id: String::new(),
     }
-}
-
-/// The inner responses of a `$batch` answer: `(item index, response)`. `None` when the body
-/// is not `{"responses": [...]}`. Inner answers with an id that is not a number are skipped
-/// (their item then counts as unanswered).
-pub fn batch_responses(r: &Response) -> Option<Vec<(usize, Response)>> {
-    let Body::Json(body) = &r.body else {
-        return None;
-    };
-    let Some(Json::Array(responses)) = body.get("responses") else {
-        return None;
-    };
-    Some(
-        responses
-            .iter()
-            .filter_map(|inner| {
-                let id = inner.get("id")?.as_str()?.parse::<usize>().ok()?;
-                let status = inner.get("status")?.as_i32()?;
-                let status = u16::try_from(status).ok()?;
-                let headers = inner
-                    .get("headers")
-                    .and_then(Json::as_object)
-                    .map(|h| {
-                        h.0.iter()
-                            .filter_map(|(k, v)| {
-                                Some((k.to_ascii_lowercase(), v.as_str()?.to_owned()))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let body = match inner.get("body") {
-                    None | Some(Json::Null) => Body::Empty,
-                    Some(v) => Body::Json(v.clone()),
-                };
-                Some((
-                    id,
-                    Response {
-                        status,
-                        headers,
-                        body,
-                    },
-                ))
-            })
-            .collect(),
-    )
 }

@@ -12,13 +12,12 @@
 use crate::call::{failure_error, Action, Operation};
 use crate::error::Error;
 use crate::graph;
-use crate::http::{Body, Method, Outcome, Request};
-use crate::json::Json;
-use crate::model::check_user_state;
+use crate::http::{Method, Outcome, Request};
+use crate::lookup::{matches, Found, Listing, Next, Page, Retry};
 use crate::retry::{
     backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
 };
-use crate::single::{may_follow, Policy};
+use crate::single::Policy;
 use crate::validate::CreateRequest;
 
 /// A `createUserState` call in progress.
@@ -31,10 +30,8 @@ pub struct Create {
     refreshed: bool,
     /// POSTs resent so far.
     resends: u32,
-    /// Failed look-up requests so far.
+    /// Failed look-up requests so far (of every look-up of the call).
     lookup_failures: u32,
-    /// Look-up pages read so far.
-    lookup_pages: u32,
     rng: Rng,
     phase: Phase,
 }
@@ -45,8 +42,8 @@ enum Phase {
     Posting,
     /// Waiting before the first look-up, holding the create's own failure.
     BeforeLookup(Error),
-    /// Listing the script's user states: the page asked for, and the create's failure.
-    Looking { url: String, uncertain: Error },
+    /// Listing the script's user states (see [`crate::lookup`]), holding the create's failure.
+    Looking { listing: Listing, uncertain: Error },
 }
 
 impl Create {
@@ -64,7 +61,6 @@ impl Create {
             refreshed: false,
             resends: 0,
             lookup_failures: 0,
-            lookup_pages: 0,
             rng: Rng::new(seed),
             phase: Phase::Posting,
         }
@@ -134,75 +130,65 @@ impl Create {
         }
     }
 
-    fn look(&mut self, url: String, uncertain: Error) -> Action {
-        self.phase = Phase::Looking {
-            url: url.clone(),
-            uncertain,
-        };
-        Action::Send(Request::get(url))
+    fn look(&mut self, listing: Listing, uncertain: Error) -> Action {
+        let request = listing.request();
+        self.phase = Phase::Looking { listing, uncertain };
+        Action::Send(request)
     }
 
     fn on_lookup(
         &mut self,
-        url: String,
+        mut listing: Listing,
         uncertain: Error,
         outcome: Outcome,
         now_ms: f64,
     ) -> Action {
-        let give_up = Action::Done(Err(uncertain.clone()));
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                let Body::Json(page) = &r.body else {
-                    return give_up;
-                };
-                let Some(Json::Array(items)) = page.get("value") else {
-                    return give_up;
-                };
-                if let Some(found) = items.iter().find(|s| self.req.user_state.is_created_as(s)) {
-                    // Something for this user that is not a readable user state may still be
-                    // ours: resending could make a second one, so the outcome stays unknown.
-                    return match check_user_state(found) {
-                        Ok(()) => Action::Done(Ok(found.clone())),
-                        Err(_) => give_up,
-                    };
-                }
-                self.lookup_pages += 1;
-                return match page.get("@odata.nextLink").and_then(Json::as_str) {
-                    Some(next)
-                        if self.req.options.endpoint.check_next_link(next).is_ok()
-                            && may_follow(&url, next, self.lookup_pages) =>
-                    {
-                        self.look(next.to_owned(), uncertain)
-                    }
-                    Some(_) => give_up,
-                    None if self.resends < self.req.options.max_retries => {
+        let o = &self.req.options;
+        let give_up = |uncertain: Error| Action::Done(Err(uncertain));
+        match listing.read(&outcome, &o.endpoint) {
+            Page::States { states, next } => {
+                let input = &self.req.user_state;
+                let found = states
+                    .iter()
+                    .find_map(|s| matches(input, s).map(|found| (found, s)));
+                match (found, next) {
+                    (Some((Found::Object, state)), _) => Action::Done(Ok(state.clone())),
+                    (Some((Found::Unreadable, _)), _) => give_up(uncertain),
+                    (None, Next::More) => self.look(listing, uncertain),
+                    (None, Next::End) if self.resends < o.max_retries => {
                         // Not created: now a resend cannot make a second object.
                         self.resends += 1;
                         self.post()
                     }
-                    None => give_up,
-                };
-            }
-        }
-        let failure = classify(&outcome, now_ms);
-        match failure {
-            Failure::Unauthorized if self.refreshable && !self.refreshed => {
-                self.refreshed = true;
-                self.look(url, uncertain)
-            }
-            Failure::Throttled(after) | Failure::Uncertain(after)
-                if self.lookup_failures < self.req.options.max_retries.max(1) =>
-            {
-                match self.wait_for(after, matches!(failure, Failure::Throttled(_))) {
-                    Some(ms) => {
-                        self.lookup_failures += 1;
-                        self.phase = Phase::Looking { url, uncertain };
-                        Action::Wait(ms)
-                    }
-                    None => give_up,
+                    (None, Next::End | Next::Unusable) => give_up(uncertain),
                 }
             }
-            _ => give_up,
+            Page::Unreadable => give_up(uncertain),
+            Page::Failed => {
+                let may_refresh = self.refreshable && !self.refreshed;
+                match listing.retry(&outcome, now_ms, o.max_retries, may_refresh) {
+                    Retry::Refresh => {
+                        self.refreshed = true;
+                        self.look(listing, uncertain)
+                    }
+                    // The look-ups of one call share one budget of failures.
+                    Retry::Wait { .. } if self.lookup_failures >= o.max_retries.max(1) => {
+                        give_up(uncertain)
+                    }
+                    Retry::Wait {
+                        retry_after,
+                        throttled,
+                    } => match self.wait_for(retry_after, throttled) {
+                        Some(ms) => {
+                            self.lookup_failures += 1;
+                            self.phase = Phase::Looking { listing, uncertain };
+                            Action::Wait(ms)
+                        }
+                        None => give_up(uncertain),
+                    },
+                    Retry::GiveUp => give_up(uncertain),
+                }
+            }
         }
     }
 }
@@ -214,7 +200,9 @@ impl Operation for Create {
 
     fn on_outcome(&mut self, outcome: Outcome, now_ms: f64) -> Action {
         match std::mem::replace(&mut self.phase, Phase::Posting) {
-            Phase::Looking { url, uncertain } => self.on_lookup(url, uncertain, outcome, now_ms),
+            Phase::Looking { listing, uncertain } => {
+                self.on_lookup(listing, uncertain, outcome, now_ms)
+            }
             Phase::Posting | Phase::BeforeLookup(_) => self.on_post(outcome, now_ms),
         }
     }
@@ -223,10 +211,10 @@ impl Operation for Create {
         match std::mem::replace(&mut self.phase, Phase::Posting) {
             Phase::Posting => self.post(),
             Phase::BeforeLookup(uncertain) => {
-                let url = self.collection_url();
-                self.look(url, uncertain)
+                let listing = Listing::new(self.collection_url());
+                self.look(listing, uncertain)
             }
-            Phase::Looking { url, uncertain } => self.look(url, uncertain),
+            Phase::Looking { listing, uncertain } => self.look(listing, uncertain),
         }
     }
 

@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
+pub mod batch;
 pub mod bulk;
 pub mod call;
 pub mod create;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod http_date;
 pub mod journal;
 pub mod json;
+pub mod lookup;
 pub mod model;
 pub mod retry;
 pub mod single;
