@@ -5,13 +5,14 @@ use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::global::now_ms;
 use crate::prepare::{policy, prepare};
+use crate::transport::sleep;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use intune_core::bulk::{Bulk, Progress};
 use intune_core::error::Error;
 use intune_core::json::Json;
 use intune_core::validate;
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
 use serde::Serialize;
 use std::pin::pin;
 use wasm_bindgen::prelude::*;
@@ -25,14 +26,19 @@ struct ProgressOut {
     failed: u32,
 }
 
-/// What the run resolves to.
+/// What the run resolves to; `results` is the array of [`ItemOut`]s, made a chunk at a time.
 #[derive(Serialize)]
 struct BulkOut {
     succeeded: u32,
     failed: u32,
     throttled: u32,
-    results: Vec<ItemOut>,
+    #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
+    results: JsValue,
 }
+
+/// Results turned into JS values between two turns of the event loop: a signal (Ctrl-C,
+/// SIGTERM) is heard between chunks, however many items the run has.
+const RESULTS_PER_TURN: usize = 5_000;
 
 /// `{ ok: true, userState }` or `{ ok: false, error }`, the error a real JS `Error` (or what
 /// the token function threw) passed through as it is.
@@ -158,10 +164,12 @@ pub fn create_user_states(
         }
 
         let throttled = bulk.throttled();
-        let results = bulk
-            .into_results()
-            .into_iter()
-            .map(|result| match result {
+        let results = Array::new();
+        for (i, result) in bulk.into_results().into_iter().enumerate() {
+            if i > 0 && i % RESULTS_PER_TURN == 0 {
+                let _ = sleep(0, None).await;
+            }
+            let item = match result {
                 Ok(user_state) => ItemOut::Created {
                     ok: true,
                     user_state,
@@ -173,13 +181,14 @@ pub fn create_user_states(
                         _ => session.to_js_error(Failure::Error(e)),
                     },
                 },
-            })
-            .collect();
+            };
+            results.push(&to_js(&item));
+        }
         Ok(to_js(&BulkOut {
             succeeded: progress.succeeded as u32,
             failed: progress.failed as u32,
             throttled,
-            results,
+            results: results.into(),
         }))
     }))
 }
