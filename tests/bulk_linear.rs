@@ -69,7 +69,11 @@ fn machine_work(n: usize) -> (usize, usize) {
         counted(&mut || b.on_outcome(tag, outcome.clone(), now));
     }
     assert_eq!(sim.objects.len(), n);
-    assert_eq!(records, 1 + n.div_ceil(20) + n + 1, "header, sends, created, finished");
+    assert_eq!(
+        records,
+        1 + n.div_ceil(20) + n + 1,
+        "header, sends, created, finished"
+    );
     let (a, by) = (ALLOCS.load(Relaxed), BYTES.load(Relaxed));
     let results = b.into_results();
     allocs += ALLOCS.load(Relaxed) - a;
