@@ -5,10 +5,9 @@ use crate::caller_journal::Journal;
 use crate::convert::{error_to_js, object_from_js};
 use crate::global::{name, random_bytes};
 use crate::token::TokenSource;
+use intune_core::call::Policy;
 use intune_core::error::Error;
 use intune_core::json::Json;
-use intune_core::single::Policy;
-use intune_core::uuid;
 use intune_core::validate::CallOptions;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -92,18 +91,5 @@ fn read_edge(request: &JsValue) -> Result<Edge, JsValue> {
 
 /// The client request id (the caller's, or a fresh UUID) and the retry policy of a call.
 pub fn policy(options: &CallOptions, tokens: &TokenSource) -> Policy {
-    let bytes = random_bytes();
-    let seed = u64::from_le_bytes([
-        bytes[0], bytes[3], bytes[5], bytes[7], bytes[9], bytes[11], bytes[13], bytes[15],
-    ]);
-    Policy {
-        client_request_id: options
-            .client_request_id
-            .clone()
-            .unwrap_or_else(|| uuid::v4(bytes)),
-        timeout_ms: options.timeout_ms,
-        max_retries: options.max_retries,
-        refreshable: tokens.refreshable(),
-        seed,
-    }
+    Policy::new(options, tokens.refreshable(), random_bytes())
 }

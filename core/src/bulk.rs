@@ -26,6 +26,7 @@ mod resume;
 pub use pace::Budget;
 
 use crate::batch;
+use crate::call::Policy;
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
 use crate::error::{Error, GraphError};
 use crate::graph;
@@ -35,7 +36,6 @@ use crate::json::Json;
 use crate::lookup::{matches, Found, Listing, Next, Page, Retry};
 use crate::model::UserStateInput;
 use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
-use crate::single::Policy;
 use crate::validate::BulkRequest;
 use pace::Pacer;
 use std::collections::VecDeque;

@@ -9,6 +9,7 @@
 //! whether the object exists is then unknown. A 401 is answered by asking the token function
 //! once more and resending once.
 
+use crate::call::Policy;
 use crate::call::{failure_error, Action, Operation};
 use crate::error::Error;
 use crate::graph;
@@ -17,16 +18,13 @@ use crate::lookup::{matches, Found, Listing, Next, Page, Retry};
 use crate::retry::{
     backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
 };
-use crate::single::Policy;
 use crate::validate::CreateRequest;
 
 /// A `createUserState` call in progress.
 #[derive(Debug)]
 pub struct Create {
     req: CreateRequest,
-    client_request_id: String,
-    /// Whether the token comes from a function that can be asked again after a 401.
-    refreshable: bool,
+    policy: Policy,
     refreshed: bool,
     /// POSTs resent so far.
     resends: u32,
@@ -48,20 +46,13 @@ enum Phase {
 
 impl Create {
     pub fn new(req: CreateRequest, policy: Policy) -> Self {
-        let Policy {
-            client_request_id,
-            refreshable,
-            seed,
-            ..
-        } = policy;
         Self {
             req,
-            client_request_id,
-            refreshable,
+            rng: Rng::new(policy.seed),
+            policy,
             refreshed: false,
             resends: 0,
             lookup_failures: 0,
-            rng: Rng::new(seed),
             phase: Phase::Posting,
         }
     }
@@ -98,19 +89,19 @@ impl Create {
     }
 
     fn on_post(&mut self, outcome: Outcome, now_ms: f64) -> Action {
-        let o = &self.req.options;
+        let p = &self.policy;
         if let Outcome::Response(r) = &outcome {
             if matches!(r.status, 200 | 201) {
                 return Action::Done(graph::user_state(r, now_ms));
             }
         }
-        let error = failure_error(&outcome, o.timeout_ms, &self.client_request_id, now_ms);
+        let error = failure_error(&outcome, p.timeout_ms, &p.client_request_id, now_ms);
         match classify(&outcome, now_ms) {
-            Failure::Unauthorized if self.refreshable && !self.refreshed => {
+            Failure::Unauthorized if p.refreshable && !self.refreshed => {
                 self.refreshed = true;
                 self.post()
             }
-            Failure::Throttled(after) if self.resends < o.max_retries => {
+            Failure::Throttled(after) if self.resends < p.max_retries => {
                 match self.wait_for(after, true) {
                     Some(ms) => {
                         self.resends += 1;
@@ -143,9 +134,9 @@ impl Create {
         outcome: Outcome,
         now_ms: f64,
     ) -> Action {
-        let o = &self.req.options;
+        let (p, endpoint) = (&self.policy, &self.req.options.endpoint);
         let give_up = |uncertain: Error| Action::Done(Err(uncertain));
-        match listing.read(&outcome, &o.endpoint) {
+        match listing.read(&outcome, endpoint) {
             Page::States { states, next } => {
                 let input = &self.req.user_state;
                 let found = states
@@ -155,7 +146,7 @@ impl Create {
                     (Some((Found::Object, state)), _) => Action::Done(Ok(state.clone())),
                     (Some((Found::Unreadable, _)), _) => give_up(uncertain),
                     (None, Next::More) => self.look(listing, uncertain),
-                    (None, Next::End) if self.resends < o.max_retries => {
+                    (None, Next::End) if self.resends < p.max_retries => {
                         // Not created: now a resend cannot make a second object.
                         self.resends += 1;
                         self.post()
@@ -165,14 +156,14 @@ impl Create {
             }
             Page::Unreadable => give_up(uncertain),
             Page::Failed => {
-                let may_refresh = self.refreshable && !self.refreshed;
-                match listing.retry(&outcome, now_ms, o.max_retries, may_refresh) {
+                let may_refresh = p.refreshable && !self.refreshed;
+                match listing.retry(&outcome, now_ms, p.max_retries, may_refresh) {
                     Retry::Refresh => {
                         self.refreshed = true;
                         self.look(listing, uncertain)
                     }
                     // The look-ups of one call share one budget of failures.
-                    Retry::Wait { .. } if self.lookup_failures >= o.max_retries.max(1) => {
+                    Retry::Wait { .. } if self.lookup_failures >= p.max_retries.max(1) => {
                         give_up(uncertain)
                     }
                     Retry::Wait {
@@ -219,10 +210,10 @@ impl Operation for Create {
     }
 
     fn client_request_id(&self) -> &str {
-        &self.client_request_id
+        &self.policy.client_request_id
     }
 
     fn timeout_ms(&self) -> u32 {
-        self.req.options.timeout_ms
+        self.policy.timeout_ms
     }
 }

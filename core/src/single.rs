@@ -2,7 +2,7 @@
 //! timeouts and dropped connections after the wait the service asked for (or backoff), a 401
 //! answered once by asking the token function again. Lists are pages of such reads.
 
-use crate::call::{failure_error, Action, Operation};
+use crate::call::{failure_error, Action, Operation, Policy};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::graph;
@@ -25,17 +25,6 @@ pub enum Expect {
     Nothing,
     /// 200 with `{"value": [...]}` (one page of a list).
     Page,
-}
-
-/// Settings every call shares.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub client_request_id: String,
-    pub timeout_ms: u32,
-    pub max_retries: u32,
-    /// The token comes from a function that can be asked again after a 401.
-    pub refreshable: bool,
-    pub seed: u64,
 }
 
 /// One idempotent request, resent until it succeeds or the rules say stop.

@@ -2,9 +2,9 @@
 //! exactly-once rule, with no network and no clock.
 #![cfg(not(target_arch = "wasm32"))]
 
+use intune_core::call::Policy;
 use intune_core::http::{Body, Method, Outcome, Request, Response};
-use intune_core::single::Policy;
-use intune_core::validate::create_request;
+use intune_core::validate::{create_request, CreateRequest};
 use intune_core::{Action, Create, Error, Json, Operation};
 
 const CRID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -21,16 +21,16 @@ fn create(max_retries: u32, refreshable: bool) -> Create {
         r#"{{"scriptId":"s1","baseUrl":"{BASE}","maxRetries":{max_retries},"userState":{{"successDeviceCount":2,"errorDeviceCount":0,"userPrincipalName":"ada@contoso.com"}}}}"#
     )))
     .unwrap();
-    Create::new(req, policy(refreshable, 42))
+    let p = policy(&req, refreshable, 42);
+    Create::new(req, p)
 }
 
-fn policy(refreshable: bool, seed: u64) -> Policy {
+/// The request's policy, as the edge makes it, with a fixed client request id and seed.
+fn policy(req: &CreateRequest, refreshable: bool, seed: u64) -> Policy {
     Policy {
         client_request_id: CRID.into(),
-        timeout_ms: 30_000,
-        max_retries: 3,
-        refreshable,
         seed,
+        ..Policy::new(&req.options, refreshable, [0; 16])
     }
 }
 
@@ -391,7 +391,8 @@ fn matching_by_caller_id() {
         r#"{{"scriptId":"s1","baseUrl":"{BASE}","userState":{{"id":"mine","successDeviceCount":2,"errorDeviceCount":0,"userPrincipalName":"ada@contoso.com"}}}}"#
     )))
     .unwrap();
-    let mut op = Create::new(req, policy(false, 1));
+    let p = policy(&req, false, 1);
+    let mut op = Create::new(req, p);
     let page = format!(
         r#"{{"value":[{CREATED},{}]}}"#,
         CREATED.replace("\"u1\"", "\"mine\"")

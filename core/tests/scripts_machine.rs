@@ -3,8 +3,9 @@
 //! every read.
 #![cfg(not(target_arch = "wasm32"))]
 
+use intune_core::call::Policy;
 use intune_core::http::{Body, Method, Outcome, Request, Response};
-use intune_core::single::{List, Policy};
+use intune_core::single::List;
 use intune_core::validate::scripts_request;
 use intune_core::{Action, Error, Json, Operation};
 

@@ -23,7 +23,7 @@
 
 use intune_core::http::{Body, Method, Outcome, Request};
 use intune_core::journal::redact;
-use intune_core::single::Policy;
+use intune_core::call::Policy;
 use intune_core::validate::{bulk_request, BulkRequest};
 use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{error_body, list_page, record_text, response, resumed, Bytes};

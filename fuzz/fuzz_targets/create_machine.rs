@@ -20,7 +20,7 @@
 
 use intune_core::http::{Body, Method, Outcome, Response};
 use intune_core::model::check_user_state;
-use intune_core::single::Policy;
+use intune_core::call::Policy;
 use intune_core::validate::create_request;
 use intune_core::{Action, Create, Error, Json, Operation};
 use intune_script_user_state_fuzz::{allowed, transcript, whatwg_origin};

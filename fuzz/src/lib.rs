@@ -7,7 +7,7 @@ use intune_core::bulk::Bulk;
 use intune_core::http::{Body, Response};
 use intune_core::journal::MAX_RECORD_DEPTH;
 use intune_core::json::deserialize_within;
-use intune_core::single::Policy;
+use intune_core::call::Policy;
 use intune_core::validate::BulkRequest;
 use intune_core::{Error, Json};
 

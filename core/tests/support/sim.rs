@@ -9,9 +9,9 @@
 #![allow(dead_code)]
 
 use intune_core::bulk::{Bulk, BATCH_SIZE};
+use intune_core::call::Policy;
 use intune_core::http::{Body, Method, Outcome, Request, Response};
 use intune_core::json::deserialize_within as json_within;
-use intune_core::single::Policy;
 use intune_core::validate::{bulk_request, BulkRequest};
 use intune_core::{journal, Error, Json};
 use std::collections::{HashMap, VecDeque};
