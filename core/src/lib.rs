@@ -22,6 +22,7 @@ pub mod http;
 pub mod http_date;
 pub mod journal;
 pub mod json;
+pub mod list;
 pub mod lookup;
 pub mod model;
 pub mod retry;

@@ -5,7 +5,7 @@
 
 use intune_core::call::Policy;
 use intune_core::http::{Body, Method, Outcome, Request, Response};
-use intune_core::single::List;
+use intune_core::list::List;
 use intune_core::validate::scripts_request;
 use intune_core::{Action, Error, Json, Operation};
 
