@@ -59,16 +59,30 @@ fn run(op: &mut Create, mut answers: Vec<Outcome>) -> Vec<Action> {
     answers.reverse();
     let mut log = Vec::new();
     let mut action = op.start();
+    let mut last = None;
     loop {
         log.push(action.clone());
         action = match action {
-            Action::Send(_) => op.on_outcome(
-                answers
+            Action::Send(_) => {
+                let answer = answers
                     .pop()
-                    .expect("the machine sent more than was scripted"),
-                0.0,
-            ),
+                    .expect("the machine sent more than was scripted");
+                last = Some(answer.clone());
+                op.on_outcome(answer, 0.0)
+            }
             Action::Wait(_) => op.on_wait_over(),
+            Action::Answered => {
+                // The result is the last answer's body: logged after `Answered` as its `Done`.
+                let Some(Outcome::Response(Response {
+                    body: Body::Json(body),
+                    ..
+                })) = last
+                else {
+                    panic!("answered without a JSON body: {last:?}")
+                };
+                log.push(Action::Done(Ok(body)));
+                break;
+            }
             Action::Done(_) => break,
         };
     }

@@ -57,6 +57,7 @@ fn run(op: &mut List, mut answers: Vec<Outcome>) -> (Vec<String>, Result<Json, E
                 op.on_outcome(answers.pop().expect("more sends than scripted"), 0.0)
             }
             Action::Wait(_) => op.on_wait_over(),
+            Action::Answered => panic!("a list ends with its items, not the last answer's body"),
             Action::Done(result) => {
                 assert!(answers.is_empty(), "{} answers left", answers.len());
                 return (sent, result);
