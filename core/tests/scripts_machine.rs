@@ -137,7 +137,12 @@ fn throttling_is_waited_out_and_other_failures_are_final() {
         ],
     );
     assert_eq!(sent.len(), 2);
-    assert!(result.is_ok());
+    let items = result.unwrap();
+    let ids: Vec<_> = match &items {
+        Json::Array(items) => items.iter().filter_map(|s| s.get("id")?.as_str()).collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids, ["id-a"]);
 
     let denied =
         r#"{"error":{"code":"Forbidden","message":"no","innerError":{"request-id":"r403"}}}"#;
