@@ -108,7 +108,7 @@ pub fn create_user_states(
             let poll = bulk.poll(now_ms());
             if let Some(journal) = &edge.journal {
                 // Write-ahead: what this poll's $batch requests carry is durable before they go.
-                if let Err(thrown) = journal.append(&session, poll.append).await {
+                if let Err(thrown) = journal.append(session.redacted(poll.append)).await {
                     stopped_by = Some(thrown);
                     bulk.abort();
                     break;
@@ -156,7 +156,7 @@ pub fn create_user_states(
         if let (Some(journal), None) = (&edge.journal, &stopped_by) {
             // Stopped by the signal: what settled meanwhile saves the next run a look-up
             // (best effort: the journal is consistent without it).
-            let _ = journal.append(&session, bulk.take_records()).await;
+            let _ = journal.append(session.redacted(bulk.take_records())).await;
         }
         let progress = bulk.progress();
         if reported != Some(progress) {

@@ -3,6 +3,7 @@
 //! hands its work to [`promise`], one non-generic driver, so the promise glue exists once.
 
 use crate::answers;
+use crate::caller_journal::Redacted;
 use crate::convert::{error_to_js, to_js};
 use crate::global::now_ms;
 use crate::prepare::{prepare, Edge};
@@ -176,11 +177,9 @@ impl<'a> Session<'a> {
             .map_err(|Aborted| Failure::Error(self.abort_error()))
     }
 
-    /// Scrubs every token this call used from a journal record.
-    pub fn redact_record(&self, record: &mut Json) {
-        for token in self.tokens_used.borrow().iter() {
-            intune_core::journal::redact(record, token);
-        }
+    /// Journal records scrubbed of every token this call used, ready for the journal.
+    pub fn redacted(&self, records: Vec<Json>) -> Redacted {
+        Redacted::new(records, &self.tokens_used.borrow())
     }
 
     /// The JS error for `failure`, with the token scrubbed from it.
