@@ -8,10 +8,10 @@
 //! `{"responses":[...]}` body.
 #![no_main]
 
-use intune_script_user_state::bulk::batch_responses;
-use intune_script_user_state::graph::error_from;
-use intune_script_user_state::http::{Body, Outcome};
-use intune_script_user_state::Json;
+use intune_core::batch::responses as batch_responses;
+use intune_core::graph::error_from;
+use intune_core::http::{Body, Outcome};
+use intune_core::Json;
 use intune_script_user_state_fuzz::transcript;
 use libfuzzer_sys::fuzz_target;
 

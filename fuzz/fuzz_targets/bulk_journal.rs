@@ -21,11 +21,11 @@
 //! must still end, but the exactly-once checks are off for that input.
 #![no_main]
 
-use intune_script_user_state::http::{Body, Method, Outcome, Request};
-use intune_script_user_state::journal::redact;
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::{bulk_request, BulkRequest};
-use intune_script_user_state::{Error, Json};
+use intune_core::http::{Body, Method, Outcome, Request};
+use intune_core::journal::redact;
+use intune_core::call::Policy;
+use intune_core::validate::{bulk_request, BulkRequest};
+use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{error_body, list_page, record_text, response, resumed, Bytes};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;

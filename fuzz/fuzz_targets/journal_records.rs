@@ -8,9 +8,9 @@
 //! read", or gives a machine whose first poll works and whose own records read back equal.
 #![no_main]
 
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::bulk_request;
-use intune_script_user_state::{Error, Json};
+use intune_core::call::Policy;
+use intune_core::validate::bulk_request;
+use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{record_text, resumed};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,11 +3,11 @@
 //! re-validates, a script id that stays one path segment of a URL on an allowed origin.
 #![no_main]
 
-use intune_script_user_state::endpoint::{check_segment, ScriptKind};
-use intune_script_user_state::model::{check_user_state, MAX_UPN_CHARS};
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::{self, MAX_RETRIES, MAX_TIMEOUT_MS};
-use intune_script_user_state::{Action, Create, Json, Operation};
+use intune_core::endpoint::{check_segment, ScriptKind};
+use intune_core::model::{check_user_state, MAX_UPN_CHARS};
+use intune_core::call::Policy;
+use intune_core::validate::{self, MAX_RETRIES, MAX_TIMEOUT_MS};
+use intune_core::{Action, Create, Json, Operation};
 use intune_script_user_state_fuzz::{allowed, is_allowed_origin, json, whatwg_origin};
 use libfuzzer_sys::fuzz_target;
 

@@ -3,13 +3,13 @@
 //! pieces of the simulated Graph the bulk targets share (the fuzzer's byte stream, answers,
 //! list pages), and journals kept as text.
 
-use intune_script_user_state::bulk::Bulk;
-use intune_script_user_state::http::{Body, Response};
-use intune_script_user_state::journal::MAX_RECORD_DEPTH;
-use intune_script_user_state::json::deserialize_within;
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::BulkRequest;
-use intune_script_user_state::{Error, Json};
+use intune_core::bulk::Bulk;
+use intune_core::http::{Body, Response};
+use intune_core::journal::MAX_RECORD_DEPTH;
+use intune_core::json::deserialize_within;
+use intune_core::call::Policy;
+use intune_core::validate::BulkRequest;
+use intune_core::{Error, Json};
 
 /// A record as a journal keeps it: one line of compact JSON text.
 pub fn record_text(record: &Json) -> String {
@@ -153,7 +153,7 @@ pub fn allowed(finding: &str) -> bool {
         .unwrap_or(false)
 }
 
-use intune_script_user_state::http::Outcome;
+use intune_core::http::Outcome;
 
 /// Reads a transcript of answers, the hand-writable input format of the targets that take
 /// HTTP answers (see fuzz/README.md):
