@@ -9,6 +9,8 @@ mod answers;
 mod caller_journal;
 mod convert;
 mod create_user_states;
+mod device_types;
+mod devices;
 mod driver;
 mod exports;
 mod global;
@@ -22,6 +24,7 @@ mod transport;
 mod types;
 
 pub use create_user_states::create_user_states;
+pub use devices::{get_run_summary, list_device_run_state_pages, list_device_run_states};
 pub use exports::{create_user_state, validate_user_state};
 pub use pages::{list_user_state_pages, UserStatePages};
 pub use read_user_states_csv::read_user_states_csv;

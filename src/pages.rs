@@ -22,6 +22,8 @@ struct State {
     edge: Edge,
     policy: Policy,
     endpoint: Endpoint,
+    /// What each page must be (user states are not checked one by one; device run states are).
+    expect: Expect,
     /// The next page to read; `None` once the last one was read.
     next: RefCell<Option<String>>,
     busy: Cell<bool>,
@@ -81,7 +83,7 @@ async fn read_page(state: &State) -> Result<JsValue, JsValue> {
     };
     let p = &state.policy;
     let session = Session::new(&state.edge, p);
-    let mut op = Single::new(Request::get(url), Expect::Page, p.clone());
+    let mut op = Single::new(Request::get(url), state.expect, p.clone());
     let page = match session.run(&mut op).await {
         Ok(Success::Value(page)) => page,
         // A page is never the machine's `Answered` (it reads the page's items); no items.
@@ -124,10 +126,29 @@ pub fn list_user_state_pages(
         validate::list_request(json).map_err(Error::Validation)
     })?;
     let policy = policy(&req.options, &edge.tokens);
+    Ok(iterator(
+        first_page(&req),
+        req.options.endpoint,
+        edge,
+        policy,
+        Expect::Page,
+    ))
+}
+
+/// The async iterator over the pages from `first` on, each checked as `expect` says (one class
+/// for every list read page by page).
+pub(crate) fn iterator(
+    first: String,
+    endpoint: Endpoint,
+    edge: Edge,
+    policy: Policy,
+    expect: Expect,
+) -> JsValue {
     let pages = UserStatePages {
         state: Rc::new(State {
-            next: RefCell::new(Some(first_page(&req))),
-            endpoint: req.options.endpoint,
+            next: RefCell::new(Some(first)),
+            endpoint,
+            expect,
             edge,
             policy,
             busy: Cell::new(false),
@@ -135,5 +156,5 @@ pub fn list_user_state_pages(
     };
     let instance = JsValue::from(pages);
     make_iterable(&instance);
-    Ok(instance)
+    instance
 }

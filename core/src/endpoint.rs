@@ -3,6 +3,9 @@
 
 use crate::text::find;
 
+mod devices;
+pub use devices::{DevicePage, DEVICE_EXPAND};
+
 /// A national cloud, named as in the `cloud` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cloud {

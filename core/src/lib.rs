@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod call;
 pub mod create;
 pub mod csv;
+pub mod device_state;
 pub mod endpoint;
 pub mod error;
 pub mod graph;

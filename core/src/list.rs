@@ -12,6 +12,7 @@ use crate::validate::ScriptsRequest;
 #[derive(Debug)]
 pub struct List {
     page: Single,
+    expect: Expect,
     url: String,
     pages: u32,
     endpoint: Endpoint,
@@ -20,8 +21,15 @@ pub struct List {
 
 impl List {
     pub fn new(first_page: String, endpoint: Endpoint, policy: Policy) -> Self {
+        Self::of(first_page, endpoint, policy, Expect::Page)
+    }
+
+    /// A list whose every page must be what `expect` says (a [`Expect::Page`] or
+    /// [`Expect::DeviceStatePage`]).
+    pub fn of(first_page: String, endpoint: Endpoint, policy: Policy, expect: Expect) -> Self {
         Self {
-            page: Single::new(Request::get(first_page.clone()), Expect::Page, policy),
+            page: Single::new(Request::get(first_page.clone()), expect, policy),
+            expect,
             url: first_page,
             pages: 0,
             endpoint,
@@ -54,7 +62,7 @@ impl List {
             ))),
             Ok(Some(url)) => {
                 let policy = self.page.policy().clone();
-                self.page = Single::new(Request::get(url.clone()), Expect::Page, policy);
+                self.page = Single::new(Request::get(url.clone()), self.expect, policy);
                 self.url = url;
                 self.page.start()
             }

@@ -3,6 +3,7 @@
 //! answered once by asking the token function again. Lists are pages of such reads.
 
 use crate::call::{failure_error, Action, Operation, Policy};
+use crate::device_state;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::graph;
@@ -24,7 +25,13 @@ pub enum Expect {
     Nothing,
     /// 200 with `{"value": [...]}` (one page of a list).
     Page,
+    /// 200 with a page of device run states, each checked.
+    DeviceStatePage,
+    /// 200 with a run summary.
+    RunSummary,
 }
+
+const NOT_A_PAGE: &str = "its body is not a page of a collection (an object with a value array)";
 
 /// One idempotent request, resent until it succeeds or the rules say stop.
 #[derive(Debug)]
@@ -79,14 +86,24 @@ impl Single {
             (Expect::Nothing, 404) if self.uncertain && self.request.method == Method::Delete => {
                 Action::Done(Ok(Json::Null))
             }
-            (Expect::Page, 200) => Action::Done(match &r.body {
-                Body::Json(page) if matches!(page.get("value"), Some(Json::Array(_))) => {
-                    Ok(page.clone())
-                }
-                _ => {
-                    invalid("its body is not a page of a collection (an object with a value array)")
-                }
+            (Expect::Page | Expect::DeviceStatePage, 200) => Action::Done(match &r.body {
+                Body::Json(page) => match page.get("value") {
+                    Some(Json::Array(_)) if self.expect == Expect::Page => Ok(page.clone()),
+                    Some(Json::Array(items)) => match device_state::check_device_states(items) {
+                        Ok(()) => Ok(page.clone()),
+                        Err(why) => invalid(&why),
+                    },
+                    _ => invalid(NOT_A_PAGE),
+                },
+                _ => invalid(NOT_A_PAGE),
             }),
+            (Expect::RunSummary, 200) => match &r.body {
+                Body::Json(summary) => match device_state::check_run_summary(summary) {
+                    Ok(()) => Action::Answered,
+                    Err(why) => Action::Done(invalid(&why)),
+                },
+                _ => Action::Done(invalid("its body is not a run summary")),
+            },
             _ => return None,
         })
     }

@@ -6,6 +6,11 @@ use crate::error::{FieldError, ValidationError};
 use crate::json::{Json, Map};
 use crate::model::{UserStateInput, MAX_UPN_CHARS, ODATA_TYPE};
 
+mod devices;
+pub use devices::{
+    device_run_states_request, run_summary_request, DeviceRunStatesRequest, RunSummaryRequest,
+};
+
 /// Default time one attempt may take.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 /// Longest `timeoutMs` accepted.
@@ -443,14 +448,7 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
     let ((script_id, top, filter), options) = request(value, "a listUserStates request", |f| {
         let script_id = f.required("scriptId", segment);
         let top = f.optional("top", |v| whole_in(v, 1, MAX_TOP));
-        let filter = f.optional("filter", |v| {
-            let s = string(v)?;
-            if s.trim().is_empty() || s.chars().count() > 2048 || s.chars().any(char::is_control) {
-                Err("must be an OData $filter expression of 1 to 2048 characters without control characters".to_owned())
-            } else {
-                Ok(s.to_owned())
-            }
-        });
+        let filter = f.optional("filter", odata_filter);
         Some((script_id?, top, filter))
     })?;
     Ok(ListRequest {
@@ -459,6 +457,16 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
         filter,
         options,
     })
+}
+
+/// A `filter`: an OData `$filter`, sent as given.
+fn odata_filter(v: &Json) -> Result<String, String> {
+    let s = string(v)?;
+    if s.trim().is_empty() || s.chars().count() > 2048 || s.chars().any(char::is_control) {
+        Err("must be an OData $filter expression of 1 to 2048 characters without control characters".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
 }
 
 /// A checked `listScripts` request: the common options only (`scriptKind` says which
