@@ -4,12 +4,14 @@
 use crate::driver::{start, Resolve};
 use crate::pages::iterator;
 use crate::prepare::{policy, prepare};
+use intune_core::call::Operation;
 use intune_core::endpoint::DevicePage;
 use intune_core::error::Error;
 use intune_core::http::Request;
+use intune_core::json::Json;
 use intune_core::list::List;
 use intune_core::single::{Expect, Single};
-use intune_core::validate::{self, DeviceRunStatesRequest};
+use intune_core::validate::{self, DeviceRunStatesRequest, DevicesCall};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
@@ -28,8 +30,37 @@ fn first_page(req: &DeviceRunStatesRequest) -> String {
     )
 }
 
-fn check(json: &intune_core::json::Json) -> Result<DeviceRunStatesRequest, Error> {
-    validate::device_run_states_request(json).map_err(Error::Validation)
+/// The input check of `call`: one closure type for the three exports, so the checking and
+/// preparing code exists once.
+fn check(call: DevicesCall) -> impl FnOnce(&Json) -> Result<DeviceRunStatesRequest, Error> {
+    move |json| validate::devices_request(json, call).map_err(Error::Validation)
+}
+
+/// `listDeviceRunStates` and `getRunSummary`: one driver, the machine chosen by `call`.
+fn read(request: &JsValue, call: DevicesCall) -> Promise {
+    start(
+        request,
+        check(call),
+        move |req, edge| {
+            let p = policy(&req.options, &edge.tokens);
+            let o = &req.options;
+            let op: Box<dyn Operation> = match call {
+                DevicesCall::List => Box::new(List::of(
+                    first_page(&req),
+                    o.endpoint.clone(),
+                    p.clone(),
+                    Expect::DeviceStatePage,
+                )),
+                DevicesCall::Summary => Box::new(Single::new(
+                    Request::get(o.endpoint.run_summary(o.script_kind, &req.script_id)),
+                    Expect::RunSummary,
+                    p.clone(),
+                )),
+            };
+            (op, p)
+        },
+        Resolve::Result,
+    )
 }
 
 /// Lists every device run state of a script (`GET …/{scriptId}/deviceRunStates`), or of one
@@ -47,22 +78,7 @@ fn check(json: &intune_core::json::Json) -> Result<DeviceRunStatesRequest, Error
 pub fn list_device_run_states(
     #[wasm_bindgen(unchecked_param_type = "ListDeviceRunStatesRequest")] request: JsValue,
 ) -> Promise {
-    start(
-        &request,
-        check,
-        |req, edge| {
-            let p = policy(&req.options, &edge.tokens);
-            let endpoint = req.options.endpoint.clone();
-            let op = List::of(
-                first_page(&req),
-                endpoint,
-                p.clone(),
-                Expect::DeviceStatePage,
-            );
-            (Box::new(op), p)
-        },
-        Resolve::Result,
-    )
+    read(&request, DevicesCall::List)
 }
 
 /// `listDeviceRunStates` page by page, as an async iterator: `for await (const page of
@@ -72,7 +88,7 @@ pub fn list_device_run_states(
 pub fn list_device_run_state_pages(
     #[wasm_bindgen(unchecked_param_type = "ListDeviceRunStatesRequest")] request: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (req, edge) = prepare(&request, check)?;
+    let (req, edge) = prepare(&request, check(DevicesCall::List))?;
     let policy = policy(&req.options, &edge.tokens);
     let first = first_page(&req);
     Ok(iterator(
@@ -91,15 +107,5 @@ pub fn list_device_run_state_pages(
 pub fn get_run_summary(
     #[wasm_bindgen(unchecked_param_type = "RunSummaryRequest")] request: JsValue,
 ) -> Promise {
-    start(
-        &request,
-        |json| validate::run_summary_request(json).map_err(Error::Validation),
-        |req, edge| {
-            let p = policy(&req.options, &edge.tokens);
-            let o = &req.options;
-            let get = Request::get(o.endpoint.run_summary(o.script_kind, &req.script_id));
-            (Box::new(Single::new(get, Expect::RunSummary, p.clone())), p)
-        },
-        Resolve::Result,
-    )
+    read(&request, DevicesCall::Summary)
 }

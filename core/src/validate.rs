@@ -8,7 +8,8 @@ use crate::model::{UserStateInput, MAX_UPN_CHARS, ODATA_TYPE};
 
 mod devices;
 pub use devices::{
-    device_run_states_request, run_summary_request, DeviceRunStatesRequest, RunSummaryRequest,
+    device_run_states_request, devices_request, run_summary_request, DeviceRunStatesRequest,
+    DevicesCall,
 };
 
 /// Default time one attempt may take.

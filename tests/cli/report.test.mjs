@@ -48,7 +48,9 @@ const expected = (state, upn) => ({
   lastStateUpdateDateTime: state.lastStateUpdateDateTime,
   resultMessage: state.resultMessage,
 });
-const asCsv = (row) => COLUMNS.map((c) => (row[c] === null ? "" : String(row[c])));
+/** A cell as a CSV reader gives it back: the text, with the defusing quote before = + - @ tab CR (so a negative error code too). */
+const defused = (s) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+const asCsv = (row) => COLUMNS.map((c) => (row[c] === null ? "" : defused(String(row[c]))));
 
 test("report prints every device of a script as CSV and JSON, the summary on stderr first", async () => {
   const scriptId = `cli-report-${RUN}`;
@@ -92,7 +94,7 @@ test("report --user lists that user's devices (ASCII case ignored); no such user
   assert.deepEqual(JSON.parse(out.stdout), ada.map((s) => expected(s, "Ada@Contoso.com")));
 
   const csv = await run(dir, ["report", "--script-id", scriptId, "--base-url", MOCK, "--user", "bob@contoso.com"], env);
-  assert.deepEqual(splitCsv(csv.stdout).slice(1).map((r) => r[3]), ["fail", "someNewValue"]);
+  assert.deepEqual(splitCsv(csv.stdout).slice(1).map((r) => [r[3], r[4]]), [["fail", "'-2147024894"], ["someNewValue", "0"]]);
 
   const nobody = await run(dir, ["report", "--script-id", scriptId, "--base-url", MOCK, "--user", "eve@contoso.com"], env);
   assert.equal(status(nobody), 1);

@@ -1,15 +1,26 @@
 //! Input rules of the read side of run states: `listDeviceRunStates`,
-//! `listDeviceRunStatePages` and `getRunSummary`.
+//! `listDeviceRunStatePages` and `getRunSummary`, one rule set with the call as a value (so
+//! the edge checks all three through one function).
 
 use super::{odata_filter, request, segment, whole_in, MAX_TOP};
 use crate::error::ValidationError;
 use crate::json::Json;
 use crate::validate::CallOptions;
 
-/// A checked `listDeviceRunStates` / `listDeviceRunStatePages` request.
+/// Which read a device request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DevicesCall {
+    /// `listDeviceRunStates` or `listDeviceRunStatePages`.
+    List,
+    /// `getRunSummary`: the script id and the common options only.
+    Summary,
+}
+
+/// A checked device run states request (for [`DevicesCall::Summary`] only `script_id` and
+/// `options` are read; the rest keeps its defaults).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceRunStatesRequest {
-    /// The script whose devices are read.
+    /// The script whose devices (or run summary) are read.
     pub script_id: String,
     /// Only this user state's devices (`…/userRunStates/{id}/deviceRunStates`) when given.
     pub user_state_id: Option<String>,
@@ -23,26 +34,35 @@ pub struct DeviceRunStatesRequest {
     pub options: CallOptions,
 }
 
-/// Checks a `listDeviceRunStates` / `listDeviceRunStatePages` request.
-pub fn device_run_states_request(value: &Json) -> Result<DeviceRunStatesRequest, ValidationError> {
-    let ((script_id, user_state_id, top, filter, device), options) =
-        request(value, "a listDeviceRunStates request", |f| {
-            let script_id = f.required("scriptId", segment);
-            let user_state_id = f.optional("userStateId", segment);
-            let top = f.optional("top", |v| whole_in(v, 1, MAX_TOP));
-            let filter = f.optional("filter", odata_filter);
-            let device = f.optional("device", |v| match v {
-                Json::Bool(b) => Ok(*b),
-                _ => Err(format!("must be true or false, not {}", v.kind())),
-            });
-            Some((
-                script_id?,
-                user_state_id,
-                top,
-                filter,
-                device.unwrap_or(true),
-            ))
-        })?;
+/// Checks a request for `call`. Every field but those of `call` (and the common options) is
+/// refused, naming it.
+pub fn devices_request(
+    value: &Json,
+    call: DevicesCall,
+) -> Result<DeviceRunStatesRequest, ValidationError> {
+    let what = match call {
+        DevicesCall::List => "a listDeviceRunStates request",
+        DevicesCall::Summary => "a getRunSummary request",
+    };
+    let (req, options) = request(value, what, |f| {
+        let script_id = f.required("scriptId", segment);
+        let mut req = (None, None, None, true);
+        if call == DevicesCall::List {
+            req.0 = f.optional("userStateId", segment);
+            req.1 = f.optional("top", |v| whole_in(v, 1, MAX_TOP));
+            req.2 = f.optional("filter", odata_filter);
+            match f.get("device") {
+                None | Some(Json::Bool(true)) => {}
+                Some(Json::Bool(false)) => req.3 = false,
+                Some(v) => {
+                    let kind = v.kind();
+                    f.fail("device", format!("must be true or false, not {kind}"));
+                }
+            }
+        }
+        Some((script_id?, req))
+    })?;
+    let (script_id, (user_state_id, top, filter, device)) = req;
     Ok(DeviceRunStatesRequest {
         script_id,
         user_state_id,
@@ -53,21 +73,14 @@ pub fn device_run_states_request(value: &Json) -> Result<DeviceRunStatesRequest,
     })
 }
 
-/// A checked `getRunSummary` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunSummaryRequest {
-    /// The script whose run summary is read.
-    pub script_id: String,
-    /// The common options.
-    pub options: CallOptions,
+/// Checks a `listDeviceRunStates` / `listDeviceRunStatePages` request.
+pub fn device_run_states_request(value: &Json) -> Result<DeviceRunStatesRequest, ValidationError> {
+    devices_request(value, DevicesCall::List)
 }
 
-/// Checks a `getRunSummary` request.
-pub fn run_summary_request(value: &Json) -> Result<RunSummaryRequest, ValidationError> {
-    let (script_id, options) = request(value, "a getRunSummary request", |f| {
-        f.required("scriptId", segment)
-    })?;
-    Ok(RunSummaryRequest { script_id, options })
+/// Checks a `getRunSummary` request: `scriptId` and the common options.
+pub fn run_summary_request(value: &Json) -> Result<DeviceRunStatesRequest, ValidationError> {
+    devices_request(value, DevicesCall::Summary)
 }
 
 #[cfg(test)]
@@ -105,6 +118,8 @@ mod tests {
         // null counts as absent, as everywhere.
         let r = device_run_states_request(&json(r#"{"token":"t","scriptId":"s","device":null}"#));
         assert!(r.unwrap().device);
+        let r = device_run_states_request(&json(r#"{"token":"t","scriptId":"s","device":true}"#));
+        assert!(r.unwrap().device);
     }
 
     #[test]
@@ -124,6 +139,7 @@ mod tests {
             (r#"{"token":"t","scriptId":"s","top":1000}"#, "top"),
             (r#"{"token":"t","scriptId":"s","filter":" "}"#, "filter"),
             (r#"{"token":"t","scriptId":"s","device":"yes"}"#, "device"),
+            (r#"{"token":"t","scriptId":"s","device":1}"#, "device"),
             (r#"{"token":"t","scriptId":"s","expand":"x"}"#, "expand"),
             (
                 r#"{"token":"t","scriptId":"s","scriptKind":"x"}"#,
@@ -133,15 +149,28 @@ mod tests {
             let e = device_run_states_request(&json(body)).unwrap_err();
             assert_eq!(fields(e), [field], "{body}");
         }
+        let e = device_run_states_request(&json(r#"{"token":"t","scriptId":"s","device":"yes"}"#));
+        assert_eq!(
+            e.unwrap_err().errors[0].message,
+            "must be true or false, not a string"
+        );
     }
 
     #[test]
     fn summary_requests() {
         let r = run_summary_request(&json(r#"{"token":"t","scriptId":"s","cloud":"usgov"}"#));
         assert_eq!(r.unwrap().script_id, "s");
-        let e = run_summary_request(&json(r#"{"token":"t","scriptId":"s","top":5}"#)).unwrap_err();
-        assert_eq!(fields(e), ["top"]);
-        let e = run_summary_request(&json(r#"{"token":"t"}"#)).unwrap_err();
-        assert_eq!(fields(e), ["scriptId"]);
+        for (body, field) in [
+            (r#"{"token":"t","scriptId":"s","top":5}"#, "top"),
+            (
+                r#"{"token":"t","scriptId":"s","userStateId":"u"}"#,
+                "userStateId",
+            ),
+            (r#"{"token":"t","scriptId":"s","device":false}"#, "device"),
+            (r#"{"token":"t"}"#, "scriptId"),
+        ] {
+            let e = run_summary_request(&json(body)).unwrap_err();
+            assert_eq!(fields(e), [field], "{body}");
+        }
     }
 }
