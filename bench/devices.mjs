@@ -67,6 +67,25 @@ async function viaPackage(scriptId) {
 }
 
 /**
+ * The floor: plain `fetch` following the nextLinks of the same first page (the device expanded
+ * as the package asks), each page parsed and counted, nothing checked. Resolves to { total, rows }.
+ */
+async function viaFetch(scriptId) {
+  const expand = encodeURIComponent("managedDevice($select=id,deviceName,operatingSystem,userPrincipalName)");
+  let url = `${MOCK}/beta/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/deviceRunStates?$expand=${expand}`;
+  const t0 = performance.now();
+  let rows = 0;
+  while (url) {
+    const r = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}`, accept: "application/json" } });
+    if (r.status !== 200) throw new BenchFailure(`devices: plain fetch got ${r.status}`);
+    const page = await r.json();
+    rows += page.value.length;
+    url = page["@odata.nextLink"] ?? null;
+  }
+  return { total: performance.now() - t0, rows };
+}
+
+/**
  * The command line's `report` in a child process, stdout read and counted (not kept): ms to the
  * first data row on stdout, ms to its exit, rows, peak memory (max RSS, KiB).
  */
@@ -108,6 +127,7 @@ export async function devicesRun({ run, items = DEVICES_ITEMS, large = DEVICES_L
   await viaPackage(scriptId); // warm-up: JIT, wasm, connections
   const lib = await viaPackage(scriptId);
   if (lib.rows !== items) throw new BenchFailure(`devices: listDeviceRunStatePages gave ${lib.rows} rows, expected ${items}`);
+  const floor = await viaFetch(scriptId);
   const dir = mkdtempSync(path.join(tmpdir(), "bench-devices-"));
   try {
     const cli = await viaCli(dir, scriptId);
@@ -117,15 +137,17 @@ export async function devicesRun({ run, items = DEVICES_ITEMS, large = DEVICES_L
     await seed(bigId, large);
     const big = await viaCli(dir, bigId);
     if (big.rows !== large) throw new BenchFailure(`devices: report printed ${big.rows} rows, expected ${large}`);
+    const bigFloor = await viaFetch(bigId);
     const mib = (r) => `${r.exact ? "" : "at least "}${fmt(r.peakKiB / 1024, 0)} MiB`;
     const line =
       `Device report (graph-mock's page of 100, the device expanded): ${fmt(items, 0)} device run states through ` +
-      `\`listDeviceRunStatePages\` in Node: first row after ${fmt(lib.first, 0)} ms, all after ${fmt(lib.total / 1000, 2)} s; ` +
+      `\`listDeviceRunStatePages\` in Node: first row after ${fmt(lib.first, 0)} ms, all after ${fmt(lib.total / 1000, 2)} s ` +
+      `(plain fetch over the same pages ${fmt(floor.total / 1000, 2)} s); ` +
       `through the command line's \`report\` (a child process, CSV to a pipe, start-up included): first row after ${fmt(cli.first, 0)} ms, ` +
-      `all after ${fmt(cli.total / 1000, 2)} s, peak memory ${mib(cli)} (max RSS); ${fmt(large, 0)} device run states: ` +
-      `${fmt(big.total / 1000, 1)} s, peak memory ${mib(big)} (max RSS).`;
+      `all after ${fmt(cli.total / 1000, 2)} s, peak memory ${mib(cli)} (max RSS). ${fmt(large, 0)} device run states through \`report\`: ` +
+      `${fmt(big.total / 1000, 1)} s (plain fetch over the same pages ${fmt(bigFloor.total / 1000, 1)} s), peak memory ${mib(big)} (max RSS).`;
     log(line);
-    return { line, lib, cli, big };
+    return { line, lib, floor, cli, big, bigFloor };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await control("DELETE", `/_mock/deviceRunStates?scriptId=${encodeURIComponent(scriptId)}`).catch(() => {});

@@ -70,7 +70,8 @@ export function setupDevices({ api, options, checkScript, explainScriptError }) 
       $("summaryErrorUsers").textContent = text(f.errorUsers);
       $("runSummary").hidden = false;
     } catch (err) {
-      if (mine !== summaryGeneration) return;
+      // A script that is not there, or no access: the listing beside it says so in full.
+      if (mine !== summaryGeneration || (err?.name === "GraphError" && [401, 403, 404].includes(err.status))) return;
       $("runSummary").hidden = false;
       for (const id of ["summarySuccessDevices", "summaryErrorDevices", "summarySuccessUsers", "summaryErrorUsers"]) $(id).textContent = "–";
       fill($("runSummaryStatus"), h("p", { class: "muted" }, `The run summary could not be read: ${describeError(err, "summary").title}`));
