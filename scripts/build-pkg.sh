@@ -57,9 +57,12 @@ for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state
   node_modules/.bin/esbuild "$glue" --minify --format=esm --log-level=warning --outfile="$glue" --allow-overwrite
 done
 
-# The command line (cli/, its `bin`): it loads ../node/intune_script_user_state.cjs.
+# The command line (cli/, its `bin`): the entry, commands/ and lib/; it loads
+# ../node/intune_script_user_state.cjs. Two of lib/'s modules are the page's own files, one
+# home each: the CSV cell rule and the duration format.
 mkdir -p pkg/cli
-cp cli/intune-script-user-state.mjs pkg/cli/
+cp -r cli/. pkg/cli/
+cp www/js/csv-cell.js www/js/format-duration.js pkg/cli/lib/
 chmod +x pkg/cli/intune-script-user-state.mjs
 
 node scripts/package-json.mjs "$out/web/package.json" > pkg/package.json
