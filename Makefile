@@ -101,7 +101,7 @@ bench: pkg
 	@scripts/bench.sh
 
 # Coverage-guided fuzzing of the pure core (cargo-fuzz on stable, no sanitizer by default),
-# FUZZ_SECONDS per target (8 targets; the default 30 s takes about 5 minutes with the build).
+# FUZZ_SECONDS per target (every target in fuzz/Cargo.toml; see fuzz/README.md).
 FUZZ_SECONDS ?= 30
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

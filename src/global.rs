@@ -1,15 +1,11 @@
 //! The few globals the edge uses, bound on `globalThis` so they exist in a Window, a Worker
 //! and Node alike.
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `fetch(url, init)`; throws synchronously only for arguments it cannot take.
-    #[wasm_bindgen(catch, js_name = fetch)]
-    pub fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<Promise, JsValue>;
-
     /// `setTimeout(handler, ms)`: a number in browsers, an object in Node.
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(handler: &Function, ms: u32) -> JsValue;

@@ -229,12 +229,4 @@ impl Operation for Create {
             Phase::Looking { url, uncertain } => self.look(url, uncertain),
         }
     }
-
-    fn client_request_id(&self) -> &str {
-        &self.client_request_id
-    }
-
-    fn timeout_ms(&self) -> u32 {
-        self.req.options.timeout_ms
-    }
 }

@@ -38,15 +38,6 @@ impl Cloud {
             Cloud::China => "https://microsoftgraph.chinacloudapi.cn",
         }
     }
-
-    /// The sign-in authority host for this cloud.
-    pub fn authority(self) -> &'static str {
-        match self {
-            Cloud::Global => "https://login.microsoftonline.com",
-            Cloud::UsGov | Cloud::UsGovDod => "https://login.microsoftonline.us",
-            Cloud::China => "https://login.chinacloudapi.cn",
-        }
-    }
 }
 
 /// The collection a script lives in (`scriptKind`).

@@ -6,7 +6,7 @@
 //! order they were appended. The journal itself keeps each as one line of compact JSON text;
 //! the core deals in [`Json`] values and leaves the text to whoever holds the journal (the
 //! wasm edge with `JSON.stringify` and `JSON.parse`, which read back every double as it was
-//! written; native tests and fuzzers with [`text`]).
+//! written; native tests and fuzzers with `serde_json`).
 //! [`Bulk::with_records`](crate::bulk::Bulk::with_records) takes what a journal holds and hands
 //! out the records to append through [`Poll::append`](crate::bulk::Poll::append); the core does
 //! no I/O.

@@ -1,8 +1,10 @@
 //! A small JSON value that keeps key order and limits nesting.
 //!
-//! The core never parses JSON text itself: in the browser and Node the edge hands it what
-//! `JSON.parse` (or a plain JS object) gave, through `serde-wasm-bindgen`; natively the tests
-//! and fuzzers use `serde_json`. Both arrive here through the same [`Deserialize`] impl, which
+//! The core never parses JSON text itself. In the browser and Node the edge walks what
+//! `JSON.parse` (or a plain JS object) gave into a [`Json`] by hand (the wasm crate's
+//! `convert.rs`, without serde's deserializer), stopping at [`MAX_DEPTH`]; values go back to
+//! JS through [`Serialize`] and `serde-wasm-bindgen`. Natively the tests and fuzzers read
+//! text with `serde_json` through the [`Deserialize`](de::Deserialize) impl here, which also
 //! refuses anything nested deeper than [`MAX_DEPTH`] (a cyclic JS object would otherwise
 //! recurse until the stack ran out).
 
