@@ -89,7 +89,7 @@ impl Endpoint {
     }
 
     /// Checks a `baseUrl`: a Graph root over https (port 443 at most), or `http(s)://` to
-    /// 127.0.0.1, localhost or [::1] with any port; no user info, path, query or fragment.
+    /// 127.0.0.1, localhost or `[::1]` with any port; no user info, path, query or fragment.
     /// The error is the rule that was broken.
     pub fn from_base_url(url: &str) -> Result<Self, &'static str> {
         let (origin, rest) = split_origin(url)?;

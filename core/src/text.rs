@@ -17,7 +17,7 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
 
 /// Replaces every occurrence of `secret` in `s` by `[redacted]`, left to right as
 /// `str::replace` does. When the marker itself rebuilds the secret ("redacted",
-/// "ab[redacted]"), nothing of the text is kept: it becomes `***` (three bytes cannot hold a
+/// `"ab[redacted]"`), nothing of the text is kept: it becomes `***` (three bytes cannot hold a
 /// secret of eight or more).
 pub fn scrub(s: &mut String, secret: &str) {
     if find(s, secret).is_none() {
