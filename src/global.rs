@@ -51,7 +51,7 @@ thread_local! {
 /// `text` as a JS string, made once: the names and values the edge hands to JS on every call
 /// (property names, header names, methods) would otherwise each be decoded from wasm memory
 /// by `TextDecoder` every time. wasm-bindgen's `enable-interning` does this for every string
-/// and costs 2.1 KB (BENCHMARKS.md); this holds only the few constants it is given.
+/// and costs more bytes (docs/size.md); this holds only the few constants it is given.
 pub fn name(text: &'static str) -> JsValue {
     NAMES.with_borrow_mut(|names| {
         let key = text.as_ptr() as usize;

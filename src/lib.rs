@@ -29,8 +29,8 @@ pub use resource::{delete_user_state, get_user_state, list_user_states, update_u
 pub use scripts::list_scripts;
 
 /// lol_alloc's free-list allocator (sorted, coalescing; safe to construct, so the crate keeps
-/// `forbid(unsafe_code)`): 3.1 KB gzipped smaller than Rust's default dlmalloc, and the
-/// 10,000-create memory test stays flat with it (BENCHMARKS.md, "What the bytes bought").
+/// `forbid(unsafe_code)`): smaller than Rust's default dlmalloc, and the memory test
+/// (tests/memory_browser.rs) stays flat with it (docs/size.md).
 #[global_allocator]
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
