@@ -50,6 +50,7 @@ enum Phase {
 }
 
 impl Create {
+    /// A create of `req`, not started yet.
     pub fn new(req: CreateRequest, policy: Policy) -> Self {
         let Policy {
             client_request_id,

@@ -6,13 +6,18 @@ use crate::text::find;
 /// A national cloud, named as in the `cloud` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cloud {
+    /// `global`: graph.microsoft.com.
     Global,
+    /// `usgov`: graph.microsoft.us (GCC High).
     UsGov,
+    /// `usgovdod`: dod-graph.microsoft.us (DoD).
     UsGovDod,
+    /// `china`: microsoftgraph.chinacloudapi.cn (21Vianet).
     China,
 }
 
 impl Cloud {
+    /// Every cloud, in the order the docs list them.
     pub const ALL: [Cloud; 4] = [Cloud::Global, Cloud::UsGov, Cloud::UsGovDod, Cloud::China];
 
     /// The option's spelling: `global`, `usgov`, `usgovdod`, `china`.
@@ -25,6 +30,7 @@ impl Cloud {
         }
     }
 
+    /// The cloud an option spells, if any.
     pub fn from_name(name: &str) -> Option<Cloud> {
         Cloud::ALL.into_iter().find(|c| c.name() == name)
     }
@@ -53,12 +59,14 @@ pub enum ScriptKind {
 }
 
 impl ScriptKind {
+    /// Every kind of script.
     pub const ALL: [ScriptKind; 3] = [
         ScriptKind::DeviceManagementScripts,
         ScriptKind::DeviceShellScripts,
         ScriptKind::DeviceCustomAttributeShellScripts,
     ];
 
+    /// The option's spelling, which is also the collection's name in Graph.
     pub fn name(self) -> &'static str {
         match self {
             ScriptKind::DeviceManagementScripts => "deviceManagementScripts",
@@ -67,6 +75,7 @@ impl ScriptKind {
         }
     }
 
+    /// The kind an option spells, if any.
     pub fn from_name(name: &str) -> Option<ScriptKind> {
         ScriptKind::ALL.into_iter().find(|k| k.name() == name)
     }
@@ -82,6 +91,7 @@ pub struct Endpoint {
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
 
 impl Endpoint {
+    /// The Graph root of `cloud`.
     pub fn cloud(cloud: Cloud) -> Self {
         Self {
             origin: cloud.graph_root().to_owned(),

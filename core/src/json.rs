@@ -18,11 +18,17 @@ pub const MAX_DEPTH: usize = 32;
 /// A JSON value. Numbers are `f64`, as in JavaScript.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null` (and `undefined` from JS).
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, as JS has them.
     Number(f64),
+    /// A string.
     String(String),
+    /// An array.
     Array(Vec<Json>),
+    /// An object, its members in order.
     Object(Map),
 }
 
@@ -31,6 +37,7 @@ pub enum Json {
 pub struct Map(pub Vec<(String, Json)>);
 
 impl Map {
+    /// An empty object.
     pub fn new() -> Self {
         Self(Vec::new())
     }
@@ -49,12 +56,14 @@ impl Map {
         }
     }
 
+    /// The member names, in order (a repeated key as often as it came).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_str())
     }
 }
 
 impl Json {
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Json::String(s) => Some(s),
@@ -62,6 +71,7 @@ impl Json {
         }
     }
 
+    /// The members, if this is an object.
     pub fn as_object(&self) -> Option<&Map> {
         match self {
             Json::Object(m) => Some(m),

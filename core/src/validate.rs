@@ -18,9 +18,13 @@ pub const MAX_RETRIES: u32 = 10;
 /// The options every call shares, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallOptions {
+    /// The Graph root (`cloud` or `baseUrl`).
     pub endpoint: Endpoint,
+    /// `scriptKind`: which collection of scripts.
     pub script_kind: ScriptKind,
+    /// `timeoutMs`: the time limit of one attempt.
     pub timeout_ms: u32,
+    /// `maxRetries`.
     pub max_retries: u32,
     /// The caller's `clientRequestId`; the edge makes a fresh UUID when it is `None`.
     pub client_request_id: Option<String>,
@@ -29,8 +33,11 @@ pub struct CallOptions {
 /// A checked `createUserState` request (the token and signal are the edge's).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateRequest {
+    /// `scriptId`.
     pub script_id: String,
+    /// `userState`, checked.
     pub user_state: UserStateInput,
+    /// The common options.
     pub options: CallOptions,
 }
 
@@ -326,8 +333,11 @@ pub fn create_request(value: &Json) -> Result<CreateRequest, ValidationError> {
 /// A request about one user state: `getUserState`, `deleteUserState`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRequest {
+    /// `scriptId`.
     pub script_id: String,
+    /// `userStateId`.
     pub user_state_id: String,
+    /// The common options.
     pub options: CallOptions,
 }
 
@@ -348,8 +358,11 @@ pub fn item_request(value: &Json, what: &str) -> Result<ItemRequest, ValidationE
 /// The fields an update changes; at least one is set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
+    /// A new `successDeviceCount`.
     pub success_device_count: Option<i32>,
+    /// A new `errorDeviceCount`.
     pub error_device_count: Option<i32>,
+    /// A new `userPrincipalName`.
     pub user_principal_name: Option<String>,
 }
 
@@ -374,9 +387,13 @@ impl Changes {
 /// A checked `updateUserState` request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpdateRequest {
+    /// `scriptId`.
     pub script_id: String,
+    /// `userStateId`.
     pub user_state_id: String,
+    /// `changes`, checked.
     pub changes: Changes,
+    /// The common options.
     pub options: CallOptions,
 }
 
@@ -426,11 +443,13 @@ pub const MAX_TOP: u32 = 999;
 /// A checked `listUserStates` request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListRequest {
+    /// `scriptId`.
     pub script_id: String,
     /// `$top`: the page size asked for.
     pub top: Option<u32>,
     /// `$filter`, passed to the service as given.
     pub filter: Option<String>,
+    /// The common options.
     pub options: CallOptions,
 }
 
@@ -461,6 +480,7 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
 /// collection).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptsRequest {
+    /// The common options.
     pub options: CallOptions,
 }
 
@@ -482,9 +502,13 @@ pub const DEFAULT_CONCURRENCY: u32 = 4;
 /// reported in its place and does not stop the rest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkRequest {
+    /// `scriptId`.
     pub script_id: String,
+    /// `userStates`, each checked on its own, in order.
     pub items: Vec<Result<UserStateInput, ValidationError>>,
+    /// `concurrency`: most `$batch` requests in flight.
     pub concurrency: u32,
+    /// The common options.
     pub options: CallOptions,
 }
 
