@@ -41,10 +41,13 @@ serve: site
 test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-cli test-types test-page test-site test-bundler size
 	@echo "make test: all green"
 
+# Every crate: the workspace natively (core, test-support, graph-mock; the edge is empty
+# there), the edge and the core for wasm32, and the fuzz targets' formatting (own workspace).
 lint:
 	cargo fmt --all -- --check
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p intune-script-user-state --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p intune-script-user-state -p intune-script-user-state-core --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-native:
 	cargo test --workspace
