@@ -1,6 +1,6 @@
-//! `create::Create` driven as core/tests/create_machine.rs drives it, answering each request with
-//! the next outcome of a transcript (see `transcript` in src/lib.rs); the last outcome repeats
-//! for as long as the machine asks (none at all: timeouts).
+//! `Create` driven as core/tests/create_machine.rs drives it, answering each request with the
+//! next outcome of a transcript (see `transcript` in test-support/src/answers.rs); the last
+//! outcome repeats for as long as the machine asks (none at all: timeouts).
 //!
 //! Preamble, space-separated settings: `maxRetries=N` (taken mod 11; default 3),
 //! `refreshable` (the token is a function), `id` (the user state carries id `k1`),
