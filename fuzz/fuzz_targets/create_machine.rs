@@ -1,6 +1,6 @@
-//! `create::Create` driven as tests/create_machine.rs drives it, answering each request with
-//! the next outcome of a transcript (see `transcript` in src/lib.rs); the last outcome repeats
-//! for as long as the machine asks (none at all: timeouts).
+//! `Create` driven as core/tests/create_machine.rs drives it, answering each request with the
+//! next outcome of a transcript (see `transcript` in test-support/src/answers.rs); the last
+//! outcome repeats for as long as the machine asks (none at all: timeouts).
 //!
 //! Preamble, space-separated settings: `maxRetries=N` (taken mod 11; default 3),
 //! `refreshable` (the token is a function), `id` (the user state carries id `k1`),
@@ -18,11 +18,11 @@
 //! and one found by a look-up is the request's.
 #![no_main]
 
-use intune_script_user_state::http::{Body, Method, Outcome, Response};
-use intune_script_user_state::model::check_user_state;
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::create_request;
-use intune_script_user_state::{Action, Create, Error, Json, Operation};
+use intune_core::http::{Body, Method, Outcome, Response};
+use intune_core::model::check_user_state;
+use intune_core::single::Policy;
+use intune_core::validate::create_request;
+use intune_core::{Action, Create, Error, Json, Operation};
 use intune_script_user_state_fuzz::{allowed, transcript, whatwg_origin};
 use libfuzzer_sys::fuzz_target;
 

@@ -13,8 +13,8 @@
 //! 0..=2147483647, and only such rows carry warnings.
 #![no_main]
 
-use intune_script_user_state::csv::{read_user_states, records, Record};
-use intune_script_user_state::validate;
+use intune_core::csv::{read_user_states, records, Record};
+use intune_core::validate;
 use libfuzzer_sys::fuzz_target;
 
 /// Every field quoted, inner quotes doubled; records ended by `ends` in turn.

@@ -15,7 +15,7 @@ const api = createRequire(import.meta.url)("../../pkg/node/intune_script_user_st
 const { validateUserState } = api;
 const HEADER = COLUMNS.join(",");
 // The page reads CSV through the package's reader (the command line's too); these go through
-// the page's wrapper. The reader's own cases are native tests in src/csv/tests.rs.
+// the page's wrapper. The reader's own cases are native tests in core/src/csv/tests.rs.
 const readUserStatesCsv = (text) => readWith(text, api);
 const upns = (text) => readUserStatesCsv(text).rows.map((r) => [r.line, r.userState.userPrincipalName]);
 

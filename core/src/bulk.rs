@@ -1,0 +1,890 @@
+//! `createUserStates`: many creates through JSON `$batch`, exactly-once under throttling and
+//! faults, paced to what the service allows, and resumable from a journal.
+//!
+//! The rules are the single create's, per item, except that a run waits out every
+//! `Retry-After` however long (a single call hands a wait over two minutes back to the
+//! caller; a run has no caller to hand it to until it ends, and the signal can stop it):
+//! - an inner (or outer) 429 means not processed: the item goes back in the queue after its
+//!   `Retry-After`; when most of a batch (or the whole `$batch`) is throttled the service's
+//!   write budget is spent, and the whole run waits and from then on keeps to the budget it
+//!   learnt (see `bulk/pace.rs`);
+//! - an inner 5xx, a missing inner answer, or an outer 5xx, timeout or dropped connection
+//!   leaves items uncertain: after a wait, one look-up (a list of the script's user states)
+//!   settles every uncertain item at once, found ones resolving with the object, absent ones
+//!   going back in the queue;
+//! - a 401 is answered once per item by asking the token function again;
+//! - any other failure fails that item alone.
+//!
+//! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to append
+//! to the journal and what to send now, and when to wake, and reports each answer with
+//! [`Bulk::on_outcome`]. A run made with [`Bulk::with_records`] writes journal records
+//! (see [`crate::journal`]) and resumes from them.
+
+mod pace;
+mod resume;
+
+pub use pace::Budget;
+
+use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
+use crate::error::{Error, GraphError};
+use crate::graph;
+use crate::http::{Body, Method, Outcome, Request, Response};
+use crate::journal::{self, Header, Record};
+use crate::json::{Json, Map};
+use crate::model::{check_user_state, UserStateInput};
+use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
+use crate::single::{may_follow, next_link, Policy};
+use crate::validate::BulkRequest;
+use pace::Pacer;
+use std::collections::VecDeque;
+
+/// Most creates in one `$batch` (Graph's limit).
+pub const BATCH_SIZE: usize = 20;
+
+/// Most 429s one item takes before it fails with the last one.
+pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
+
+/// How far the run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub succeeded: usize,
+    pub failed: usize,
+}
+
+/// What to do now, in this order: append `append` to the journal (each record as one line of
+/// compact JSON text; wait until they are durable), then send `sends` (each with a tag to
+/// report its outcome under); call [`Bulk::poll`] again after `wake_in_ms` if no answer comes
+/// first. `append` is always empty for a run made with [`Bulk::new`].
+#[derive(Debug, Default)]
+pub struct Poll {
+    pub append: Vec<Json>,
+    pub sends: Vec<(u64, Request)>,
+    pub wake_in_ms: Option<u32>,
+}
+
+#[derive(Debug)]
+struct Item {
+    input: Option<UserStateInput>,
+    result: Option<Result<Json, Error>>,
+    resends: u32,
+    throttles: u32,
+    refreshed: bool,
+    /// Not to be sent before this time (its own `Retry-After`).
+    ready_at: f64,
+    /// The failure that made the item uncertain, reported if it cannot be settled.
+    last_error: Option<Error>,
+    /// In flight when an earlier run of the journal stopped: if the look-up does not find
+    /// it, it is sent again whatever `maxRetries` says (the crash was no answer).
+    resumed: bool,
+}
+
+#[derive(Debug)]
+enum Flight {
+    /// `era`: the pacer's when it was sent.
+    Batch {
+        items: Vec<usize>,
+        sent_at: f64,
+        era: u32,
+    },
+    Page,
+}
+
+/// A running look-up: the items it settles, and the page being read.
+#[derive(Debug)]
+struct Lookup {
+    items: Vec<usize>,
+    url: String,
+    /// Pages read so far.
+    pages: u32,
+    failures: u32,
+    /// When to (re)send the page; `None` while it is in flight.
+    retry_at: Option<f64>,
+}
+
+/// The journal side of a run: records not handed out yet, and what is still to be written.
+#[derive(Debug)]
+struct Journal {
+    pending: Vec<Json>,
+    next_flight: u64,
+    finished: bool,
+}
+
+/// A `createUserStates` run.
+#[derive(Debug)]
+pub struct Bulk {
+    endpoint: Endpoint,
+    kind: ScriptKind,
+    script_id: String,
+    policy: Policy,
+    items: Vec<Item>,
+    queue: VecDeque<usize>,
+    uncertain: Vec<usize>,
+    lookup_at: f64,
+    lookup: Option<Lookup>,
+    flights: Vec<(u64, Flight)>,
+    next_tag: u64,
+    /// No new batch before this time (a `Retry-After` for the whole run).
+    not_before: f64,
+    pacer: Pacer,
+    /// Budgets met without a `Retry-After`, for the backoff that stands in for one.
+    blind: u32,
+    last_blind: f64,
+    max_in_flight: usize,
+    /// Ids of objects this run created or adopted, never matched twice; sorted (when
+    /// `claimed_sorted`) for a look-up's page to be checked against. A sorted list, not a
+    /// hash set: the module sorts `(String, usize)` pairs already (the repeated-user checks),
+    /// and a second hash table with SipHash cost 1.9 KB gzipped (BENCHMARKS.md).
+    claimed: Vec<(String, usize)>,
+    claimed_sorted: bool,
+    throttled: u32,
+    rng: Rng,
+    journal: Option<Journal>,
+    /// Resumed with uncertain items: nothing is sent until their look-up has ended.
+    resuming: bool,
+    /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
+    resume_lookup: bool,
+    aborted: bool,
+}
+
+impl Bulk {
+    /// A run without a journal.
+    pub fn new(req: BulkRequest, policy: Policy) -> Self {
+        let items: Vec<Item> = req
+            .items
+            .into_iter()
+            .map(|input| {
+                let (input, result) = match input {
+                    Ok(input) => (Some(input), None),
+                    Err(e) => (None, Some(Err(Error::Validation(e)))),
+                };
+                Item {
+                    input,
+                    result,
+                    resends: 0,
+                    throttles: 0,
+                    refreshed: false,
+                    ready_at: 0.0,
+                    last_error: None,
+                    resumed: false,
+                }
+            })
+            .collect();
+        let mut bulk = Self {
+            endpoint: req.options.endpoint,
+            kind: req.options.script_kind,
+            script_id: req.script_id,
+            rng: Rng::new(policy.seed),
+            policy,
+            items,
+            queue: VecDeque::new(),
+            uncertain: Vec::new(),
+            lookup_at: 0.0,
+            lookup: None,
+            flights: Vec::new(),
+            next_tag: 0,
+            not_before: 0.0,
+            pacer: Pacer::new(),
+            blind: 0,
+            last_blind: f64::NEG_INFINITY,
+            max_in_flight: req.concurrency as usize,
+            claimed: Vec::new(),
+            claimed_sorted: true,
+            throttled: 0,
+            journal: None,
+            resuming: false,
+            resume_lookup: false,
+            aborted: false,
+        };
+        bulk.queue_unsettled();
+        bulk
+    }
+
+    /// Queues, in input order, every item with no result that is not waiting for the look-up
+    /// of a resumed run.
+    fn queue_unsettled(&mut self) {
+        self.queue.clear();
+        for (i, item) in self.items.iter().enumerate() {
+            if item.result.is_none() && !item.resumed {
+                self.queue.push_back(i);
+            }
+        }
+    }
+
+    /// A run that keeps a journal: `records` is everything the journal holds, in the order
+    /// it was appended (empty for a new run), each record as its JSON value or why its text is
+    /// not one. A journal of an unfinished run of this request is resumed, one of a finished
+    /// run gives its results without sending anything (see [`crate::journal`]). A journal of
+    /// another run, or one that cannot be read, is a `ValidationError` on `journal`; nothing
+    /// is to be sent then.
+    pub fn with_records(
+        req: BulkRequest,
+        policy: Policy,
+        records: Vec<journal::Line>,
+    ) -> Result<Self, Error> {
+        let header = Header::of(&req);
+        let mut bulk = Self::new(req, policy);
+        bulk.replay(header, records)?;
+        Ok(bulk)
+    }
+
+    /// 429s seen so far, inner and outer (this session's: a resumed run starts at 0).
+    pub fn throttled(&self) -> u32 {
+        self.throttled
+    }
+
+    /// The write budget the run keeps to, once the service has said it was spent.
+    pub fn budget(&self) -> Option<Budget> {
+        self.pacer.budget()
+    }
+
+    /// Counts include items settled by an earlier run of the journal.
+    pub fn progress(&self) -> Progress {
+        let mut p = Progress {
+            total: self.items.len(),
+            ..Progress::default()
+        };
+        for item in &self.items {
+            match item.result {
+                Some(Ok(_)) => p.succeeded += 1,
+                Some(Err(_)) => p.failed += 1,
+                None => {}
+            }
+        }
+        p.done = p.succeeded + p.failed;
+        p
+    }
+
+    fn all_settled(&self) -> bool {
+        self.items.iter().all(|i| i.result.is_some())
+    }
+
+    /// Every item has its result and, with a journal, every record (the last being
+    /// `finished`) has been handed out by [`Bulk::poll`]. After [`Bulk::abort`], at once.
+    pub fn is_done(&self) -> bool {
+        self.all_settled()
+            && (self.aborted
+                || self
+                    .journal
+                    .as_ref()
+                    .is_none_or(|j| j.finished && j.pending.is_empty()))
+    }
+
+    /// Ends the run: every item not settled yet fails with `AbortError`. Items whose create
+    /// was in flight may exist on the service; the error says the call was aborted, not that
+    /// nothing was created. The journal stays unfinished (a later run resumes it); records
+    /// not handed out yet are still there for [`Bulk::take_records`].
+    pub fn abort(&mut self) {
+        self.aborted = true;
+        let id = self.policy.client_request_id.clone();
+        for item in self.items.iter_mut().filter(|i| i.result.is_none()) {
+            item.result = Some(Err(Error::Aborted {
+                client_request_id: id.clone(),
+            }));
+        }
+        self.queue.clear();
+        self.uncertain.clear();
+        self.lookup = None;
+        self.flights.clear();
+    }
+
+    /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
+    /// the run learnt since its last poll, worth keeping though not needed).
+    pub fn take_records(&mut self) -> Vec<Json> {
+        let settled = self.all_settled() && !self.aborted;
+        let progress = self.progress();
+        let Some(j) = &mut self.journal else {
+            return Vec::new();
+        };
+        if settled && !j.finished {
+            j.finished = true;
+            j.pending.push(
+                Record::Finished {
+                    succeeded: progress.succeeded,
+                    failed: progress.failed,
+                }
+                .to_json(),
+            );
+        }
+        std::mem::take(&mut j.pending)
+    }
+
+    /// Each item's result, in input order.
+    pub fn into_results(self) -> Vec<Result<Json, Error>> {
+        let id = self.policy.client_request_id;
+        self.items
+            .into_iter()
+            .map(|i| {
+                i.result.unwrap_or_else(|| {
+                    Err(Error::Aborted {
+                        client_request_id: id.clone(),
+                    })
+                })
+            })
+            .collect()
+    }
+
+    fn tag(&mut self, flight: Flight) -> u64 {
+        self.next_tag += 1;
+        self.flights.push((self.next_tag, flight));
+        self.next_tag
+    }
+
+    /// Batches in flight, the writes they carry, and when the oldest of them was sent.
+    fn in_flight(&self) -> (usize, usize, Option<f64>) {
+        let mut out = (0, 0, None::<f64>);
+        for (_, f) in &self.flights {
+            if let Flight::Batch { items, sent_at, .. } = f {
+                out.0 += 1;
+                out.1 += items.len();
+                out.2 = Some(out.2.map_or(*sent_at, |t| t.min(*sent_at)));
+            }
+        }
+        out
+    }
+
+    /// What to append to the journal, what to send now, and when to look again.
+    pub fn poll(&mut self, now: f64) -> Poll {
+        let mut poll = Poll::default();
+        let mut wake = f64::INFINITY;
+        if std::mem::take(&mut self.resume_lookup) {
+            // A commit of the interrupted run may still be landing: wait as after a 5xx.
+            self.schedule_lookup(None, now);
+        }
+
+        // Settle uncertain items once their wait is over.
+        if self.lookup.is_none() && !self.uncertain.is_empty() {
+            if now >= self.lookup_at {
+                let url = self.endpoint.user_run_states(self.kind, &self.script_id);
+                self.lookup = Some(Lookup {
+                    items: std::mem::take(&mut self.uncertain),
+                    url,
+                    pages: 0,
+                    failures: 0,
+                    retry_at: Some(now),
+                });
+            } else {
+                wake = wake.min(self.lookup_at);
+            }
+        }
+        if let Some(lookup) = &mut self.lookup {
+            match lookup.retry_at {
+                Some(at) if now >= at => {
+                    lookup.retry_at = None;
+                    let request = Request::get(lookup.url.clone());
+                    let tag = self.tag(Flight::Page);
+                    poll.sends.push((tag, request));
+                }
+                Some(at) => wake = wake.min(at),
+                None => {}
+            }
+        }
+
+        while !self.resuming && !self.queue.is_empty() {
+            let (batches, writes, oldest) = self.in_flight();
+            if batches >= self.max_in_flight {
+                break;
+            }
+            if now < self.not_before {
+                wake = wake.min(self.not_before);
+                break;
+            }
+            let ready = self
+                .queue
+                .iter()
+                .filter(|&&i| self.items[i].ready_at <= now)
+                .take(BATCH_SIZE)
+                .count();
+            if ready == 0 {
+                let soonest = self
+                    .queue
+                    .iter()
+                    .map(|&i| self.items[i].ready_at)
+                    .fold(f64::INFINITY, f64::min);
+                wake = wake.min(soonest);
+                break;
+            }
+            let (free, frees_at) = self.pacer.allowance(now, writes, oldest, ready);
+            if free == 0 {
+                if let Some(at) = frees_at {
+                    wake = wake.min(at);
+                }
+                break;
+            }
+            let batch = self.take_ready(now, free.min(BATCH_SIZE));
+            let request = self.batch_request(&batch);
+            if let Some(j) = &mut self.journal {
+                // Write-ahead: the edge appends this before it sends the batch.
+                j.pending.push(
+                    Record::Send {
+                        flight: j.next_flight,
+                        items: batch.clone(),
+                    }
+                    .to_json(),
+                );
+                j.next_flight += 1;
+            }
+            let tag = self.tag(Flight::Batch {
+                items: batch,
+                sent_at: now,
+                era: self.pacer.era(),
+            });
+            poll.sends.push((tag, request));
+        }
+        poll.append = self.take_records();
+        if wake.is_finite() {
+            // Longer than one timer can wait: wake at the limit and poll again.
+            let ms = ((wake - now).max(0.0).ceil() as u32).saturating_add(1);
+            poll.wake_in_ms = Some(ms.min(MAX_TIMER_MS));
+        }
+        poll
+    }
+
+    /// Up to `max` queued items whose own wait is over, in queue order.
+    fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
+        let mut batch = Vec::new();
+        let mut rest = VecDeque::with_capacity(self.queue.len());
+        for i in self.queue.drain(..) {
+            if batch.len() < max && self.items[i].ready_at <= now {
+                batch.push(i);
+            } else {
+                rest.push_back(i);
+            }
+        }
+        self.queue = rest;
+        batch
+    }
+
+    fn batch_request(&self, batch: &[usize]) -> Request {
+        let url = relative_user_run_states(self.kind, &self.script_id);
+        let requests = batch
+            .iter()
+            .filter_map(|&i| self.items[i].input.as_ref().map(|input| (i, input)))
+            .map(|(i, input)| {
+                let mut headers = Map::new();
+                headers.insert("Content-Type", "application/json".into());
+                let mut r = Map::new();
+                r.insert("id", i.to_string().into());
+                r.insert("method", "POST".into());
+                r.insert("url", url.as_str().into());
+                r.insert("headers", Json::Object(headers));
+                r.insert("body", input.to_json());
+                Json::Object(r)
+            })
+            .collect();
+        let mut body = Map::new();
+        body.insert("requests", Json::Array(requests));
+        Request {
+            method: Method::Post,
+            url: self.endpoint.batch(),
+            body: Some(Json::Object(body)),
+        }
+    }
+
+    /// Reports how the request sent under `tag` ended.
+    pub fn on_outcome(&mut self, tag: u64, outcome: Outcome, now: f64) {
+        let Some(pos) = self.flights.iter().position(|(t, _)| *t == tag) else {
+            return;
+        };
+        match self.flights.swap_remove(pos).1 {
+            Flight::Batch {
+                items,
+                sent_at,
+                era,
+            } => self.on_batch(items, (sent_at, era), outcome, now),
+            Flight::Page => self.on_page(outcome, now),
+        }
+    }
+
+    /// `sent`: when the batch went out, and in which era of the pacer.
+    fn on_batch(&mut self, items: Vec<usize>, sent: (f64, u32), outcome: Outcome, now: f64) {
+        let sent_at = sent.0;
+        if let Outcome::Response(r) = &outcome {
+            if r.status == 200 {
+                match batch_responses(r) {
+                    Some(responses) => return self.on_inner(items, sent, responses, now),
+                    None => {
+                        let e = Error::from(graph::invalid_body(
+                            r,
+                            "its body is not a $batch answer",
+                            now,
+                        ));
+                        self.pacer.taken(sent_at, now, items.len());
+                        return self.all_uncertain(&items, e, None, now);
+                    }
+                }
+            }
+        }
+        let error = crate::call::failure_error(
+            &outcome,
+            self.policy.timeout_ms,
+            &self.policy.client_request_id,
+            now,
+        );
+        match classify(&outcome, now) {
+            Failure::Throttled(after) => {
+                self.budget_met(after, sent.1, now);
+                for i in items.into_iter().rev() {
+                    self.throttle_item(i, &error, now);
+                }
+            }
+            Failure::Uncertain(after) => {
+                // Whatever it did, the service may have counted these writes.
+                self.pacer.taken(sent_at, now, items.len());
+                self.all_uncertain(&items, error, after, now)
+            }
+            Failure::Unauthorized => {
+                for i in items.into_iter().rev() {
+                    self.unauthorized_item(i, &error);
+                }
+            }
+            Failure::Final => {
+                for i in items {
+                    self.finish(i, Err(error.clone()));
+                }
+            }
+        }
+    }
+
+    fn on_inner(
+        &mut self,
+        items: Vec<usize>,
+        (sent_at, era): (f64, u32),
+        responses: Vec<(usize, Response)>,
+        now: f64,
+    ) {
+        let mut answered = vec![false; items.len()];
+        let mut uncertain_after: Option<f64> = None;
+        let mut any_uncertain = false;
+        let mut requeue = Vec::new();
+        let mut taken = 0;
+        for (id, resp) in responses {
+            let Some(k) = items.iter().position(|&i| i == id) else {
+                continue;
+            };
+            if answered[k] {
+                continue;
+            }
+            answered[k] = true;
+            let i = items[k];
+            if !matches!(resp.status, 429 | 401) {
+                taken += 1;
+            }
+            if matches!(resp.status, 200 | 201) {
+                let result = graph::user_state(&resp, now);
+                self.finish(i, result);
+                continue;
+            }
+            let error = Error::from(graph::error_from(&resp, now));
+            match classify(&Outcome::Response(resp), now) {
+                Failure::Throttled(after) => requeue.push((i, error, after)),
+                Failure::Uncertain(after) => {
+                    any_uncertain = true;
+                    uncertain_after = match (uncertain_after, after) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    self.make_uncertain(i, error);
+                }
+                Failure::Unauthorized => self.unauthorized_item(i, &error),
+                Failure::Final => self.finish(i, Err(error)),
+            }
+        }
+        let missing: Vec<usize> = items
+            .iter()
+            .zip(&answered)
+            .filter(|(_, a)| !**a)
+            .map(|(&i, _)| i)
+            .collect();
+        // An unanswered write may have been counted too.
+        self.pacer.taken(sent_at, now, taken + missing.len());
+        // Most of the batch throttled: the service's budget is spent, so the whole run waits
+        // and keeps to the budget from then on. A few scattered 429s: only those items wait
+        // their Retry-After.
+        if requeue.len() * 2 > items.len() {
+            let after = requeue
+                .iter()
+                .filter_map(|r| r.2)
+                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
+            self.budget_met(after, era, now);
+        } else if !requeue.is_empty() {
+            self.pacer.refused(sent_at, now);
+        }
+        for (i, error, after) in requeue.into_iter().rev() {
+            let wait = self.wait_ms(after, self.items[i].throttles + 1);
+            self.throttle_item(i, &error, now + wait);
+        }
+        for &i in &missing {
+            let e = Error::from(GraphError {
+                status: 200,
+                code: crate::error::INVALID_RESPONSE.to_owned(),
+                message: "the $batch answer had no response for this item".to_owned(),
+                request_id: None,
+                client_request_id: None,
+                date: None,
+                retry_after: None,
+            });
+            self.make_uncertain(i, e);
+        }
+        if any_uncertain || !missing.is_empty() {
+            self.schedule_lookup(uncertain_after, now);
+        }
+    }
+
+    /// Gives item `i` its final result, and records it.
+    fn finish(&mut self, i: usize, result: Result<Json, Error>) {
+        if let Ok(state) = &result {
+            if let Some(id) = state.get("id").and_then(Json::as_str) {
+                self.claimed.push((id.to_owned(), i));
+                self.claimed_sorted = false;
+            }
+        }
+        if let Some(j) = &mut self.journal {
+            let record = match &result {
+                Ok(object) => Some(Record::Created {
+                    item: i,
+                    object: object.clone(),
+                }),
+                Err(Error::Validation(_) | Error::Aborted { .. }) => None,
+                Err(error) => Some(Record::Failed {
+                    item: i,
+                    error: error.clone(),
+                }),
+            };
+            if let Some(record) = record {
+                j.pending.push(record.to_json());
+            }
+        }
+        self.items[i].result = Some(result);
+    }
+
+    fn make_uncertain(&mut self, i: usize, error: Error) {
+        self.items[i].last_error = Some(error);
+        self.uncertain.push(i);
+    }
+
+    fn all_uncertain(&mut self, items: &[usize], error: Error, after: Option<f64>, now: f64) {
+        for &i in items {
+            self.make_uncertain(i, error.clone());
+        }
+        self.schedule_lookup(after, now);
+    }
+
+    /// How long to wait: all of the service's `Retry-After` (however long), or backoff step
+    /// `attempt` when it gave none.
+    fn wait_ms(&mut self, retry_after: Option<f64>, attempt: u32) -> f64 {
+        match retry_after {
+            Some(s) => wait_until_ms(s),
+            None => f64::from(backoff_ms(attempt, &mut self.rng)),
+        }
+    }
+
+    /// The look-up waits for the service's `Retry-After`, or backoff, so that a slow commit
+    /// has landed before it is looked for.
+    fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
+        let wait = self.wait_ms(after, 2);
+        self.lookup_at = self.lookup_at.max(now + wait);
+    }
+
+    fn throttle_item(&mut self, i: usize, error: &Error, ready_at: f64) {
+        self.throttled += 1;
+        let item = &mut self.items[i];
+        item.throttles += 1;
+        item.ready_at = ready_at;
+        if item.throttles > MAX_THROTTLES_PER_ITEM {
+            self.finish(i, Err(error.clone()));
+        } else {
+            self.queue.push_front(i);
+        }
+    }
+
+    fn unauthorized_item(&mut self, i: usize, error: &Error) {
+        let item = &mut self.items[i];
+        if self.policy.refreshable && !item.refreshed {
+            item.refreshed = true;
+            self.queue.push_front(i);
+        } else {
+            self.finish(i, Err(error.clone()));
+        }
+    }
+
+    /// The service says its write budget is spent (a `$batch` answered 429, or most of one):
+    /// the whole run waits what it said, and keeps to the budget learnt from it.
+    fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
+        let wait = match retry_after {
+            Some(s) => wait_until_ms(s),
+            None => {
+                // One step per burst of 429s, not per batch of it.
+                if now - self.last_blind >= 500.0 {
+                    self.blind += 1;
+                    self.last_blind = now;
+                }
+                f64::from(backoff_ms(self.blind, &mut self.rng))
+            }
+        };
+        self.not_before = self.not_before.max(now + wait);
+        self.pacer.budget_met(sent_era, now, wait);
+    }
+
+    fn on_page(&mut self, outcome: Outcome, now: f64) {
+        let Some(mut lookup) = self.lookup.take() else {
+            return;
+        };
+        if let Outcome::Response(r) = &outcome {
+            if r.status == 200 {
+                if let Body::Json(page) = &r.body {
+                    if let Some(Json::Array(states)) = page.get("value") {
+                        self.match_page(&mut lookup, states);
+                        lookup.pages += 1;
+                        match next_link(page, &self.endpoint) {
+                            Ok(Some(url)) if may_follow(&lookup.url, &url, lookup.pages) => {
+                                lookup.url = url;
+                                lookup.retry_at = Some(now);
+                                self.lookup = Some(lookup);
+                            }
+                            Ok(None) => self.requeue_unfound(lookup.items),
+                            Ok(Some(_)) | Err(_) => self.fail_unsettled(lookup.items),
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+        match classify(&outcome, now) {
+            Failure::Throttled(after) | Failure::Uncertain(after)
+                if lookup.failures < self.policy.max_retries.max(1) =>
+            {
+                lookup.failures += 1;
+                lookup.retry_at = Some(now + self.wait_ms(after, lookup.failures));
+                self.lookup = Some(lookup);
+            }
+            Failure::Unauthorized if self.policy.refreshable && lookup.failures == 0 => {
+                lookup.failures += 1;
+                lookup.retry_at = Some(now);
+                self.lookup = Some(lookup);
+            }
+            _ => self.fail_unsettled(lookup.items),
+        }
+    }
+
+    /// Resolves the look-up's items found on this page (each object at most once).
+    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
+        if !self.claimed_sorted {
+            self.claimed.sort_unstable();
+            self.claimed_sorted = true;
+        }
+        for state in states {
+            let id = state.get("id").and_then(Json::as_str);
+            let claimed = |id: &str| {
+                self.claimed
+                    .binary_search_by(|(k, _)| k.as_str().cmp(id))
+                    .is_ok()
+            };
+            if id.is_some_and(claimed) {
+                continue;
+            }
+            let found = lookup.items.iter().position(|&i| {
+                self.items[i].result.is_none()
+                    && self.items[i]
+                        .input
+                        .as_ref()
+                        .is_some_and(|input| input.is_created_as(state))
+            });
+            let Some(k) = found else { continue };
+            let i = lookup.items.swap_remove(k);
+            if check_user_state(state).is_ok() {
+                self.finish(i, Ok(state.clone()));
+            } else {
+                // Something for this user is there but is not a user state we can read: it may
+                // be ours, so sending again could make a second one. Unknown it stays.
+                self.fail_unsettled(vec![i]);
+            }
+        }
+    }
+
+    /// Items the look-up did not find were not created: send them again, within budget.
+    fn requeue_unfound(&mut self, items: Vec<usize>) {
+        self.resuming = false;
+        for i in items {
+            let item = &mut self.items[i];
+            if item.result.is_some() {
+                continue;
+            }
+            if std::mem::take(&mut item.resumed) {
+                self.queue.push_back(i);
+            } else if item.resends < self.policy.max_retries {
+                item.resends += 1;
+                self.queue.push_back(i);
+            } else {
+                let error = item.last_error.take().unwrap_or_else(unsettled);
+                self.finish(i, Err(error));
+            }
+        }
+    }
+
+    /// The look-up could not finish: whether these exist is unknown; each fails with the
+    /// failure that made it uncertain.
+    fn fail_unsettled(&mut self, items: Vec<usize>) {
+        self.resuming = false;
+        for i in items {
+            let item = &mut self.items[i];
+            if item.result.is_none() {
+                let error = item.last_error.take().unwrap_or_else(unsettled);
+                self.finish(i, Err(error));
+            }
+        }
+    }
+}
+
+fn unsettled() -> Error {
+    Error::Network {
+        message: "the look-up after an uncertain create failed".to_owned(),
+        client_request_id: String::new(),
+    }
+}
+
+/// The inner responses of a `$batch` answer: `(item index, response)`. `None` when the body
+/// is not `{"responses": [...]}`. Inner answers with an id that is not a number are skipped
+/// (their item then counts as unanswered).
+pub fn batch_responses(r: &Response) -> Option<Vec<(usize, Response)>> {
+    let Body::Json(body) = &r.body else {
+        return None;
+    };
+    let Some(Json::Array(responses)) = body.get("responses") else {
+        return None;
+    };
+    Some(
+        responses
+            .iter()
+            .filter_map(|inner| {
+                let id = inner.get("id")?.as_str()?.parse::<usize>().ok()?;
+                let status = inner.get("status")?.as_i32()?;
+                let status = u16::try_from(status).ok()?;
+                let headers = inner
+                    .get("headers")
+                    .and_then(Json::as_object)
+                    .map(|h| {
+                        h.0.iter()
+                            .filter_map(|(k, v)| {
+                                Some((k.to_ascii_lowercase(), v.as_str()?.to_owned()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let body = match inner.get("body") {
+                    None | Some(Json::Null) => Body::Empty,
+                    Some(v) => Body::Json(v.clone()),
+                };
+                Some((
+                    id,
+                    Response {
+                        status,
+                        headers,
+                        body,
+                    },
+                ))
+            })
+            .collect(),
+    )
+}
