@@ -13,6 +13,8 @@ const COUNTS = ["successDeviceCount", "errorDeviceCount"];
 const COUNT_LABELS = { successDeviceCount: "Success devices", errorDeviceCount: "Error devices" };
 /** While pages stream in, the report redraws at most this often (ms). */
 const DRAW_MS = 300;
+/** Most rows the table draws at once, whatever the page size read from Graph. */
+const MAX_DRAWN = 100;
 
 export function setupManage({ api, options, checkScript, explainScriptError, answersFor }) {
   const body = $("listBody");
@@ -40,6 +42,8 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
     $("listSummary").textContent = reading ? "Loading user states…" : count(states.size);
   };
   const pageSize = () => Number($("pageSize").value);
+  /** Rows the table draws at once (and adds per Load more): the page size, at most MAX_DRAWN. */
+  const step = () => Math.min(pageSize(), MAX_DRAWN);
 
   load.addEventListener("click", async () => {
     if (!checkScript()) return;
@@ -49,7 +53,7 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
     fill(body);
     states.clear();
     rows.clear();
-    limit = pageSize();
+    limit = step();
     moreWasShown = false;
     $("listTable").hidden = true;
     $("report").hidden = true;
@@ -124,7 +128,7 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
 
   more.addEventListener("click", () => {
     const first = limit;
-    limit += pageSize();
+    limit += step();
     render();
     if (more.hidden) {
       // Everything is drawn: focus the first new row, since the button has gone.
@@ -149,7 +153,7 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
     drawBar($("chartUsers"), $("chartUsersText"), t.users - t.usersWithErrors, t.usersWithErrors, ["without errors", "with errors"]);
     const all = states.size;
     $("reportShown").textContent = visible.length === all ? `Showing all ${all}` : `Showing ${visible.length} of ${all}`;
-    $("listDrawn").textContent = drawn.length < visible.length ? `The table has the first ${drawn.length} of ${visible.length}; Load more adds ${Math.min(pageSize(), visible.length - drawn.length)}. Export CSV has them all.` : "";
+    $("listDrawn").textContent = drawn.length < visible.length ? `The table has the first ${drawn.length} of ${visible.length}; Load more adds ${Math.min(step(), visible.length - drawn.length)}. Export CSV has them all.` : "";
     $("report").hidden = all === 0;
     $("listTable").hidden = all === 0;
     const hadMore = !more.hidden;
