@@ -114,6 +114,8 @@ test("a large import stays responsive: no main-thread task over 200 ms, progress
     assert.equal((await mock.objects(scriptId)).length, n);
     assert.ok(paints <= Math.ceil(seconds * 4) + 2, `${paints} repaints in ${seconds} s`);
     assert.equal(await page.locator("#resultsBody tr").count(), 100, "one page of results drawn");
+    const workers = await page.evaluate(() => performance.getEntriesByType("resource").filter((e) => e.name.includes("/js/module-worker.js")).length);
+    assert.ok(workers >= 2, `the file was read and the import run in the module worker (${workers} worker loads)`);
     assert.ok((long[0] ?? 0) <= LONG_TASK_MS, `the longest task took ${Math.round(long[0])} ms`);
     // The saved import kept its rows apart from its progress, and is gone once finished.
     const stores = await page.evaluate(async () => {

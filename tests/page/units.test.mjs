@@ -278,3 +278,14 @@ test("rowResults: one status per CSV row; cancelled and stopped items are not fa
   assert.deepEqual(rowResults(rows, valid, outcome).map((r) => [r.line, r.status]), [[2, "created"], [3, "skipped"], [4, "failed"], [5, "cancelled"], [6, "cancelled"], [7, "failed"]]);
   assert.deepEqual(rowResults(rows, valid, { failedRun: { name: "NetworkError" } }).map((r) => r.status), ["unknown", "skipped", "unknown", "unknown", "unknown", "unknown"]);
 });
+
+test("plainError: a thrown value crosses postMessage with what describeError reads", async () => {
+  const { plainError } = await import("../../www/js/worker-errors.js");
+  const err = Object.assign(new Error("Forbidden here"), { name: "GraphError", status: 403, code: "Forbidden", requestId: "r-1", retryAfter: 5, toJSON: undefined });
+  const plain = plainError(err);
+  assert.deepEqual(plain, { status: 403, code: "Forbidden", requestId: "r-1", retryAfter: 5, name: "GraphError", message: "Forbidden here" });
+  assert.deepEqual(structuredClone(plain), plain);
+  assert.equal(describeError(plain).title, describeError(err).title);
+  assert.deepEqual(plainError("boom"), { name: "Error", message: "boom" });
+  assert.deepEqual(plainError(Object.assign(new Error("bad"), { name: "ValidationError", field: "x", errors: [{ field: "x", message: "bad" }] })).errors, [{ field: "x", message: "bad" }]);
+});
