@@ -402,3 +402,44 @@ test("a CSV the reader refuses: its message is shown as it comes", async () => {
     await page.close();
   }
 });
+
+test("an unfinished import saved by the previous version (rows inside its record) is still offered and resumes", async () => {
+  const scriptId = script("v1");
+  const { page } = await open(browser.context, "/?demo=1#import");
+  try {
+    // What version 1 of the page's database held: one store, the rows inside each record.
+    const rows = Array.from({ length: 30 }, (_, i) => ({ line: i + 2, userState: { userPrincipalName: `v1-${i}@contoso.com`, successDeviceCount: 1, errorDeviceCount: 0 }, problems: [], warnings: [] }));
+    await page.evaluate(
+      async ([sid, list, origin]) => {
+        await new Promise((resolve) => {
+          const del = indexedDB.deleteDatabase("intune-admin-imports");
+          del.onsuccess = del.onerror = del.onblocked = () => resolve();
+        });
+        const db = await new Promise((resolve, reject) => {
+          const r = indexedDB.open("intune-admin-imports", 1);
+          r.onupgradeneeded = () => r.result.createObjectStore("imports", { keyPath: "id" });
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        await new Promise((resolve) => {
+          const t = db.transaction("imports", "readwrite");
+          t.objectStore("imports").put({ id: "old-import", fileName: "old.csv", startedAt: Date.now() - 60_000, scriptId: sid, scriptKind: "deviceManagementScripts", root: origin, rows: list, done: 0, total: list.length });
+          t.oncomplete = resolve;
+        });
+        db.close();
+      },
+      [scriptId, rows, new URL(page.url()).origin],
+    );
+    await page.reload();
+    await page.waitForSelector("body[data-ready]");
+    await page.fill("#scriptId", scriptId);
+    await page.locator("#resumeOffer").waitFor();
+    assert.match(await page.locator("#resumeText").innerText(), /^An import of old\.csv into .+, did not finish: 0 of 30 done\.$/);
+    await page.click("#resumeImport");
+    await page.locator("#results").waitFor();
+    assert.match(await page.locator("#resultsSummary").innerText(), /^30 created, 0 failed, in/);
+    assert.equal((await mock.objects(scriptId)).length, 30);
+  } finally {
+    await page.close();
+  }
+});

@@ -29,7 +29,15 @@ function db() {
         };
       }
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      const d = req.result;
+      // Another tab opening a newer version (or deleting the database) waits for this one to let go.
+      d.onversionchange = () => {
+        d.close();
+        opened = null;
+      };
+      resolve(d);
+    };
     req.onerror = () => {
       opened = null;
       reject(req.error);
