@@ -80,12 +80,19 @@ pub fn prepare_with<T>(
     walked: Option<(&'static str, Json)>,
     check: impl FnOnce(&Json) -> Result<T, Error>,
 ) -> Result<(T, Edge), JsValue> {
+    let checked = check(&request_json(request, walked)?).map_err(|e| error_to_js(&e))?;
+    Ok((checked, read_edge(request)?))
+}
+
+/// `request` as JSON data without the edge's fields, `walked` put in its place: the part of
+/// [`prepare_with`] that does not depend on the call (made once, not once per export).
+#[inline(never)]
+fn request_json(request: &JsValue, walked: Option<(&'static str, Json)>) -> Result<Json, JsValue> {
     let mut json = without_edge(request, walked.as_ref().map(|w| w.0))?;
     if let (Json::Object(map), Some((name, value))) = (&mut json, walked) {
         map.insert(name, value);
     }
-    let checked = check(&json).map_err(|e| error_to_js(&e))?;
-    Ok((checked, read_edge(request)?))
+    Ok(json)
 }
 
 /// The array `request[name]` as JSON data, read a chunk of items at a time with a turn of
