@@ -5,13 +5,16 @@
 //! double), each scrubbed of every token the run used before it becomes text.
 
 use crate::convert::{from_js_within, thrown_text, to_js};
-use crate::transport::json_parse;
+use crate::transport::{json_parse, sleep};
 use intune_core::error::Error;
 use intune_core::journal::{Line, MAX_RECORD_DEPTH};
 use intune_core::json::Json;
 use js_sys::{Array, Function, JsString, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+/// Records read between two turns of the event loop.
+const RECORDS_PER_TURN: usize = 5_000;
 
 /// Records scrubbed of every token a run used: the only records [`Journal::append`] takes.
 pub struct Redacted(Vec<Json>);
@@ -89,6 +92,11 @@ impl Journal {
         let records: &Array = value.unchecked_ref();
         let mut lines = Vec::new();
         for (i, r) in records.iter().enumerate() {
+            if i > 0 && i % RECORDS_PER_TURN == 0 {
+                // A turn of the event loop between chunks: a signal is heard while a long
+                // journal is read.
+                let _ = sleep(0, None).await;
+            }
             let text = r
                 .dyn_ref::<JsString>()
                 .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))?;

@@ -4,7 +4,6 @@
 use crate::driver::{start, Resolve};
 use crate::pages::iterator;
 use crate::prepare::{policy, prepare};
-use intune_core::call::Operation;
 use intune_core::endpoint::DevicePage;
 use intune_core::error::Error;
 use intune_core::http::Request;
@@ -12,6 +11,7 @@ use intune_core::json::Json;
 use intune_core::list::List;
 use intune_core::single::{Expect, Single};
 use intune_core::validate::{self, DeviceRunStatesRequest, DevicesCall};
+use intune_core::Operation;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 

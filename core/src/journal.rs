@@ -1,96 +1,4 @@
-//! Journal records: what a `createUserStates` run writes down as it goes, so that a run cut
-//! short (a closed tab, a crash, a killed process) can be resumed without doubling an item or
-//! losing one.
-//!
-//! A journal is plain data here: a list of records, each one JSON object, read back in the
-//! order they were appended. The journal itself keeps each as one line of compact JSON text;
-//! the core deals in [`Json`] values and leaves the text to whoever holds the journal (the
-//! wasm edge with `JSON.stringify` and `JSON.parse`, which read back every double as it was
-//! written; native tests and fuzzers with [`text`]).
-//! [`Bulk::with_records`](crate::bulk::Bulk::with_records) takes what a journal holds and hands
-//! out the records to append through [`Poll::append`](crate::bulk::Poll::append); the core does
-//! no I/O.
-//!
-//! # Records (format version 1)
-//!
-//! ```text
-//! {"v":1,"root":"https://graph.microsoft.com","kind":"deviceManagementScripts","script":"…","total":3,"digest":"<32 hex digits>"}
-//! {"send":1,"items":[0,1,2]}
-//! {"created":0,"object":{…the whole object the service returned…}}
-//! {"failed":2,"error":{"name":"GraphError","status":403,"code":"Forbidden","message":"…","requestId":"…","clientRequestId":"…"}}
-//! {"finished":true,"succeeded":1,"failed":2}
-//! ```
-//!
-//! - The **header** comes first, once: the Graph root (from `cloud` or `baseUrl`), the
-//!   `scriptKind`, the `scriptId`, the number of items and a digest (128-bit FNV-1a) over
-//!   those and every item's normalized body, in order (an invalid item counts as a
-//!   placeholder). Item counts and bodies are not in the header, only in the digest.
-//! - **send**: a flight (a `$batch`; numbers only grow, across resumes too) and the input
-//!   indices it carries. Written *before* the `$batch` is released.
-//! - **created**: an item settled with this object (from its inner 201, or found by a look-up).
-//! - **failed**: an item failed for good: a `GraphError` (status, code, message, request ids),
-//!   a `NetworkError` (message) or a `TimeoutError` (`timeoutMs`), with the client request id.
-//!   Invalid items are not recorded (the request says what they are), nor are aborted ones (an
-//!   aborted run is unfinished).
-//! - **finished**: every item settled; the counts include invalid items.
-//!
-//! Never in a record: the token (the core never sees it; the edge runs every record through
-//! [`redact`] for each token it used, in case the service echoed one), and no response header
-//! but the request ids (not `Date`, not `Retry-After`).
-//!
-//! # The edge's obligations
-//!
-//! 1. Read the journal; give every record to `Bulk::with_records` as a JSON value, or as the
-//!    reason it is not one (an empty journal starts a journaled run). An `Err` is a `ValidationError` on `journal`: reject with it and send
-//!    nothing. Drop a last record whose append never completed (a torn line) before that: it
-//!    was never durable, so nothing was done on its strength.
-//! 2. After every `poll`, append `poll.append` (in order, after [`redact`], each as one line of
-//!    compact JSON text) and wait until the
-//!    journal says it is durable, **then** send `poll.sends`. Appends must not overlap: one
-//!    poll's records are durable before the next poll's are appended. If an append fails,
-//!    send nothing more: abort the run.
-//! 3. After `abort`, appending `take_records()` is welcome but not needed (what it holds is
-//!    re-learnt by the next resume's look-up).
-//! 4. The run is over when `is_done()`; the last poll's `append` carries `finished`.
-//!
-//! # Resuming
-//!
-//! A journal's records are replayed against the request. Each valid item ends up:
-//! - **settled**, when a `created` or `failed` record names it: it is never sent again and its
-//!   recorded result is its result (the object for `created`; the error rebuilt from `failed`);
-//! - **uncertain**, when its last record is a `send`: it went out and no answer was recorded.
-//!   One look-up (a list of the script's user states) settles every uncertain item before
-//!   anything is sent: found ones resolve with their object (never an object already recorded
-//!   as created, never one object for two items), absent ones are sent again;
-//! - **unsent**, when no record names it: it is sent as in a fresh run.
-//!
-//! A journal whose header does not match the request is "a different run"; one that is not a
-//! version-1 journal, or whose records do not follow the rules above (an unknown record, an
-//! item settled twice or settled without being sent, an index past the end, a finished record
-//! that is not last or whose counts are wrong), "cannot be read". Both are a
-//! `ValidationError` on `journal` and nothing is sent: a silent fresh start could double
-//! every item the journal knows is done. A journal of a finished run gives its recorded
-//! results and sends nothing.
-//!
-//! # Why an item is created at most once, wherever the run was cut
-//!
-//! A journal at a crash holds a prefix of what the run appended (appends are in order and a
-//! record counts only once durable). Take any valid item and that prefix:
-//! - No `send` names it: it was never in a `$batch`, because a `$batch` leaves only after its
-//!   `send` record is durable. Sending it is its first send.
-//! - A `created` or `failed` record names it: the run saw its final answer; it is not sent
-//!   again. `created` ids are claimed, so a look-up cannot hand that object to another item.
-//! - Its last record is a `send`: some `$batch` carrying it may have been processed. The
-//!   resumed run sends nothing until a look-up has listed the script's user states: if the
-//!   object is there it is adopted (not created again); only if it is absent is the item
-//!   sent. Earlier sends of the item need no thought: the crashed run sent an item again only
-//!   after an answer that it was not created (a 429 or a 401, or a look-up that did not find
-//!   it), and an item is in at most one `$batch` at a time.
-//!
-//! The look-up has the limits of the single create's (README, "Retries and exactly-once"): an
-//! object for the same user that existed before the run is adopted, and a commit still in
-//! progress when the look-up runs could be missed (the resumed run waits a backoff step
-//! before it looks, as a live run does).
+#![doc = include_str!("../../docs/journal.md")]
 
 use crate::error::{Error, GraphError};
 use crate::json::{Json, Map};
@@ -409,7 +317,10 @@ pub(crate) fn digest(
     let mut feed = |bytes: &[u8]| {
         for &b in bytes {
             h ^= u128::from(b);
-            h = h.wrapping_mul(PRIME);
+            // `h * PRIME` (PRIME is 2^88 + 0x13b), as a shift and a small product: a u128
+            // product is several 64-bit ones in wasm, and every byte of every item goes
+            // through here.
+            h = (h << 88).wrapping_add(h.wrapping_mul(PRIME & 0xffff));
         }
     };
     // Each part ends with a byte no part holds (NUL is refused in every one of them; an
@@ -439,22 +350,30 @@ pub(crate) fn digest(
 /// `s` as a JSON string: `"`, `\\` and control characters escaped, the rest as it is.
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
+    // Runs of characters that need no escape are copied whole.
+    let mut rest = s;
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        // `get`, not indexing: `i` is an ASCII byte's place, and no panic path is linked in.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        match rest.as_bytes().get(i).copied().unwrap_or_default() {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
+                out.push(HEX[usize::from(c >> 4)] as char);
+                out.push(HEX[usize::from(c & 15)] as char);
             }
-            c => out.push(c),
         }
+        rest = rest.get(i + 1..).unwrap_or_default();
     }
+    out.push_str(rest);
     out.push('"');
 }
 

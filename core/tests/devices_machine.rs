@@ -3,19 +3,15 @@
 //! a wrong type an invalidResponse), retries as for every read, the summary's answer.
 #![cfg(not(target_arch = "wasm32"))]
 
-use intune_core::call::Policy;
 use intune_core::endpoint::DevicePage;
-use intune_core::http::{Body, Method, Outcome, Request, Response};
+use intune_core::http::{Method, Outcome, Request};
 use intune_core::list::List;
 use intune_core::single::{Expect, Single};
 use intune_core::validate::{device_run_states_request, run_summary_request};
-use intune_core::{Action, Error, Json, Operation};
+use intune_core::{Action, Error, Json, Operation, Policy};
+use test_support::answers::{answer, json};
 
 const BASE: &str = "http://127.0.0.1:9";
-
-fn json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap()
-}
 
 fn policy() -> Policy {
     Policy {
@@ -29,10 +25,8 @@ fn policy() -> Policy {
 
 /// The list a request (JSON text, over the base and a token) makes, as the edge makes it.
 fn list(fields: &str) -> (List, String) {
-    let req = device_run_states_request(&json(&format!(
-        r#"{{"token":"t","baseUrl":"{BASE}",{fields}}}"#
-    )))
-    .unwrap();
+    let req =
+        device_run_states_request(&json(&format!(r#"{{"baseUrl":"{BASE}",{fields}}}"#))).unwrap();
     let o = &req.options;
     let first = o.endpoint.device_run_states_page(
         o.script_kind,
@@ -51,17 +45,6 @@ fn list(fields: &str) -> (List, String) {
         Expect::DeviceStatePage,
     );
     (op, first)
-}
-
-fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
-    Outcome::Response(Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: Body::Json(json(body)),
-    })
 }
 
 /// Runs `op` through the scripted answers; returns the URLs sent and the end.
@@ -181,7 +164,7 @@ fn a_next_link_elsewhere_is_refused() {
 #[test]
 fn the_run_summary_is_the_answer() {
     let req = run_summary_request(&json(&format!(
-        r#"{{"token":"t","baseUrl":"{BASE}","scriptId":"s","scriptKind":"deviceShellScripts"}}"#
+        r#"{{"baseUrl":"{BASE}","scriptId":"s","scriptKind":"deviceShellScripts"}}"#
     )))
     .unwrap();
     let url = req

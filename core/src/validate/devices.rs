@@ -5,34 +5,7 @@
 use super::{odata_filter, request, segment, whole_in, MAX_TOP};
 use crate::error::ValidationError;
 use crate::json::Json;
-use crate::validate::CallOptions;
-
-/// Which read a device request is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DevicesCall {
-    /// `listDeviceRunStates` or `listDeviceRunStatePages`.
-    List,
-    /// `getRunSummary`: the script id and the common options only.
-    Summary,
-}
-
-/// A checked device run states request (for [`DevicesCall::Summary`] only `script_id` and
-/// `options` are read; the rest keeps its defaults).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeviceRunStatesRequest {
-    /// The script whose devices (or run summary) are read.
-    pub script_id: String,
-    /// Only this user state's devices (`…/userRunStates/{id}/deviceRunStates`) when given.
-    pub user_state_id: Option<String>,
-    /// `$top`: the page size asked for.
-    pub top: Option<u32>,
-    /// `$filter`, passed to the service as given.
-    pub filter: Option<String>,
-    /// Ask for each device's id, name, operating system and user (`$expand`); default true.
-    pub device: bool,
-    /// The common options.
-    pub options: CallOptions,
-}
+use crate::request::{DeviceRunStatesRequest, DevicesCall};
 
 /// Checks a request for `call`. Every field but those of `call` (and the common options) is
 /// refused, naming it.
@@ -97,7 +70,7 @@ mod tests {
 
     #[test]
     fn device_requests() {
-        let r = device_run_states_request(&json(r#"{"token":"t","scriptId":"s"}"#)).unwrap();
+        let r = device_run_states_request(&json(r#"{"scriptId":"s"}"#)).unwrap();
         assert_eq!(
             (
                 r.script_id.as_str(),
@@ -109,47 +82,38 @@ mod tests {
             ("s", None, None, None, true)
         );
         let r = device_run_states_request(&json(
-            r#"{"token":"t","scriptId":"s","userStateId":"u","top":999,"filter":"runState eq 'fail'","device":false,"scriptKind":"deviceShellScripts"}"#,
+            r#"{"scriptId":"s","userStateId":"u","top":999,"filter":"runState eq 'fail'","device":false,"scriptKind":"deviceShellScripts"}"#,
         ))
         .unwrap();
         assert_eq!(r.user_state_id.as_deref(), Some("u"));
         assert_eq!((r.top, r.device), (Some(999), false));
         assert_eq!(r.filter.as_deref(), Some("runState eq 'fail'"));
         // null counts as absent, as everywhere.
-        let r = device_run_states_request(&json(r#"{"token":"t","scriptId":"s","device":null}"#));
+        let r = device_run_states_request(&json(r#"{"scriptId":"s","device":null}"#));
         assert!(r.unwrap().device);
-        let r = device_run_states_request(&json(r#"{"token":"t","scriptId":"s","device":true}"#));
+        let r = device_run_states_request(&json(r#"{"scriptId":"s","device":true}"#));
         assert!(r.unwrap().device);
     }
 
     #[test]
     fn device_requests_name_the_bad_field() {
         for (body, field) in [
-            (r#"{"token":"t"}"#, "scriptId"),
-            (r#"{"token":"t","scriptId":".."}"#, "scriptId"),
-            (
-                r#"{"token":"t","scriptId":"s","userStateId":""}"#,
-                "userStateId",
-            ),
-            (
-                r#"{"token":"t","scriptId":"s","userStateId":5}"#,
-                "userStateId",
-            ),
-            (r#"{"token":"t","scriptId":"s","top":0}"#, "top"),
-            (r#"{"token":"t","scriptId":"s","top":1000}"#, "top"),
-            (r#"{"token":"t","scriptId":"s","filter":" "}"#, "filter"),
-            (r#"{"token":"t","scriptId":"s","device":"yes"}"#, "device"),
-            (r#"{"token":"t","scriptId":"s","device":1}"#, "device"),
-            (r#"{"token":"t","scriptId":"s","expand":"x"}"#, "expand"),
-            (
-                r#"{"token":"t","scriptId":"s","scriptKind":"x"}"#,
-                "scriptKind",
-            ),
+            (r#"{}"#, "scriptId"),
+            (r#"{"scriptId":".."}"#, "scriptId"),
+            (r#"{"scriptId":"s","userStateId":""}"#, "userStateId"),
+            (r#"{"scriptId":"s","userStateId":5}"#, "userStateId"),
+            (r#"{"scriptId":"s","top":0}"#, "top"),
+            (r#"{"scriptId":"s","top":1000}"#, "top"),
+            (r#"{"scriptId":"s","filter":" "}"#, "filter"),
+            (r#"{"scriptId":"s","device":"yes"}"#, "device"),
+            (r#"{"scriptId":"s","device":1}"#, "device"),
+            (r#"{"scriptId":"s","expand":"x"}"#, "expand"),
+            (r#"{"scriptId":"s","scriptKind":"x"}"#, "scriptKind"),
         ] {
             let e = device_run_states_request(&json(body)).unwrap_err();
             assert_eq!(fields(e), [field], "{body}");
         }
-        let e = device_run_states_request(&json(r#"{"token":"t","scriptId":"s","device":"yes"}"#));
+        let e = device_run_states_request(&json(r#"{"scriptId":"s","device":"yes"}"#));
         assert_eq!(
             e.unwrap_err().errors[0].message,
             "must be true or false, not a string"
@@ -158,16 +122,13 @@ mod tests {
 
     #[test]
     fn summary_requests() {
-        let r = run_summary_request(&json(r#"{"token":"t","scriptId":"s","cloud":"usgov"}"#));
+        let r = run_summary_request(&json(r#"{"scriptId":"s","cloud":"usgov"}"#));
         assert_eq!(r.unwrap().script_id, "s");
         for (body, field) in [
-            (r#"{"token":"t","scriptId":"s","top":5}"#, "top"),
-            (
-                r#"{"token":"t","scriptId":"s","userStateId":"u"}"#,
-                "userStateId",
-            ),
-            (r#"{"token":"t","scriptId":"s","device":false}"#, "device"),
-            (r#"{"token":"t"}"#, "scriptId"),
+            (r#"{"scriptId":"s","top":5}"#, "top"),
+            (r#"{"scriptId":"s","userStateId":"u"}"#, "userStateId"),
+            (r#"{"scriptId":"s","device":false}"#, "device"),
+            (r#"{}"#, "scriptId"),
         ] {
             let e = run_summary_request(&json(body)).unwrap_err();
             assert_eq!(fields(e), [field], "{body}");
