@@ -13,6 +13,9 @@
 //   lib-budget   createUserStates under a scaled write budget (floor: the budget's minimum)
 //   large        the command line's import of 100,000 rows, no budget, in a child process, bounded
 //                (bench/large.mjs; floor: the fetch-batch loop over the same rows)
+//   devices      the device report: first row and all of 10,000 device run states (the package
+//                and the command line's report), the command line's peak memory for 100,000
+//                (bench/devices.mjs; floor: plain fetch over the same pages)
 // Benchmarks are not assertions: only the exactly-N check can fail the run.
 
 import { createRequire } from "node:module";
@@ -26,6 +29,7 @@ import path from "node:path";
 import { BenchFailure, MOCK, control, load, machine, q, sh, users, verify } from "./common.mjs";
 import { BATCH, TOKEN, fetchBatch, fetchSingle } from "./floors.mjs";
 import { largeRun } from "./large.mjs";
+import { devicesRun } from "./devices.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 if (!MOCK) {
@@ -168,6 +172,13 @@ Node rows (one Node process, the package's Node build, Node's own \`fetch\`):
   rows, and the command line's peak memory (getrusage's max RSS at its exit). A run still
   going after \`BENCH_LARGE_SECONDS\` (900) is stopped with SIGTERM and recorded as "did not
   finish in N s".
+- **Device report**: 10,000 device run states (\`BENCH_DEVICES_ITEMS\`, seeded through
+  graph-mock's control API, not timed) read with the device expanded, through
+  \`listDeviceRunStatePages\` in this process and through the command line's \`report\` in a
+  child process (CSV to a pipe): the time to the first row and to the whole report, and the
+  command line's peak memory; then the command line's \`report\` of 100,000
+  (\`BENCH_DEVICES_LARGE\`) with its peak memory (\`bench/devices.mjs\`). The floor is plain
+  \`fetch\` following the same pages.
 
 Columns: *seconds* is wall time of the scenario (client side, \`performance.now()\`);
 *x floor* is seconds divided by the floor's seconds (1.00x = as fast as the floor; the
@@ -289,6 +300,7 @@ async function main() {
   const rows = [];
   let budgetLine = "";
   let largeLine = "";
+  let devicesLine = "";
   try {
     await control("POST", "/_mock/config", { keepAlive: true, writeBudget: null });
 
@@ -341,6 +353,10 @@ async function main() {
     // The command line's import of 100,000 rows, no write budget (bounded: bench/large.mjs).
     largeLine = (await largeRun({ run: RUN })).line;
 
+    // The device report: 10,000 device run states, first row and all; the command line's peak
+    // memory for 100,000 (bench/devices.mjs).
+    devicesLine = (await devicesRun({ run: RUN })).line;
+
     single.floorSeconds = floorSingle.seconds;
     single.floorName = "POST";
     floorSingle.floorSeconds = floorSingle.seconds;
@@ -370,6 +386,8 @@ async function main() {
     budgetLine,
     "",
     largeLine,
+    "",
+    devicesLine,
     "",
     `Calls from wasm into JS per \`createUserState\` (\`bench/crossings.mjs\`, fetch answering at once; deterministic): ${perCall}.`,
     "",

@@ -14,10 +14,11 @@ import { EXIT, Stop, asStop, describe } from "./lib/errors.mjs";
 import { err } from "./lib/output.mjs";
 import importCommand from "./commands/import.mjs";
 import listCommand from "./commands/list.mjs";
+import reportCommand from "./commands/report.mjs";
 import scriptsCommand from "./commands/scripts.mjs";
 
 /** The commands, in the order the help lists them. */
-const COMMANDS = [importCommand, listCommand, scriptsCommand];
+const COMMANDS = [importCommand, listCommand, reportCommand, scriptsCommand];
 
 const mainHelp = (version) => `${NAME} ${version}
 Create and list Intune device management script user run states in Microsoft Graph (beta).

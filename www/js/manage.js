@@ -228,6 +228,8 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
         { class: "actions" },
         h("button", { type: "button", class: "small secondary", "aria-label": `Edit counts of ${upn}`, onclick: () => edit(tr) }, "Edit"),
         h("button", { type: "button", class: "small danger-outline", "aria-label": `Delete ${upn}`, onclick: () => confirmDelete(tr) }, "Delete"),
+        // The devices view (devices.js) opens this user's devices.
+        h("button", { type: "button", class: "small secondary", "aria-label": `Devices of ${upn}`, onclick: () => tr.dispatchEvent(new CustomEvent("devices", { bubbles: true, detail: { state: tr.state } })) }, "Devices"),
       ),
     );
   }
