@@ -3,7 +3,7 @@
 //! (the service adds values over time); a property of the wrong type is refused, and an
 //! unknown property is never a failure.
 
-use crate::json::{Json, Map};
+use crate::json::Json;
 
 /// The `runState` values Graph documents (`runState` enum). Others are kept as they come.
 pub const RUN_STATES: [&str; 6] = [
@@ -15,53 +15,67 @@ pub const RUN_STATES: [&str; 6] = [
     "notApplicable",
 ];
 
+/// What a property must be when present and not `null`.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Int32,
+    Object,
+}
+
+use Kind::{Int32, Object, Text};
+
+/// A device run state's properties that are checked (others are kept unchecked).
+const DEVICE_STATE: [(&str, Kind); 6] = [
+    ("runState", Text),
+    ("resultMessage", Text),
+    ("lastStateUpdateDateTime", Text),
+    ("errorDescription", Text),
+    ("errorCode", Int32),
+    ("managedDevice", Object),
+];
+
+/// The device's properties `listDeviceRunStates` asks for.
+const DEVICE: [(&str, Kind); 4] = [
+    ("id", Text),
+    ("deviceName", Text),
+    ("operatingSystem", Text),
+    ("userPrincipalName", Text),
+];
+
+/// A run summary's properties.
+const SUMMARY: [(&str, Kind); 5] = [
+    ("id", Text),
+    ("successDeviceCount", Int32),
+    ("errorDeviceCount", Int32),
+    ("successUserCount", Int32),
+    ("errorUserCount", Int32),
+];
+
 /// Checks one `deviceManagementScriptDeviceState`: an object with a non-empty string `id`,
 /// `errorCode` an Int32, `runState`, `resultMessage`, `lastStateUpdateDateTime` and
 /// `errorDescription` strings, and `managedDevice` an object whose `id`, `deviceName`,
-/// `operatingSystem` and `userPrincipalName` are strings; any of them may be absent or `null`.
-/// The error says what is wrong.
+/// `operatingSystem` and `userPrincipalName` are strings; any of them but `id` may be absent
+/// or `null`. The error says what is wrong.
 pub fn check_device_state(value: &Json) -> Result<(), String> {
-    let map = object(value, "device run state")?;
-    match map.get("id") {
+    const WHAT: &str = "device run state";
+    check(value, WHAT, &DEVICE_STATE)?;
+    match value.get("id") {
         Some(Json::String(id)) if !id.is_empty() => {}
         _ => return Err("the device run state has no string id".into()),
     }
-    strings(
-        map,
-        "device run state",
-        &[
-            "runState",
-            "resultMessage",
-            "lastStateUpdateDateTime",
-            "errorDescription",
-        ],
-    )?;
-    int32s(map, "device run state", &["errorCode"])?;
-    match map.get("managedDevice") {
-        None | Some(Json::Null) => Ok(()),
-        Some(device) => strings(
-            object(device, "managedDevice")?,
-            "device run state's managedDevice",
-            &["id", "deviceName", "operatingSystem", "userPrincipalName"],
-        ),
+    match value.get("managedDevice") {
+        Some(device @ Json::Object(_)) => {
+            check(device, "device run state's managedDevice", &DEVICE)
+        }
+        _ => Ok(()),
     }
 }
 
 /// Checks a `deviceManagementScriptRunSummary`: an object whose `id` is a string and whose
 /// four counts are Int32; any may be absent or `null`.
 pub fn check_run_summary(value: &Json) -> Result<(), String> {
-    let map = object(value, "run summary")?;
-    strings(map, "run summary", &["id"])?;
-    int32s(
-        map,
-        "run summary",
-        &[
-            "successDeviceCount",
-            "errorDeviceCount",
-            "successUserCount",
-            "errorUserCount",
-        ],
-    )
+    check(value, "run summary", &SUMMARY)
 }
 
 /// Checks every item of a page: the first one that fails, by its place in the page.
@@ -72,28 +86,20 @@ pub fn check_device_states(items: &[Json]) -> Result<(), String> {
     Ok(())
 }
 
-fn object<'a>(value: &'a Json, what: &str) -> Result<&'a Map, String> {
-    value
-        .as_object()
-        .ok_or_else(|| format!("expected a {what} object, got {}", value.kind()))
-}
-
-fn strings(map: &Map, what: &str, names: &[&str]) -> Result<(), String> {
-    for name in names {
-        match map.get(name) {
-            None | Some(Json::Null) | Some(Json::String(_)) => {}
-            Some(_) => return Err(format!("the {what}'s {name} is not a string")),
-        }
-    }
-    Ok(())
-}
-
-fn int32s(map: &Map, what: &str, names: &[&str]) -> Result<(), String> {
-    for name in names {
-        match map.get(name) {
-            None | Some(Json::Null) => {}
-            Some(v) if v.as_i32().is_some() => {}
-            Some(_) => return Err(format!("the {what}'s {name} is not an Int32")),
+/// `value` is an object (a `what`) whose `rules` hold.
+fn check(value: &Json, what: &str, rules: &[(&str, Kind)]) -> Result<(), String> {
+    let Json::Object(map) = value else {
+        return Err(format!("expected a {what} object, got {}", value.kind()));
+    };
+    for &(name, kind) in rules {
+        let (ok, wanted) = match (map.get(name), kind) {
+            (None | Some(Json::Null), _) => continue,
+            (Some(v), Text) => (matches!(v, Json::String(_)), "a string"),
+            (Some(v), Int32) => (v.as_i32().is_some(), "an Int32"),
+            (Some(v), Object) => (matches!(v, Json::Object(_)), "an object"),
+        };
+        if !ok {
+            return Err(format!("the {what}'s {name} is not {wanted}"));
         }
     }
     Ok(())
@@ -146,7 +152,7 @@ mod tests {
             ),
             (
                 r#"{"id":"d","managedDevice":"PC-1"}"#,
-                "managedDevice object",
+                "managedDevice is not an object",
             ),
             (
                 r#"{"id":"d","managedDevice":{"deviceName":7}}"#,

@@ -372,7 +372,7 @@ pub const MAX_TOP: u32 = 999;
 pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
     let ((script_id, top, filter), options) = request(value, "a listUserStates request", |f| {
         let script_id = f.required("scriptId", segment);
-        let top = f.optional("top", |v| whole_in(v, 1, MAX_TOP));
+        let top = f.optional("top", top);
         let filter = f.optional("filter", odata_filter);
         Some((script_id?, top, filter))
     })?;
@@ -382,6 +382,11 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
         filter,
         options,
     })
+}
+
+/// A `top`: the page size, 1 to [`MAX_TOP`].
+fn top(v: &Json) -> Result<u32, String> {
+    whole_in(v, 1, MAX_TOP)
 }
 
 /// A `filter`: an OData `$filter`, sent as given.

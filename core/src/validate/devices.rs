@@ -2,7 +2,7 @@
 //! `listDeviceRunStatePages` and `getRunSummary`, one rule set with the call as a value (so
 //! the edge checks all three through one function).
 
-use super::{odata_filter, request, segment, whole_in, MAX_TOP};
+use super::{odata_filter, request, segment, top};
 use crate::error::ValidationError;
 use crate::json::Json;
 use crate::request::{DeviceRunStatesRequest, DevicesCall};
@@ -22,7 +22,7 @@ pub fn devices_request(
         let mut req = (None, None, None, true);
         if call == DevicesCall::List {
             req.0 = f.optional("userStateId", segment);
-            req.1 = f.optional("top", |v| whole_in(v, 1, MAX_TOP));
+            req.1 = f.optional("top", top);
             req.2 = f.optional("filter", odata_filter);
             match f.get("device") {
                 None | Some(Json::Bool(true)) => {}
