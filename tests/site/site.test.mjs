@@ -265,7 +265,10 @@ test("a pasted token creates, lists page by page and imports, through graph.micr
 
     // Only graph.microsoft.com was contacted, each time with the pasted token.
     assert.deepEqual([...new Set(seen.map((s) => s.host))], ["graph.microsoft.com"]);
-    const calls = seen.filter((s) => s.method !== "OPTIONS");
+    // The run summary the report opens with is read beside the list (in either order).
+    const summaryPath = `/beta/deviceManagement/deviceManagementScripts/${scriptId}/runSummary`;
+    assert.deepEqual(seen.filter((s) => s.path === summaryPath && s.method !== "OPTIONS").map((s) => [s.method, s.authorization]), [["GET", `Bearer ${token}`]]);
+    const calls = seen.filter((s) => s.method !== "OPTIONS" && s.path !== summaryPath);
     const base = `/beta/deviceManagement/deviceManagementScripts/${scriptId}/userRunStates`;
     assert.deepEqual(calls.map((s) => [s.method, s.path, s.authorization]), [
       ["GET", SCRIPTS_PATH, `Bearer ${token}`],
