@@ -12,11 +12,19 @@ use support::api::{
 };
 use support::*;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+/// A promise an export returned, awaited.
+async fn settle(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const OPS: [&str; 6] = ["create", "list", "get", "update", "delete", "bulk"];
+const OPS: [&str; 8] = [
+    "create", "list", "get", "update", "delete", "bulk", "devices", "summary",
+];
 
 /// The committed table this test must build (between its two markers).
 const DOC: &str = include_str!("../docs/fault-matrix.md");
@@ -105,6 +113,14 @@ async fn run(op: &str, script: &str, id: &str, token: JsValue) -> (Result<JsValu
             (create_user_state(base).await, 0)
         }
         "list" => (list_user_states(base).await, 0),
+        "devices" => (
+            settle(intune_script_user_state::list_device_run_states(base)).await,
+            0,
+        ),
+        "summary" => (
+            settle(intune_script_user_state::get_run_summary(base)).await,
+            0,
+        ),
         "get" => {
             set(&base, "userStateId", id);
             (get_user_state(base).await, 0)
@@ -144,7 +160,7 @@ async fn every_operation_against_every_fault() {
     // see them (tests/browser.rs covers a browser that cannot read them).
     let before = expose_retry_after_and_date().await;
     let mut table = vec![
-        "| fault | create | list | get | update | delete | bulk (3 items) |".to_owned(),
+        "| fault | create | list | get | update | delete | bulk (3 items) | device run states | run summary |".to_owned(),
         format!("|---|{}", "---|".repeat(OPS.len())),
     ];
     let mut wrong = Vec::new();
