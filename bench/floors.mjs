@@ -18,7 +18,7 @@ const bodyOf = (u) => ({
   userPrincipalName: u.userPrincipalName,
 });
 // Same headers, in the same order, and the same RequestInit options as the wasm edge
-// (src/wasm/transport.rs); the library adds a per-attempt timer and AbortController on top.
+// (src/transport.rs); the library adds a per-attempt timer and AbortController on top.
 const init = (clientRequestId, body) => ({
   method: "POST",
   headers: {

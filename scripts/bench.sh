@@ -101,8 +101,8 @@ if [ ! -f pkg/node/intune_script_user_state.cjs ] || [ ! -f "$wasm" ] ||
    [ ! -f pkg/intune_script_user_state.js ] || [ ! -f pkg/intune_script_user_state_bg.wasm ]; then
   say "pkg/ is missing: building it (scripts/build-pkg.sh)"
   scripts/build-pkg.sh
-elif [ -n "$(find src Cargo.toml Cargo.lock -newer "$wasm" -print -quit 2>/dev/null)" ]; then
-  say "warning: src/ changed since pkg/ was built; 'make bench' (or scripts/build-pkg.sh first) benches the current code"
+elif [ -n "$(find src core/src core/Cargo.toml Cargo.toml Cargo.lock -newer "$wasm" -print -quit 2>/dev/null)" ]; then
+  say "warning: src/ or core/src/ changed since pkg/ was built; 'make bench' (or scripts/build-pkg.sh first) benches the current code"
 fi
 
 # The browser half's page: the module's browser build, the Microsoft client bundle, the harness.

@@ -1,46 +1,37 @@
-//! Create and manage Intune device management script user run states in Microsoft Graph
-//! (beta) from WebAssembly.
-//!
-//! The core (everything but `wasm`) is plain Rust with no JS types: the model ([`model`]),
-//! the input rules ([`validate`]), where requests go ([`endpoint`]), Graph's answers
-//! ([`graph`]), the retry policy ([`retry`]) and the calls as state machines that decide what
-//! to send next ([`call`], [`create`]). The `wasm` module is the thin edge that runs those
-//! machines with the global `fetch` and timers and exports them to JavaScript.
-
+//! The edge: runs the core's call machines (`intune_core`, in `core/`) with the global `fetch`
+//! and timers (so one build works in a Window, a Worker and Node) and exports them to
+//! JavaScript. Everything here is `wasm32` only; natively this crate is empty.
+#![cfg(target_arch = "wasm32")]
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
-pub mod bulk;
-pub mod call;
-pub mod create;
-pub mod csv;
-pub mod endpoint;
-pub mod error;
-pub mod graph;
-pub mod http;
-pub mod http_date;
-pub mod journal;
-pub mod json;
-pub mod model;
-pub mod retry;
-pub mod single;
-pub mod text;
-pub mod uuid;
-pub mod validate;
+mod answers;
+mod caller_journal;
+mod convert;
+mod create_user_states;
+mod driver;
+mod exports;
+mod global;
+mod pages;
+mod prepare;
+mod read_user_states_csv;
+mod resource;
+mod scripts;
+mod token;
+mod transport;
+mod types;
 
-#[cfg(target_arch = "wasm32")]
-mod wasm;
+pub use create_user_states::create_user_states;
+pub use exports::{create_user_state, validate_user_state};
+pub use pages::{list_user_state_pages, UserStatePages};
+pub use read_user_states_csv::read_user_states_csv;
+pub use resource::{delete_user_state, get_user_state, list_user_states, update_user_state};
+pub use scripts::list_scripts;
 
-pub use call::{Action, Operation};
-pub use create::Create;
-pub use error::{Error, FieldError, GraphError, ValidationError};
-pub use json::Json;
-
-#[cfg(target_arch = "wasm32")]
-pub use wasm::read_user_states_csv;
-#[cfg(target_arch = "wasm32")]
-pub use wasm::{
-    create_user_state, create_user_states, delete_user_state, get_user_state, list_scripts,
-    list_user_state_pages, list_user_states, update_user_state, validate_user_state,
-    UserStatePages,
-};
+/// lol_alloc's free-list allocator (sorted, coalescing; safe to construct, so the crate keeps
+/// `forbid(unsafe_code)`), with size classes in front of it (`heap/`): a free in lol_alloc's
+/// sorted list walks the list, which a long bulk run makes long, so small blocks (nearly every
+/// block the machines make) are freed and taken again from a list per size instead.
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<heap::SizeClasses<lol_alloc::FreeListAllocator>> =
+    lol_alloc::LockedAllocator::new(heap::SizeClasses::new(lol_alloc::FreeListAllocator::new()));

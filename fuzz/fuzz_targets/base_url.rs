@@ -5,7 +5,7 @@
 //! goes to that same origin (and, as the browser resolves it, stays under /beta/).
 #![no_main]
 
-use intune_script_user_state::endpoint::{Cloud, Endpoint};
+use intune_core::endpoint::{Cloud, Endpoint};
 use intune_script_user_state_fuzz::{allowed, is_allowed_origin, whatwg_origin};
 use libfuzzer_sys::fuzz_target;
 

@@ -4,14 +4,14 @@
 //! in order, with header names in lower case; each inner answer then reads as a Graph error
 //! without panicking, with a finite, non-negative `Retry-After`.
 //!
-//! Input: a transcript of answers (see `transcript` in src/lib.rs), typically `> 200` with a
-//! `{"responses":[...]}` body.
+//! Input: a transcript of answers (see `transcript` in test-support/src/answers.rs),
+//! typically `> 200` with a `{"responses":[...]}` body.
 #![no_main]
 
-use intune_script_user_state::bulk::batch_responses;
-use intune_script_user_state::graph::error_from;
-use intune_script_user_state::http::{Body, Outcome};
-use intune_script_user_state::Json;
+use intune_core::batch::responses as batch_responses;
+use intune_core::graph::error_from;
+use intune_core::http::{Body, Outcome};
+use intune_core::Json;
 use intune_script_user_state_fuzz::transcript;
 use libfuzzer_sys::fuzz_target;
 

@@ -1,5 +1,5 @@
 //! `bulk::Bulk` (createUserStates over `$batch`) run to the end against an honest simulated
-//! service in virtual time, as tests/bulk_machine.rs runs it, with every fault chosen by the
+//! service in virtual time, as core/tests/bulk_machine.rs runs it, with every fault chosen by the
 //! fuzzer: per inner create (201, 429 with a Retry-After, committed then 503, 503, committed
 //! then the batch dropped, 400, 401, committed with no inner answer), per batch (outer 429,
 //! 503, committed then timeout) and per look-up page (429, 503).
@@ -13,12 +13,12 @@
 //! passed, and no item before its own inner 429's; every wake-up fits JS's setTimeout (at most 2^31 - 1 ms).
 #![no_main]
 
-use intune_script_user_state::bulk::Bulk;
-use intune_script_user_state::http::{Method, Outcome, Request};
-use intune_script_user_state::retry::retry_after_seconds;
-use intune_script_user_state::single::Policy;
-use intune_script_user_state::validate::bulk_request;
-use intune_script_user_state::{Error, Json};
+use intune_core::bulk::Bulk;
+use intune_core::http::{Method, Outcome, Request};
+use intune_core::retry::retry_after_seconds;
+use intune_core::validate::bulk_request;
+use intune_core::Policy;
+use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{allowed, error_body, list_page, response, Bytes};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, UNIX_EPOCH};

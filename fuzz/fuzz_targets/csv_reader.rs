@@ -16,8 +16,8 @@
 //! only such rows carry warnings.
 #![no_main]
 
-use intune_script_user_state::csv::{delimiter, read_user_states, records_with, Record};
-use intune_script_user_state::validate;
+use intune_core::csv::{delimiter, read_user_states, records_with, Record};
+use intune_core::validate;
 use libfuzzer_sys::fuzz_target;
 
 /// The delimiters the reader takes.

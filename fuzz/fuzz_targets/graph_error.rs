@@ -6,13 +6,13 @@
 //!
 //! Input: the secret on the first line (kept only when `validate::token` accepts it and it is
 //! at least 8 bytes long, as `redact` needs), then a transcript of answers (see
-//! `transcript` in src/lib.rs) in which `@@` stands for the secret.
+//! `transcript` in test-support/src/answers.rs) in which `@@` stands for the secret.
 #![no_main]
 
-use intune_script_user_state::error::INVALID_RESPONSE;
-use intune_script_user_state::graph::{error_from, invalid_body};
-use intune_script_user_state::http::{Body, Outcome};
-use intune_script_user_state::{validate, Error, Json};
+use intune_core::error::INVALID_RESPONSE;
+use intune_core::graph::{error_from, invalid_body};
+use intune_core::http::{Body, Outcome};
+use intune_core::{validate, Error, Json};
 use intune_script_user_state_fuzz::{allowed, transcript};
 use libfuzzer_sys::fuzz_target;
 

@@ -7,7 +7,7 @@
 //! none); the local clock in ms since the epoch (missing or not a number: 2026-11-18).
 #![no_main]
 
-use intune_script_user_state::retry::{retry_after_seconds, wait_ms, MAX_WAIT_SECONDS};
+use intune_core::retry::{retry_after_seconds, wait_ms, MAX_WAIT_SECONDS};
 use intune_script_user_state_fuzz::allowed;
 use libfuzzer_sys::fuzz_target;
 

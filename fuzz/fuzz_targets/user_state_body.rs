@@ -3,8 +3,8 @@
 //! null userPrincipalName, and its verdict survives a JSON round trip of the value.
 #![no_main]
 
-use intune_script_user_state::model::{check_user_state, UserStateInput};
-use intune_script_user_state::Json;
+use intune_core::model::{check_user_state, UserStateInput};
+use intune_core::Json;
 use intune_script_user_state_fuzz::json;
 use libfuzzer_sys::fuzz_target;
 

@@ -15,7 +15,7 @@ const api = createRequire(import.meta.url)("../../pkg/node/intune_script_user_st
 const { validateUserState } = api;
 const HEADER = COLUMNS.join(",");
 // The page reads CSV through the package's reader (the command line's too); these go through
-// the page's wrapper. The reader's own cases are native tests in src/csv/tests.rs.
+// the page's wrapper. The reader's own cases are native tests in core/src/csv/tests.rs.
 const readUserStatesCsv = (text) => readWith(text, api);
 const upns = (text) => readUserStatesCsv(text).rows.map((r) => [r.line, r.userState.userPrincipalName]);
 
@@ -259,4 +259,33 @@ test("reportCsv and exportName: what is shown, as the table shows it", () => {
   assert.equal(exportName("0f8fad5b-d9cb"), "0f8fad5b-d9cb-user-states.csv");
   assert.equal(exportName("../a b?c"), "..-a-b-c-user-states.csv");
   assert.equal(exportName("///"), "script-user-states.csv");
+});
+
+test("rowResults: one status per CSV row; cancelled and stopped items are not failed", async () => {
+  const { rowResults } = await import("../../www/js/import.js");
+  const row = (line, upn, problems = []) => ({ line, userState: { userPrincipalName: upn }, problems, warnings: [] });
+  const rows = [row(2, "a"), row(3, "b", ["bad"]), row(4, "c"), row(5, "d"), row(6, "e"), row(7, "f")];
+  const valid = rows.filter((r) => r.problems.length === 0);
+  const outcome = {
+    results: [
+      { ok: true, userState: { id: "1" } },
+      { ok: false, error: { name: "GraphError", status: 403, code: "Forbidden" } },
+      { ok: false, error: { name: "AbortError" } },
+      { ok: false, error: { name: "TokenMissing", message: "no token" } },
+      { ok: false, error: { name: "TimeoutError", timeoutMs: 30000 } },
+    ],
+  };
+  assert.deepEqual(rowResults(rows, valid, outcome).map((r) => [r.line, r.status]), [[2, "created"], [3, "skipped"], [4, "failed"], [5, "cancelled"], [6, "cancelled"], [7, "failed"]]);
+  assert.deepEqual(rowResults(rows, valid, { failedRun: { name: "NetworkError" } }).map((r) => r.status), ["unknown", "skipped", "unknown", "unknown", "unknown", "unknown"]);
+});
+
+test("plainError: a thrown value crosses postMessage with what describeError reads", async () => {
+  const { plainError } = await import("../../www/js/worker-errors.js");
+  const err = Object.assign(new Error("Forbidden here"), { name: "GraphError", status: 403, code: "Forbidden", requestId: "r-1", retryAfter: 5, toJSON: undefined });
+  const plain = plainError(err);
+  assert.deepEqual(plain, { status: 403, code: "Forbidden", requestId: "r-1", retryAfter: 5, name: "GraphError", message: "Forbidden here" });
+  assert.deepEqual(structuredClone(plain), plain);
+  assert.equal(describeError(plain).title, describeError(err).title);
+  assert.deepEqual(plainError("boom"), { name: "Error", message: "boom" });
+  assert.deepEqual(plainError(Object.assign(new Error("bad"), { name: "ValidationError", field: "x", errors: [{ field: "x", message: "bad" }] })).errors, [{ field: "x", message: "bad" }]);
 });
