@@ -1,9 +1,10 @@
 // `report`: one row per device run state of a script (or of one user's devices with --user),
 // page by page as they come (listDeviceRunStatePages: memory stays flat however many devices),
 // as CSV or JSON; the script's run summary on stderr first.
-import { callOptions, format, required } from "../lib/args.mjs";
+import { callOptions, format } from "../lib/args.mjs";
 import { EXIT, Stop, describe } from "../lib/errors.mjs";
 import { csvLine, err, out } from "../lib/output.mjs";
+import { checkScriptOptions, noSuchScript, resolveScript, scriptOptions } from "../lib/script.mjs";
 import { refreshOn401, tokenSource } from "../lib/token.mjs";
 
 /** The columns of a row, in order (the CSV header; the keys of a JSON row). */
@@ -14,13 +15,13 @@ export default {
   args: "",
   summary: "Print every device's run of a script (state, error, output) to stdout",
   description: "Print one row per device run state of a script to stdout (the run summary goes to stderr first).",
-  usage: "report --script-id <id> [--user <upn>] [options]",
+  usage: "report (--script-id <id> | --script <name>) [--user <upn>] [options]",
   about:
     "Rows: " +
     COLUMNS.join(",") +
     ". userPrincipalName is the user's (with --user) or the\ndevice's primary user's; resultMessage is the script's output. Rows are written as each page\narrives.",
   options: {
-    "script-id": { type: "string", arg: "<id>", help: "The script whose device run states to print (required)" },
+    ...scriptOptions("report on"),
     user: {
       type: "string",
       arg: "<upn>",
@@ -87,19 +88,25 @@ export function row(state, upn) {
 }
 
 async function run(api, values) {
-  const scriptId = required(values, "script-id");
+  checkScriptOptions(values);
   const how = format(values);
   const upn = values.user;
   if (upn !== undefined && upn.trim() === "") throw new Stop("--user must not be empty");
   const token = tokenSource(values);
+  const { id: scriptId } = await resolveScript(api, values, token);
   const options = { ...callOptions(values, token), ...refreshOn401(token), scriptId };
 
-  await summary(api, options);
+  // The first reads: a 404 there is a script that is not there, said in one sentence.
   let sources = [{ request: options, upn: undefined }];
-  if (upn !== undefined) {
-    const users = await usersNamed(api, options, upn);
-    if (users.length === 0) throw new Stop(`script ${scriptId} has no user state for ${upn}`, EXIT.failed);
-    sources = users.map((u) => ({ request: { ...options, userStateId: u.id }, upn: u.userPrincipalName }));
+  try {
+    await summary(api, options);
+    if (upn !== undefined) {
+      const users = await usersNamed(api, options, upn);
+      if (users.length === 0) throw new Stop(`script ${scriptId} has no user state for ${upn}`, EXIT.failed);
+      sources = users.map((u) => ({ request: { ...options, userStateId: u.id }, upn: u.userPrincipalName }));
+    }
+  } catch (e) {
+    throw noSuchScript(e, values, scriptId);
   }
 
   let n = 0;

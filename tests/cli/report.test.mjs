@@ -3,7 +3,7 @@
 // commas, quotes, newlines and a leading = survives a CSV reader (but for the defusing quote).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { MOCK, RUN, project, run, splitCsv, status } from "./helpers.mjs";
+import { MOCK, RUN, addScripts, project, run, splitCsv, status } from "./helpers.mjs";
 
 const COLUMNS = ["userPrincipalName", "deviceName", "operatingSystem", "runState", "errorCode", "lastStateUpdateDateTime", "resultMessage"];
 const TRICKY = '=HYPERLINK("http://x.example","click"), then "quotes",\r\ncommas, and\nnewlines';
@@ -93,6 +93,12 @@ test("report --user lists that user's devices (ASCII case ignored); no such user
   assert.equal(status(out), 0, out.stderr);
   assert.deepEqual(JSON.parse(out.stdout), ada.map((s) => expected(s, "Ada@Contoso.com")));
 
+  // The script by its name (--script), as for every command that takes a script.
+  await addScripts([{ id: scriptId, displayName: `Report by name ${RUN}` }]);
+  const named = await run(dir, ["report", "--script", `Report by name ${RUN}`, "--base-url", MOCK, "--user", "ada@contoso.com", "--format", "json"], env);
+  assert.equal(status(named), 0, named.stderr);
+  assert.deepEqual(JSON.parse(named.stdout), JSON.parse(out.stdout));
+
   const csv = await run(dir, ["report", "--script-id", scriptId, "--base-url", MOCK, "--user", "bob@contoso.com"], env);
   assert.deepEqual(splitCsv(csv.stdout).slice(1).map((r) => [r[3], r[4]]), [["fail", "'-2147024894"], ["someNewValue", "0"]]);
 
@@ -104,12 +110,15 @@ test("report --user lists that user's devices (ASCII case ignored); no such user
   const missing = await run(dir, ["report", "--script-id", "missing-script", "--base-url", MOCK], env);
   assert.equal(status(missing), 1);
   assert.equal(missing.stdout, "");
-  assert.match(missing.stderr, /^error: GraphError 404 ResourceNotFound: /);
+  assert.match(missing.stderr, /^error: no script with id missing-script in deviceManagementScripts \(Windows PowerShell scripts\)\nGraph answered 404 ResourceNotFound \(request-id /);
   assert.ok(!missing.stderr.includes(env.GRAPH_TOKEN));
 
   const help = await run(dir, ["report", "--help"]);
   assert.equal(status(help), 0);
-  for (const word of ["--script-id", "--user", "--format", "--token-command", COLUMNS.join(","), "Exit codes"]) assert.ok(help.stdout.includes(word), word);
+  for (const word of ["--script-id", "--script <name>", "--user", "--format", "--token-command", COLUMNS.join(","), "Exit codes"]) assert.ok(help.stdout.includes(word), word);
+  const both = await run(dir, ["report", "--script-id", scriptId, "--script", "x"], env);
+  assert.equal(status(both), 2);
+  assert.equal(both.stderr.split("\n")[0], "error: give --script-id or --script, not both");
   const bad = await run(dir, ["report", "--script-id", scriptId, "--format", "xml"], env);
   assert.equal(status(bad), 2);
   assert.equal(bad.stderr.split("\n")[0], "error: --format must be csv or json, not 'xml'");
