@@ -17,9 +17,9 @@ export default {
   description: "Print one row per device run state of a script to stdout (the run summary goes to stderr first).",
   usage: "report (--script-id <id> | --script <name>) [--user <upn>] [options]",
   about:
-    "Rows: " +
-    COLUMNS.join(",") +
-    ". userPrincipalName is the user's (with --user) or the\ndevice's primary user's; resultMessage is the script's output. Rows are written as each page\narrives.",
+    `Rows:\n  ${COLUMNS.join(",")}\n` +
+    "userPrincipalName is the user's (with --user) or the device's primary user's;\n" +
+    "resultMessage is the script's output. Rows are written as each page arrives.",
   options: {
     ...scriptOptions("report on"),
     user: {
