@@ -100,7 +100,7 @@ test("report --user lists that user's devices (ASCII case ignored); no such user
   assert.deepEqual(JSON.parse(named.stdout), JSON.parse(out.stdout));
 
   const csv = await run(dir, ["report", "--script-id", scriptId, "--base-url", MOCK, "--user", "bob@contoso.com"], env);
-  assert.deepEqual(splitCsv(csv.stdout).slice(1).map((r) => [r[3], r[4]]), [["fail", "'-2147024894"], ["someNewValue", "0"]]);
+  assert.deepEqual(splitCsv(csv.stdout).slice(1).map((r) => [r[3], r[4]]), [["fail", "-2147024894"], ["someNewValue", "0"]]);
 
   const nobody = await run(dir, ["report", "--script-id", scriptId, "--base-url", MOCK, "--user", "eve@contoso.com"], env);
   assert.equal(status(nobody), 1);

@@ -96,6 +96,10 @@ test("csvCell/toCsv: quoting, and formulas defused for spreadsheets", () => {
   assert.equal(csvCell("line\nbreak"), '"line\nbreak"');
   assert.equal(csvCell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
   assert.equal(csvCell("@SUM(A1)"), "'@SUM(A1)");
+  assert.equal(csvCell("-2147024894"), "-2147024894", "a negative integer stays a number");
+  assert.equal(csvCell(-5), "-5");
+  assert.equal(csvCell("-1+cmd"), "'-1+cmd");
+  assert.equal(csvCell("-1.5"), "'-1.5");
   assert.equal(csvCell(null), "");
   assert.equal(toCsv([["a", 1], ["b", 2]]), "a,1\r\nb,2\r\n");
   assert.equal(

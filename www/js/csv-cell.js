@@ -2,9 +2,13 @@
 // and the command line's output and results file (scripts/build-pkg.sh copies this file into
 // the package's cli/lib/). No imports: it runs in the browser and in Node alike.
 
-/** One CSV cell: quoted when needed; a leading = + - @ tab or CR is defused for spreadsheets. */
+/**
+ * One CSV cell: quoted when needed; a leading = + - @ tab or CR is defused for spreadsheets,
+ * except in a plain negative integer (a count, an error code such as -2147024894), which a
+ * spreadsheet reads as the number it is and the CSV reader reads back unchanged.
+ */
 export function csvCell(value) {
   let s = value === null || value === undefined ? "" : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r]/.test(s) && !/^-\d+$/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
