@@ -4,6 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 WITH_MOCK := scripts/with-mock.sh
 DEMO_PORT ?= 8080
+# Extra graph-mock arguments for `make demo`, e.g. MOCK_ARGS=--refuse-run-state-writes.
+MOCK_ARGS ?=
 SITE_PORT ?= 8000
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The runner gives a whole test binary 20 s by default; the bulk runs take longer.
@@ -13,12 +15,13 @@ export WASM_BINDGEN_TEST_TIMEOUT ?= 300
 
 help:
 	@echo "make demo   build, then serve the admin page with graph-mock on 127.0.0.1:$(DEMO_PORT)"
+	@echo "            (make demo MOCK_ARGS=--refuse-run-state-writes: every user-state write refused as Graph refuses an absent route)"
 	@echo "make test   lint, native tests, browser tests, Node and TypeScript checks, size budget"
 	@echo "make site   build the deployable admin page (no demo mode) into dist/site/"
 	@echo "make serve  build, then serve dist/site/ on http://localhost:$(SITE_PORT)/ for real use (sign in or paste a token)"
 	@echo "make pkg    build the npm package into pkg/"
 	@echo "make fuzz   fuzz the core, FUZZ_SECONDS (default 30) per target; see fuzz/README.md"
-	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; appends to BENCHMARKS.md"
+	@echo "make bench  Node + headless Chromium: the module against plain fetch and Microsoft's Graph client on graph-mock; a new file in bench/results/, and the latest run in BENCHMARKS.md"
 	@echo "make test-page   the admin page in headless Chromium against graph-mock (screenshots in artifacts/screenshots/)"
 
 setup:
@@ -28,10 +31,10 @@ pkg: setup
 	@scripts/build-pkg.sh
 
 demo: pkg
-	@scripts/demo.sh $(DEMO_PORT)
+	@MOCK_ARGS="$(MOCK_ARGS)" scripts/demo.sh $(DEMO_PORT)
 
 # The admin page for real use: dist/site/ (hashed assets, staticwebapp.config.json), served on
-# localhost with the headers that file names (scripts/serve-site.mjs). See README, "Use it for real".
+# localhost with the headers that file names (scripts/serve-site.mjs). See docs/page.md, "Use it for real".
 site: pkg
 	@node scripts/build-site.mjs
 
@@ -95,8 +98,8 @@ size:
 	node scripts/size.mjs
 
 # Speed, never asserted: in Node, then in headless Chromium against plain fetch and
-# @microsoft/microsoft-graph-client (npm-installed into git-ignored target/bench-deps); one dated
-# section in BENCHMARKS.md.
+# @microsoft/microsoft-graph-client (npm-installed into git-ignored target/bench-deps); each run a
+# new file in bench/results/, copied into BENCHMARKS.md's "Latest run".
 bench: pkg
 	@scripts/bench.sh
 

@@ -15,13 +15,14 @@ const MAX_REQUESTS: usize = 20;
 /// Handles an outer `$batch` request.
 pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
     let ctx = Ctx::new(req.header("client-request-id"));
-    log_request(state, req, None, &ctx);
+    let seq = log_request(state, req, None, false, &ctx);
     state.count(None, |c| c.batches += 1);
     let reply = |out: Out| GraphReply {
         out,
         ctx: ctx.clone(),
         drop: false,
         delay: None,
+        seq,
     };
     if let Err(out) = check_auth(&ctx, req.header("authorization")) {
         return reply(out);
@@ -34,21 +35,24 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
         Err((status, code, msg)) => return reply(ctx.error(status, code, &msg)),
     };
     let Some(at) = state.faults.iter().position(|r| r.matches(None, None)) else {
-        return run(state, inner, ctx);
+        return run(state, inner, ctx, seq);
     };
     let rule = graph::take_rule(state, at);
     state.count(None, |c| c.faults += 1);
     let mut inner_drop = false;
     let mut inner_delay = None;
     let processed = rule.processes().then(|| {
-        let r = run(state, inner, ctx.clone());
+        let r = run(state, inner, ctx.clone(), seq);
         inner_drop = r.drop;
         inner_delay = r.delay;
         r.out
     });
-    let out = rule.answer(&ctx, processed, || {
-        Out::json(200, &json!({"responses": []}))
-    });
+    let out = rule.answer(
+        &ctx,
+        processed,
+        || Out::json(200, &json!({"responses": []})),
+        || unreachable_refusal(&ctx),
+    );
     if out.status == 429 && !rule.drop {
         state.count(None, |c| c.throttled += 1);
     }
@@ -57,7 +61,13 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
         ctx,
         drop: rule.drop || inner_drop,
         delay: max_delay(rule.delay(), inner_delay),
+        seq,
     }
+}
+
+/// `refuse` rules never match an outer batch (`parse_rules` refuses `op: "batch"` with it).
+fn unreachable_refusal(ctx: &Ctx) -> Out {
+    ctx.error_for(500, None, None)
 }
 
 type ParseError = (u16, &'static str, String);
@@ -155,6 +165,7 @@ fn parse(outer: &GraphRequest) -> Result<Vec<(String, GraphRequest)>, ParseError
                 version: outer.version,
                 inner: true,
                 batch_client_request_id: outer.header("client-request-id").map(str::to_owned),
+                outer_seq: None,
             },
         ));
     }
@@ -162,12 +173,15 @@ fn parse(outer: &GraphRequest) -> Result<Vec<(String, GraphRequest)>, ParseError
 }
 
 /// Runs every inner request and answers them in reverse order.
-fn run(state: &mut State, inner: Vec<(String, GraphRequest)>, ctx: Ctx) -> GraphReply {
+fn run(state: &mut State, inner: Vec<(String, GraphRequest)>, ctx: Ctx, seq: u64) -> GraphReply {
     let mut responses = Vec::with_capacity(inner.len());
     let mut drop = false;
     let mut delay = None;
-    for (id, req) in &inner {
-        let r = graph::handle(state, req);
+    for (id, mut req) in inner {
+        req.outer_seq = Some(seq);
+        let r = graph::handle(state, &req);
+        state.set_status(r.seq, r.out.status);
+        let id = &id;
         drop |= r.drop;
         delay = max_delay(delay, r.delay);
         responses.push(inner_response(id, r.out, &r.ctx));
@@ -178,6 +192,7 @@ fn run(state: &mut State, inner: Vec<(String, GraphRequest)>, ctx: Ctx) -> Graph
         ctx,
         drop,
         delay,
+        seq,
     }
 }
 

@@ -100,6 +100,41 @@ impl Ctx {
     }
 }
 
+/// The code Graph answers a documented-but-absent route with (GRAPH.md, "Documented writes
+/// that a tenant may refuse").
+pub(crate) const NO_ROUTE: &str = "No method match route template";
+
+/// Graph's answer to a route it does not have: 400 `No method match route template`, the
+/// message naming the OData template and verb of the request, as in the reports GRAPH.md cites
+/// (`~/singleton/navigation/key/navigation` for a collection, `.../navigation/key` for one object).
+pub(crate) fn route_missing(ctx: &Ctx, method: &str, path: &str) -> Out {
+    let mut template = String::from("~");
+    let mut request = String::from("/DeviceFE/StatelessDeviceFEService");
+    let segs = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::encoding::percent_decode(s, false));
+    for (i, s) in segs.enumerate() {
+        if i == 0 {
+            template.push_str("/singleton");
+            request.push('/');
+            request.push_str(&s);
+        } else if i % 2 == 1 {
+            template.push_str("/navigation");
+            request.push('/');
+            request.push_str(&s);
+        } else {
+            template.push_str("/key");
+            request.push_str(&format!("('{s}')"));
+        }
+    }
+    let message = format!(
+        "No OData route exists that match template {template} with http verb {method} for request {request}."
+    );
+    ctx.error(400, NO_ROUTE, &message)
+}
+
 /// Graph's usual code and a plausible message for an error status.
 pub(crate) fn default_error(status: u16) -> (&'static str, &'static str) {
     match status {

@@ -19,6 +19,12 @@ pub(crate) enum RuleOp {
     Delete,
     /// A script collection or one script (`GET /deviceManagement/{collection}[/{id}]`).
     Scripts,
+    /// `deviceRunStates` reads (list or one), under a script or a user state.
+    Devices,
+    /// `runSummary` reads.
+    Summary,
+    /// Any `userRunStates` write: create, update or delete.
+    Write,
     /// Only the outer `$batch` request.
     Batch,
     /// Any single Graph request (inner batch requests too), but not an outer `$batch`.
@@ -79,6 +85,10 @@ pub(crate) struct FaultRule {
     pub body: BodyForm,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// Answer as a documented-but-absent route (400 `No method match route template`, the
+    /// message built from the request); nothing is processed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refuse: bool,
 }
 
 fn one() -> u32 {
@@ -98,6 +108,9 @@ pub(crate) fn parse_rules(v: Value) -> Result<Vec<FaultRule>, String> {
             serde_json::from_value(item).map_err(|e| format!("invalid fault rule: {e}"))?;
         if rule.times == 0 {
             return Err("times must be at least 1".into());
+        }
+        if rule.refuse && (rule.op == RuleOp::Batch || rule.status.is_some() || rule.commit) {
+            return Err("refuse cannot be combined with op \"batch\", status or commit".into());
         }
         if rule.status.is_some_and(|s| !(200..=599).contains(&s)) {
             return Err("status must be from 200 to 599".into());
@@ -120,6 +133,9 @@ impl FaultRule {
             (RuleOp::Batch, None) => true,
             (RuleOp::Batch, Some(_)) | (_, None) => false,
             (RuleOp::Any, Some(_)) => true,
+            (RuleOp::Write, Some(got)) => {
+                matches!(got, RuleOp::Create | RuleOp::Update | RuleOp::Delete)
+            }
             (want, Some(got)) => want == got,
         };
         op_ok
@@ -131,7 +147,7 @@ impl FaultRule {
 
     /// Whether the normal processing runs (and commits) before the fault answer is given.
     pub fn processes(&self) -> bool {
-        (self.status.is_none() && !self.drop) || self.commit
+        (self.status.is_none() && !self.drop && !self.refuse) || self.commit
     }
 
     /// The delay to apply before answering (or dropping).
@@ -140,9 +156,17 @@ impl FaultRule {
     }
 
     /// Builds the faulty answer. `processed` is the normal answer when the request was processed
-    /// (`processes()`); `dry_run` produces the would-be success body otherwise.
-    pub fn answer(&self, ctx: &Ctx, processed: Option<Out>, dry_run: impl FnOnce() -> Out) -> Out {
+    /// (`processes()`); `dry_run` produces the would-be success body otherwise. `refusal` is the
+    /// route-missing answer, used when the rule says `refuse`.
+    pub fn answer(
+        &self,
+        ctx: &Ctx,
+        processed: Option<Out>,
+        dry_run: impl FnOnce() -> Out,
+        refusal: impl FnOnce() -> Out,
+    ) -> Out {
         let mut out = match (self.status, processed) {
+            _ if self.refuse => refusal(),
             (Some(st), processed) if (200..300).contains(&st) => {
                 let mut o = processed.unwrap_or_else(dry_run);
                 o.status = st;
@@ -222,5 +246,11 @@ mod tests {
         assert!(parse_rules(json!({"bogus": 1})).is_err());
         assert!(parse_rules(json!({"times": 0})).is_err());
         assert!(parse_rules(json!({"retryAfter": "date+x"})).is_err());
+        assert!(parse_rules(json!({"refuse": true, "op": "batch"})).is_err());
+        assert!(parse_rules(json!({"refuse": true, "status": 400})).is_err());
+        let w = parse_rules(json!({"op": "write", "refuse": true})).unwrap();
+        assert!(w[0].matches(Some("s"), Some(RuleOp::Update)));
+        assert!(!w[0].matches(Some("s"), Some(RuleOp::List)));
+        assert!(!w[0].processes());
     }
 }

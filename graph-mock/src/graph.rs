@@ -2,8 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::devices::{self, Target};
 use crate::encoding::percent_decode;
-use crate::envelope::{Ctx, Out};
+use crate::envelope::{route_missing, Ctx, Out};
 use crate::faults::RuleOp;
 use crate::resource;
 use crate::scripts;
@@ -30,6 +31,8 @@ pub(crate) struct GraphRequest {
     /// For an inner request: the outer `$batch` request's `client-request-id`, echoed when
     /// the inner request carries none of its own.
     pub batch_client_request_id: Option<String>,
+    /// For an inner request: the request log `seq` of its outer `$batch`.
+    pub outer_seq: Option<u64>,
 }
 
 impl GraphRequest {
@@ -50,6 +53,8 @@ pub(crate) struct GraphReply {
     /// Close the connection without answering.
     pub drop: bool,
     pub delay: Option<Duration>,
+    /// The request log `seq` of this request.
+    pub seq: u64,
 }
 
 /// Where a request points.
@@ -146,13 +151,15 @@ pub(crate) fn check_auth(ctx: &Ctx, auth: Option<&str>) -> Result<(), Out> {
     }
 }
 
-/// Logs the request (with `script` and the `request-id` it is answered with) and counts it.
+/// Logs the request (with `script` and the `request-id` it is answered with), counts it, and
+/// returns its log `seq`.
 pub(crate) fn log_request(
     state: &mut State,
     req: &GraphRequest,
     script: Option<String>,
+    write: bool,
     ctx: &Ctx,
-) {
+) -> u64 {
     state.log(LogEntry {
         method: req.method.clone(),
         path: format!("{}{}", req.version, req.path),
@@ -162,7 +169,19 @@ pub(crate) fn log_request(
         batch: req.inner,
         script_id: script,
         request_id: ctx.request_id.clone(),
-    });
+        seq: 0,
+        outer: req.outer_seq,
+        write,
+        received_ms: 0.0,
+        answered_ms: None,
+        status: None,
+        dropped: false,
+    })
+}
+
+/// POST, PATCH and DELETE: the methods that write.
+fn is_write_method(method: &str) -> bool {
+    matches!(method, "POST" | "PATCH" | "DELETE")
 }
 
 /// Handles one Graph request: log, auth, route, write budget, fault, processing.
@@ -172,21 +191,27 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
             .or(req.batch_client_request_id.as_deref()),
     );
     let route = parse_route(&req.path);
-    let scripts_route = route
+    let device_route = route
         .is_none()
+        .then(|| devices::parse_route(&req.path))
+        .flatten();
+    let scripts_route = (route.is_none() && device_route.is_none())
         .then(|| scripts::parse_route(&req.path))
         .flatten();
-    let logged = match (&route, &scripts_route) {
-        (Some(r), _) => Some(r.script.clone()),
-        (None, Some(s)) => s.item.clone(),
-        (None, None) => None,
+    let logged = match (&route, &device_route, &scripts_route) {
+        (Some(r), _, _) => Some(r.script.clone()),
+        (None, Some(d), _) => Some(d.script.clone()),
+        (None, None, Some(s)) => s.item.clone(),
+        (None, None, None) => None,
     };
-    log_request(state, req, logged, &ctx);
+    let write = route.is_some() && is_write_method(&req.method);
+    let seq = log_request(state, req, logged, write, &ctx);
     let reply = |out: Out| GraphReply {
         out,
         ctx: ctx.clone(),
         drop: false,
         delay: None,
+        seq,
     };
     if let Err(out) = check_auth(&ctx, req.header("authorization")) {
         return reply(out);
@@ -202,10 +227,33 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
         let script = target.item.clone();
         return with_faults(
             state,
+            req,
             ctx.clone(),
+            seq,
             script.as_deref(),
             RuleOp::Scripts,
             |state, _| scripts::process(state, req, &target, &ctx),
+        );
+    }
+    if let Some(target) = device_route {
+        // Reads only: Intune's docs list writes for device run states too, but the service
+        // answers such writes as a route it does not have (GRAPH.md; assumed for these).
+        if req.method != "GET" {
+            return reply(route_missing(&ctx, &req.method, &req.path));
+        }
+        let op = match target.target {
+            Target::Summary => RuleOp::Summary,
+            Target::Devices { .. } => RuleOp::Devices,
+        };
+        let script = target.script.clone();
+        return with_faults(
+            state,
+            req,
+            ctx.clone(),
+            seq,
+            Some(&script),
+            op,
+            |state, _| devices::process(state, req, &target, &ctx),
         );
     }
     let Some(route) = route else {
@@ -215,14 +263,19 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
         );
         return reply(ctx.error(404, "ResourceNotFound", &msg));
     };
+    let refused = write && state.config.refuse_writes.covers(&route.script);
+    let script = Some(route.script.as_str());
     let Some(op) = op_for(&req.method, &route) else {
+        if refused {
+            state.count(script, |c| c.refused += 1);
+            return reply(route_missing(&ctx, &req.method, &req.path));
+        }
         let msg = format!(
             "The HTTP method '{}' is not allowed on this resource.",
             req.method
         );
         return reply(ctx.error(405, "MethodNotAllowed", &msg));
     };
-    let script = Some(route.script.as_str());
     if op.is_write() {
         if let Err(secs) = state.admit_write(Instant::now()) {
             state.count(script, |c| c.throttled += 1);
@@ -232,16 +285,32 @@ pub(crate) fn handle(state: &mut State, req: &GraphRequest) -> GraphReply {
             return reply(out);
         }
     }
-    with_faults(state, ctx.clone(), script, op.rule_op(), |state, commit| {
-        resource::process(state, req, &route, op, &ctx, commit)
-    })
+    with_faults(
+        state,
+        req,
+        ctx.clone(),
+        seq,
+        script,
+        op.rule_op(),
+        |state, commit| {
+            if refused {
+                if commit {
+                    state.count(Some(&route.script), |c| c.refused += 1);
+                }
+                return route_missing(&ctx, &req.method, &req.path);
+            }
+            resource::process(state, req, &route, op, &ctx, commit)
+        },
+    )
 }
 
 /// Answers with `process` (`commit` false: a dry run that stores nothing), unless a fault rule
 /// for `op` on `script` matches: then that rule shapes the answer.
 fn with_faults(
     state: &mut State,
+    req: &GraphRequest,
     ctx: Ctx,
+    seq: u64,
     script: Option<&str>,
     op: RuleOp,
     mut process: impl FnMut(&mut State, bool) -> Out,
@@ -256,12 +325,21 @@ fn with_faults(
             ctx,
             drop: false,
             delay: None,
+            seq,
         };
     };
     let rule = take_rule(state, at);
     state.count(script, |c| c.faults += 1);
+    if rule.refuse {
+        state.count(script, |c| c.refused += 1);
+    }
     let processed = rule.processes().then(|| process(state, true));
-    let out = rule.answer(&ctx, processed, || process(state, false));
+    let out = rule.answer(
+        &ctx,
+        processed,
+        || process(state, false),
+        || route_missing(&ctx, &req.method, &req.path),
+    );
     if out.status == 429 && !rule.drop {
         state.count(script, |c| c.throttled += 1);
     }
@@ -270,6 +348,7 @@ fn with_faults(
         ctx,
         drop: rule.drop,
         delay: rule.delay(),
+        seq,
     }
 }
 

@@ -114,6 +114,7 @@ pub(crate) async fn handle(
             version,
             inner: false,
             batch_client_request_id: None,
+            outer_seq: None,
         };
         let is_batch = matches!(greq.path.as_str(), "/$batch" | "/%24batch");
         let r = {
@@ -124,7 +125,11 @@ pub(crate) async fn handle(
                 graph::handle(&mut state, &greq)
             }
         };
-        graph_reply(r).await?
+        let seq = r.seq;
+        let answered = graph_reply(r).await;
+        app.lock()
+            .mark_answered(seq, answered.as_ref().ok().map(|a| a.status));
+        answered?
     } else if path == "/_mock" || path.starts_with("/_mock/") {
         control::handle(&app, &method, &path, &query, &body)
     } else {

@@ -2,8 +2,14 @@
 //! for tests. It keeps objects in memory and lets tests inject faults, throttling and
 //! dropped connections through a small control API.
 //!
-//! Run it as `graph-mock --port 0 [--host 127.0.0.1] [--static DIR]`; it prints exactly one
-//! line, `graph-mock listening on http://127.0.0.1:PORT`, and stops on SIGINT/SIGTERM.
+//! Run it as `graph-mock --port 0 [--host 127.0.0.1] [--static DIR] [--refuse-run-state-writes]`;
+//! it prints exactly one line, `graph-mock listening on http://127.0.0.1:PORT`, and stops on
+//! SIGINT/SIGTERM. `--refuse-run-state-writes` starts (and resets) it with
+//! `refuseRunStateWrites: true` (below).
+//!
+//! `README.md` beside this crate describes what issues 17, 18 and 20 added (refused writes, the
+//! request log's times, seeding, page sizes, device run states and the run summary) and, for each,
+//! what Graph documents and what this stand-in assumes.
 //!
 //! # Graph routes
 //! `/beta` (and `/v1.0`) `/deviceManagement/{deviceManagementScripts|deviceShellScripts|deviceCustomAttributeShellScripts}/{scriptId}/userRunStates[/{id}]`
@@ -14,6 +20,12 @@
 //! named collection does not hold. Every answer carries `request-id`, `client-request-id` and
 //! `Date`; so does each inner `$batch` answer in its `headers` (its own `request-id`; the
 //! inner request's `client-request-id`, else the batch's).
+//!
+//! Device run states and the run summary (GET only; other methods get the route-missing 400):
+//! `.../{collection}/{scriptId}/deviceRunStates[/{id}]`,
+//! `.../{collection}/{scriptId}/userRunStates/{userStateId}/deviceRunStates[/{id}]` (`$top`,
+//! `$skiptoken`, `$expand=managedDevice[($select=...)]`, `$filter=runState eq '...'`) and
+//! `.../{collection}/{scriptId}/runSummary`, computed from what the mock holds (`src/devices.rs`).
 //!
 //! The script collections themselves: `GET /beta/deviceManagement/{collection}` lists the
 //! scripts stored through `POST /_mock/scripts` (creation order; `$select`, `$top`,
@@ -31,6 +43,10 @@
 //!   `strictScripts: true` makes a `userRunStates` request for a script id that its collection
 //!   does not hold a 404 `ResourceNotFound` (as Graph answers a wrong id); by default any script
 //!   id is accepted, with or without a stored script.
+//!   Also `refuseRunStateWrites` (`true`, `false` or an array of script ids: their
+//!   `userRunStates` writes, single or inner, get Graph's 400 `No method match route template`),
+//!   `maxPageSize` (default 1000, `null` for none), `overMaxTop` (`cap` or `reject`) and
+//!   `deviceRunStatesFilter` (`supported`, `ignored`, `rejected`): see `README.md`.
 //!   `nextLinkOrigin` (e.g. `"https://evil.example"`) puts another origin in list pages'
 //!   `@odata.nextLink`, to test that clients refuse to follow it. `exposeHeaders` is the
 //!   `Access-Control-Expose-Headers` of Graph answers: by default `request-id,
@@ -42,21 +58,29 @@
 //!   not processed.
 //! - `POST /_mock/faults` a rule or an array of rules → 204; `GET` lists pending rules, `DELETE`
 //!   clears them. Each Graph request (and each inner batch request) takes the first matching rule.
-//!   Match: `scriptId`, `op` (`create|list|get|update|delete|scripts|batch|any`, default `any`;
+//!   Match: `scriptId`, `op` (`create|list|get|update|delete|write|devices|summary|scripts|batch|any`,
+//!   default `any`; `write` is any of create, update, delete; `devices` the `deviceRunStates`
+//!   reads; `summary` the `runSummary` reads;
 //!   `scripts` matches the script collections' GETs, whose `scriptId` is the script read by id
 //!   or none for a list; `batch` matches only outer `$batch` requests, `any` never does), `times`
 //!   (default 1). Effect:
 //!   `status`, `code`, `message`, `retryAfter` (verbatim, or `"date+N"` for an HTTP-date N s
 //!   ahead), `commit` (process the request before answering with the fault), `drop` (close the
 //!   connection without answering), `delayMs`, `body` (`graph|empty|html|truncated|text`),
-//!   `contentType`. A rule without `status` and `drop` processes the request normally and then
-//!   applies its delay/body/header changes.
+//!   `contentType`, `refuse` (answer as a documented-but-absent route, process nothing). A rule
+//!   without `status`, `drop` and `refuse` processes the request normally and then applies its
+//!   delay/body/header changes.
 //! - `GET /_mock/stats[?scriptId=s]` → `{requests, batches, creates, updates, deletes, throttled,
-//!   faults, objects}`.
-//! - `GET /_mock/requests[?scriptId=s]` → the last 20000 logged Graph requests
-//!   `{method, path, query, headers, body, batch, scriptId, requestId}` (`requestId`: the
-//!   `request-id` the mock answered with); `DELETE` clears the log.
-//! - `GET /_mock/objects[?scriptId=s][&collection=c]` → stored objects in creation order.
+//!   faults, writes, refused, objects}`.
+//! - `GET /_mock/requests[?scriptId=s][&since=seq][&write=true]` → the last 20000 logged Graph requests
+//!   `{seq, method, path, query, headers, body, batch, outer, write, scriptId, requestId,
+//!   receivedMs, answeredMs, status, dropped}` (`requestId`: the `request-id` the mock answered
+//!   with; times in ms since start); `DELETE` clears the log.
+//! - `GET /_mock/objects[?scriptId=s][&collection=c]` → stored objects in creation order;
+//!   `POST` seeds user states (any values, with `deviceRunStates`) → 201; `DELETE
+//!   [?scriptId=s]` removes user states and device run states.
+//! - `POST /_mock/deviceRunStates` seeds device run states → 201; `GET
+//!   [?scriptId=s][&collection=c][&userStateId=u]` lists them; `DELETE [?scriptId=s]` clears them.
 //! - `POST /_mock/scripts` a script or an array → 201 with the stored scripts (all fields):
 //!   `{"displayName": "required", "scriptKind": "deviceManagementScripts", "id": "default a fresh GUID",
 //!   "description": "", "fileName": "from the name", "scriptContent": "base64", "lastModifiedDateTime": "default now"}`;
@@ -70,6 +94,7 @@
 mod batch;
 mod clock;
 mod control;
+mod devices;
 mod encoding;
 mod envelope;
 mod faults;
@@ -96,6 +121,9 @@ use tokio::net::TcpListener;
 pub struct Options {
     /// Directory served for GET paths outside `/beta`, `/v1.0` and `/_mock`.
     pub static_dir: Option<PathBuf>,
+    /// Start (and reset to) `refuseRunStateWrites: true`: every `userRunStates` write answered
+    /// as a documented-but-absent route (`--refuse-run-state-writes`, issue 17).
+    pub refuse_run_state_writes: bool,
 }
 
 /// Shared by every connection.
@@ -120,8 +148,12 @@ pub async fn serve(
     opts: Options,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let mut config = state::Config::default();
+    if opts.refuse_run_state_writes {
+        config.refuse_writes = state::Refuse::All;
+    }
     let app = Arc::new(App {
-        state: Mutex::new(state::State::default()),
+        state: Mutex::new(state::State::with_config(config)),
         opts,
         local_addr: listener.local_addr()?,
     });

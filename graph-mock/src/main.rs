@@ -1,4 +1,4 @@
-//! `graph-mock --port N [--host 127.0.0.1] [--static DIR]`
+//! `graph-mock --port N [--host 127.0.0.1] [--static DIR] [--refuse-run-state-writes]`
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,18 +6,21 @@ use std::process::ExitCode;
 
 use graph_mock::{serve, Options};
 
-const USAGE: &str = "usage: graph-mock --port N [--host 127.0.0.1] [--static DIR]";
+const USAGE: &str =
+    "usage: graph-mock --port N [--host 127.0.0.1] [--static DIR] [--refuse-run-state-writes]";
 
 struct Args {
     host: String,
     port: u16,
     static_dir: Option<PathBuf>,
+    refuse_run_state_writes: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut host = "127.0.0.1".to_string();
     let mut port = None;
     let mut static_dir = None;
+    let mut refuse_run_state_writes = false;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
@@ -26,6 +29,13 @@ fn parse_args() -> Result<Args, String> {
         };
         if name == "--help" || name == "-h" {
             return Err(String::new());
+        }
+        if name == "--refuse-run-state-writes" {
+            if inline.is_some() {
+                return Err(format!("{name} takes no value"));
+            }
+            refuse_run_state_writes = true;
+            continue;
         }
         let value = match inline.or_else(|| it.next()) {
             Some(v) => v,
@@ -55,28 +65,38 @@ fn parse_args() -> Result<Args, String> {
         host,
         port,
         static_dir,
+        refuse_run_state_writes,
     })
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGTERM and SIGINT handlers now (before the "listening" line is printed, so
+/// that a signal sent right after it is never taken by the default action) and returns a
+/// future that completes on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {},
-                    _ = term.recv() => {},
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = int.recv() => {},
+                        _ = term.recv() => {},
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -114,13 +134,15 @@ async fn main() -> ExitCode {
     } else {
         args.host.clone()
     };
+    let shutdown = shutdown_signal();
     let mut out = std::io::stdout();
     let _ = writeln!(out, "graph-mock listening on http://{host}:{port}");
     let _ = out.flush();
     let opts = Options {
         static_dir: args.static_dir,
+        refuse_run_state_writes: args.refuse_run_state_writes,
     };
-    match serve(listener, opts, shutdown_signal()).await {
+    match serve(listener, opts, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("graph-mock: {e}");

@@ -97,7 +97,7 @@ fn list(state: &mut State, req: &GraphRequest, route: &Route) -> OpResult {
     let upn = filter
         .map(|f| parse_filter(f).ok_or_else(|| bad_request(format!("Invalid filter clause: {f}"))))
         .transpose()?;
-    let page_size = top.unwrap_or(state.config.page_size);
+    let page_size = state.config.page_size(top).map_err(bad_request)?;
     let key = (route.collection, route.script.clone());
     let matching: Vec<&UserState> = match state.buckets.get(&key) {
         None => Vec::new(),

@@ -149,7 +149,7 @@ fn list(state: &State, req: &GraphRequest, route: &ScriptsRoute) -> Result<Out, 
     let params = parse_query(&req.query);
     let (top, skip) = paging(&params).map_err(bad_request)?;
     let all = state.scripts(Some(route.collection));
-    let page_size = top.unwrap_or(state.config.page_size);
+    let page_size = state.config.page_size(top).map_err(bad_request)?;
     let value: Vec<Value> = all
         .iter()
         .skip(skip)

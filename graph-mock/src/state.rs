@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::devices::DeviceState;
 use crate::faults::FaultRule;
 use crate::scripts::Script;
 
@@ -41,7 +42,76 @@ pub(crate) struct Config {
     /// When set, a `userRunStates` request for a script id that no script collection holds is
     /// 404 `ResourceNotFound` (as Graph answers a wrong id); by default any id is accepted.
     pub strict_scripts: bool,
+    /// Which scripts' `userRunStates` writes are answered as a documented-but-absent route
+    /// (GRAPH.md, "Documented writes that a tenant may refuse"; issue 17).
+    pub refuse_writes: Refuse,
+    /// Largest page a list serves (`None`: no limit); see [`OverMax`].
+    pub max_page_size: Option<usize>,
+    /// What a `$top` above `max_page_size` gets.
+    pub over_max_top: OverMax,
+    /// How `$filter` on `deviceRunStates` is treated (undocumented in Graph; issue 20).
+    pub device_filter: DeviceFilter,
 }
+
+/// `refuseRunStateWrites`: no script, every script, or the listed script ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Refuse {
+    #[default]
+    None,
+    All,
+    Scripts(Vec<String>),
+}
+
+impl Refuse {
+    /// Whether writes under `script` are refused.
+    pub fn covers(&self, script: &str) -> bool {
+        match self {
+            Refuse::None => false,
+            Refuse::All => true,
+            Refuse::Scripts(ids) => ids.iter().any(|s| s == script),
+        }
+    }
+    fn to_json(&self) -> Value {
+        match self {
+            Refuse::None => json!(false),
+            Refuse::All => json!(true),
+            Refuse::Scripts(ids) => json!(ids),
+        }
+    }
+    fn parse(v: &Value) -> Result<Refuse, String> {
+        let err = || "refuseRunStateWrites must be a boolean or an array of script ids".to_string();
+        match v {
+            Value::Bool(false) | Value::Null => Ok(Refuse::None),
+            Value::Bool(true) => Ok(Refuse::All),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned).ok_or_else(err))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Refuse::Scripts),
+            _ => Err(err()),
+        }
+    }
+}
+
+/// `overMaxTop`: serve at most the maximum (with a nextLink), or refuse the request.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum OverMax {
+    #[default]
+    Cap,
+    Reject,
+}
+
+/// `deviceRunStatesFilter`: `$filter=runState eq '...'` applied, ignored, or refused (400).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum DeviceFilter {
+    #[default]
+    Supported,
+    Ignored,
+    Rejected,
+}
+
+/// Intune's largest observed page (see `README.md`, "Page sizes").
+pub(crate) const INTUNE_MAX_PAGE: usize = 1000;
 
 /// What Graph exposes to browsers by default (see [`Config::expose_headers`]).
 pub(crate) const GRAPH_EXPOSE_HEADERS: &str = "request-id, client-request-id";
@@ -63,6 +133,10 @@ impl Default for Config {
             next_link_origin: None,
             expose_headers: GRAPH_EXPOSE_HEADERS.to_owned(),
             strict_scripts: false,
+            refuse_writes: Refuse::None,
+            max_page_size: Some(INTUNE_MAX_PAGE),
+            over_max_top: OverMax::Cap,
+            device_filter: DeviceFilter::Supported,
         }
     }
 }
@@ -78,7 +152,31 @@ impl Config {
             "nextLinkOrigin": self.next_link_origin,
             "exposeHeaders": self.expose_headers,
             "strictScripts": self.strict_scripts,
+            "refuseRunStateWrites": self.refuse_writes.to_json(),
+            "maxPageSize": self.max_page_size,
+            "overMaxTop": match self.over_max_top {
+                OverMax::Cap => "cap",
+                OverMax::Reject => "reject",
+            },
+            "deviceRunStatesFilter": match self.device_filter {
+                DeviceFilter::Supported => "supported",
+                DeviceFilter::Ignored => "ignored",
+                DeviceFilter::Rejected => "rejected",
+            },
         })
+    }
+
+    /// The page size for a list: `$top` or the configured page size, at most `maxPageSize`;
+    /// `Err` when `$top` is over the maximum and `overMaxTop` is `reject`.
+    pub fn page_size(&self, top: Option<usize>) -> Result<usize, String> {
+        let max = self.max_page_size.unwrap_or(usize::MAX);
+        match top {
+            Some(t) if t > max && self.over_max_top == OverMax::Reject => Err(format!(
+                "The limit of '{max}' for Top query has been exceeded. The value from the incoming request is '{t}'."
+            )),
+            Some(t) => Ok(t.min(max)),
+            None => Ok(self.page_size.min(max)),
+        }
     }
 
     /// Merges a partial JSON configuration; nothing changes when any field is invalid.
@@ -131,6 +229,37 @@ impl Config {
                     next.strict_scripts =
                         value.as_bool().ok_or("strictScripts must be a boolean")?
                 }
+                "refuseRunStateWrites" => next.refuse_writes = Refuse::parse(value)?,
+                "maxPageSize" => {
+                    next.max_page_size = match value {
+                        Value::Null => None,
+                        v => Some(
+                            v.as_u64()
+                                .filter(|n| *n >= 1)
+                                .ok_or("maxPageSize must be null or an integer of at least 1")?
+                                as usize,
+                        ),
+                    }
+                }
+                "overMaxTop" => {
+                    next.over_max_top = match value.as_str() {
+                        Some("cap") => OverMax::Cap,
+                        Some("reject") => OverMax::Reject,
+                        _ => return Err("overMaxTop must be \"cap\" or \"reject\"".into()),
+                    }
+                }
+                "deviceRunStatesFilter" => {
+                    next.device_filter = match value.as_str() {
+                        Some("supported") => DeviceFilter::Supported,
+                        Some("ignored") => DeviceFilter::Ignored,
+                        Some("rejected") => DeviceFilter::Rejected,
+                        _ => {
+                            return Err("deviceRunStatesFilter must be \"supported\", \"ignored\" \
+                                        or \"rejected\""
+                                .into())
+                        }
+                    }
+                }
                 other => return Err(format!("unknown config field '{other}'")),
             }
         }
@@ -176,6 +305,11 @@ pub(crate) struct Counters {
     pub deletes: u64,
     pub throttled: u64,
     pub faults: u64,
+    /// Write requests (POST, PATCH, DELETE) to a `userRunStates` path, single or inner,
+    /// whatever their answer.
+    pub writes: u64,
+    /// Writes answered as a documented-but-absent route.
+    pub refused: u64,
 }
 
 /// One stored `deviceManagementScriptUserState`.
@@ -239,6 +373,19 @@ pub(crate) struct LogEntry {
     pub script_id: Option<String>,
     /// The `request-id` the mock answered with (its own for each inner request of a batch).
     pub request_id: String,
+    /// Filled in by [`State::log`]: position in arrival order, from 1.
+    pub seq: u64,
+    /// For an inner request: the `seq` of its outer `$batch`.
+    pub outer: Option<u64>,
+    /// A write (POST, PATCH, DELETE) to a `userRunStates` path.
+    pub write: bool,
+    /// Filled in by [`State::log`]: arrival, in ms since the server started (monotonic).
+    pub received_ms: f64,
+    /// When the answer left (after any delay), or the connection was dropped.
+    pub answered_ms: Option<f64>,
+    /// The status answered (an inner request's own status); `None` while pending or dropped.
+    pub status: Option<u16>,
+    pub dropped: bool,
 }
 
 impl LogEntry {
@@ -256,13 +403,36 @@ impl LogEntry {
             "batch": self.batch,
             "scriptId": self.script_id,
             "requestId": self.request_id,
+            "seq": self.seq,
+            "outer": self.outer,
+            "write": self.write,
+            "receivedMs": self.received_ms,
+            "answeredMs": self.answered_ms,
+            "status": self.status,
+            "dropped": self.dropped,
         })
+    }
+}
+
+/// When the server started: the zero of the request log's times.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Epoch(pub Instant);
+
+impl Default for Epoch {
+    fn default() -> Self {
+        Epoch(Instant::now())
     }
 }
 
 /// Everything the mock remembers; guarded by one mutex, never held across an await.
 #[derive(Debug, Default)]
 pub(crate) struct State {
+    /// The configuration a reset returns to (`--refuse-run-state-writes` changes it).
+    pub base_config: Config,
+    /// Device run states per (collection, script), in seeding order.
+    pub devices: HashMap<(&'static str, String), Vec<DeviceState>>,
+    epoch: Epoch,
+    next_seq: u64,
     pub config: Config,
     pub buckets: HashMap<(&'static str, String), Bucket>,
     pub faults: Vec<FaultRule>,
@@ -275,9 +445,28 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Back to a fresh server: no objects, faults, counters, log, and the default config.
+    /// A fresh server whose configuration (and reset target) is `config`.
+    pub fn with_config(config: Config) -> State {
+        State {
+            base_config: config.clone(),
+            config,
+            ..State::default()
+        }
+    }
+
+    /// Back to a fresh server: no objects, faults, counters, log, and the start-up config.
+    /// The log's clock keeps running (times stay comparable across a reset).
     pub fn reset(&mut self) {
-        *self = State::default();
+        let epoch = self.epoch;
+        let next_seq = self.next_seq;
+        *self = State::with_config(self.base_config.clone());
+        self.epoch = epoch;
+        self.next_seq = next_seq;
+    }
+
+    /// Milliseconds since the server started (monotonic, microsecond precision).
+    pub fn now_ms(&self) -> f64 {
+        (self.epoch.0.elapsed().as_micros() as f64) / 1000.0
     }
 
     /// Applies `f` to the global counters and to those of `script`, if any.
@@ -288,13 +477,99 @@ impl State {
         }
     }
 
-    /// Logs a request and counts it in `requests`.
-    pub fn log(&mut self, entry: LogEntry) {
-        self.count(entry.script_id.as_deref(), |c| c.requests += 1);
+    /// Logs a request, counts it in `requests` (and `writes`), and returns its `seq`.
+    pub fn log(&mut self, mut entry: LogEntry) -> u64 {
+        self.next_seq += 1;
+        entry.seq = self.next_seq;
+        entry.received_ms = self.now_ms();
+        let write = entry.write;
+        self.count(entry.script_id.as_deref(), |c| {
+            c.requests += 1;
+            if write {
+                c.writes += 1;
+            }
+        });
         if self.log.len() >= LOG_LIMIT {
             self.log.pop_front();
         }
         self.log.push_back(entry);
+        self.next_seq
+    }
+
+    fn entry_mut(&mut self, seq: u64) -> Option<&mut LogEntry> {
+        let first = self.log.front()?.seq;
+        let at = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.log.get_mut(at).filter(|e| e.seq == seq)
+    }
+
+    /// Records the status of a logged request (inner requests: their own status).
+    pub fn set_status(&mut self, seq: u64, status: u16) {
+        if let Some(e) = self.entry_mut(seq) {
+            e.status = Some(status);
+        }
+    }
+
+    /// Records that the answer to `seq` left now (`status`), or that its connection was
+    /// dropped (`None`); the inner requests of a `$batch` share their batch's answer time.
+    pub fn mark_answered(&mut self, seq: u64, status: Option<u16>) {
+        let now = self.now_ms();
+        let Some(first) = self.log.front().map(|e| e.seq) else {
+            return;
+        };
+        let Some(start) = seq.checked_sub(first).and_then(|d| usize::try_from(d).ok()) else {
+            return;
+        };
+        // The inner requests of a batch are logged right after it, under the same lock.
+        for e in self.log.iter_mut().skip(start) {
+            let inner = e.outer == Some(seq);
+            if e.seq != seq && !inner {
+                break;
+            }
+            e.answered_ms = Some(now);
+            match status {
+                None => {
+                    e.dropped = true;
+                    e.status = None;
+                }
+                Some(s) if !inner => e.status = Some(s),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Stores seeded user states (and their device run states); none when an id is taken.
+    pub fn seed_objects(
+        &mut self,
+        new: Vec<(&'static str, String, UserState, Vec<DeviceState>)>,
+    ) -> Result<(), String> {
+        for (i, (coll, script, obj, _)) in new.iter().enumerate() {
+            let key = (*coll, script.clone());
+            let taken = self.buckets.get(&key).is_some_and(|b| b.contains(&obj.id))
+                || new[..i]
+                    .iter()
+                    .any(|(c, s, o, _)| c == coll && s == script && o.id == obj.id);
+            if taken {
+                return Err(format!(
+                    "a user state with id '{}' already exists under {coll}/{script}",
+                    obj.id
+                ));
+            }
+        }
+        for (coll, script, obj, devices) in new {
+            let key = (coll, script);
+            self.devices.entry(key.clone()).or_default().extend(devices);
+            self.buckets.entry(key).or_default().insert(obj);
+        }
+        Ok(())
+    }
+
+    /// Removes the user states and device run states of one script (every collection), or of
+    /// every script.
+    pub fn clear_objects(&mut self, script: Option<&str>) {
+        self.buckets
+            .retain(|(_, s), _| script.is_some_and(|x| x != s));
+        self.devices
+            .retain(|(_, s), _| script.is_some_and(|x| x != s));
     }
 
     /// Clears the request log only.
@@ -303,11 +578,14 @@ impl State {
     }
 
     /// Logged requests, optionally only those under `script`.
-    pub fn requests_json(&self, script: Option<&str>) -> Value {
+    ///
+    /// `since`: only entries with a larger `seq`; `writes_only`: only writes.
+    pub fn requests_json(&self, script: Option<&str>, since: u64, writes_only: bool) -> Value {
         Value::Array(
             self.log
                 .iter()
                 .filter(|e| script.is_none() || e.script_id.as_deref() == script)
+                .filter(|e| e.seq > since && (e.write || !writes_only))
                 .map(LogEntry::to_json)
                 .collect(),
         )

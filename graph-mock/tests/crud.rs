@@ -399,7 +399,7 @@ async fn request_log_and_reset() {
     let s = m.get_json("/_mock/stats").await;
     assert_eq!(
         s,
-        json!({"requests":0,"batches":0,"creates":0,"updates":0,"deletes":0,"throttled":0,"faults":0,"objects":0})
+        json!({"requests":0,"batches":0,"creates":0,"updates":0,"deletes":0,"throttled":0,"faults":0,"writes":0,"refused":0,"objects":0})
     );
     let bad = m
         .send("POST", "/_mock/config", &[], Some(br#"{"pageSiz": 3}"#))

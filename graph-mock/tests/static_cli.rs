@@ -34,6 +34,7 @@ async fn serves_static_files() {
     let dir = site();
     let m = start_with(Options {
         static_dir: Some(dir.clone()),
+        ..Options::default()
     })
     .await;
     for (path, ct) in [

@@ -202,3 +202,34 @@ pub fn path_of(link: &str) -> String {
     let rest = link.strip_prefix("http://").unwrap();
     rest[rest.find('/').unwrap()..].to_string()
 }
+
+impl Mock {
+    /// Seeds user states through `POST /_mock/objects`; returns the stored objects.
+    pub async fn seed(&self, objects: Value) -> Vec<Value> {
+        let r = self.control("/_mock/objects", &objects).await;
+        assert_eq!(r.status, 201);
+        r.json().as_array().unwrap().clone()
+    }
+
+    /// POSTs JSON to a control route and returns the answer, whatever its status.
+    pub async fn control_raw(&self, path: &str, body: &Value) -> Resp {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.send(
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            Some(&bytes),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The request log, optionally of one script.
+    pub async fn log(&self, script: Option<&str>) -> Vec<Value> {
+        let path = match script {
+            Some(s) => format!("/_mock/requests?scriptId={s}"),
+            None => "/_mock/requests".to_string(),
+        };
+        self.get_json(&path).await.as_array().unwrap().clone()
+    }
+}
