@@ -25,6 +25,7 @@ pub mod json;
 pub mod list;
 pub mod lookup;
 pub mod model;
+pub mod plan;
 pub mod retry;
 pub mod single;
 pub mod text;

@@ -527,34 +527,48 @@ pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
 }
 
 fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
-    let mut checked: Vec<_> = items
+    one_per_user(check_items(items), false)
+}
+
+/// Each item checked on its own with the rules of a user state, its errors under
+/// `userStates[i]`.
+fn check_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
+    items
         .iter()
         .enumerate()
         .map(|(i, item)| {
             user_state(item, &format!("userStates[{i}]"))
                 .map_err(|errors| ValidationError { errors })
         })
-        .collect();
-    // One user state per user: sorted by user, every valid item after the first of its user
-    // is refused, naming that first one. (A sort keeps a hash table's code out of the module.)
-    let mut users: Vec<(String, usize)> = checked
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| {
-            let input = c.as_ref().ok()?;
-            Some(match &input.id {
-                Some(id) => (format!("id:{id}"), i),
-                None => (
-                    format!("upn:{}", input.user_principal_name.to_ascii_lowercase()),
-                    i,
-                ),
-            })
-        })
-        .collect();
+        .collect()
+}
+
+/// One user state per user: sorted by user, every valid item after the first of its user is
+/// refused, naming that first one. A user is the `id` when an item gives one, else the
+/// `userPrincipalName` ignoring ASCII case; with `both`, an item with an `id` is also that
+/// name's user (a sync matches by either). (A sort keeps a hash table's code out of the module.)
+fn one_per_user(
+    mut checked: Vec<Result<UserStateInput, ValidationError>>,
+    both: bool,
+) -> Vec<Result<UserStateInput, ValidationError>> {
+    let mut users: Vec<(String, usize)> = Vec::new();
+    for (i, c) in checked.iter().enumerate() {
+        let Ok(input) = c else { continue };
+        if let Some(id) = &input.id {
+            users.push((format!("id:{id}"), i));
+        }
+        if input.id.is_none() || both {
+            let upn = input.user_principal_name.to_ascii_lowercase();
+            users.push((format!("upn:{upn}"), i));
+        }
+    }
     users.sort_unstable();
     for pair in users.chunk_by(|a, b| a.0 == b.0) {
         let first = pair[0].1;
         for &(ref key, i) in &pair[1..] {
+            if checked[i].is_err() {
+                continue;
+            }
             let field = if key.starts_with("id:") {
                 "id"
             } else {
@@ -569,6 +583,72 @@ fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
         }
     }
     checked
+}
+
+/// A checked `planUserStates` or `syncUserStates` request. Each item is checked on its own,
+/// as in `createUserStates`: a bad one is reported in its place and does not stop the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRequest {
+    pub script_id: String,
+    pub items: Vec<Result<UserStateInput, ValidationError>>,
+    /// `syncUserStates` only: delete the server's objects no item matched. Default `false`.
+    pub delete_extra: bool,
+    pub concurrency: u32,
+    pub options: CallOptions,
+}
+
+/// Checks a `planUserStates` request (`sync`: false) or a `syncUserStates` request (which
+/// also takes `deleteExtra`, `concurrency` and `onProgress`). The items follow the rules and
+/// limits of `createUserStates`; a repeated user (same `id`, or same `userPrincipalName`
+/// ignoring ASCII case, whether or not the items give ids) is refused naming the first item
+/// of that user.
+pub fn sync_request(value: &Json, sync: bool) -> Result<SyncRequest, ValidationError> {
+    let what = if sync {
+        "a syncUserStates request"
+    } else {
+        "a planUserStates request"
+    };
+    let ((script_id, items, concurrency, delete_extra), options) = request(value, what, |f| {
+        let script_id = f.required("scriptId", segment);
+        let (concurrency, delete_extra) = if sync {
+            f.get("onProgress");
+            (
+                f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY)),
+                f.optional("deleteExtra", |v| match v {
+                    Json::Bool(b) => Ok(*b),
+                    other => Err(format!("must be a boolean, not {}", other.kind())),
+                }),
+            )
+        } else {
+            (None, None)
+        };
+        let items = nested(f, "userStates", |v| match v {
+            Json::Array(items) if items.len() <= MAX_BULK_ITEMS => {
+                Ok(one_per_user(check_items(items), true))
+            }
+            Json::Array(_) => Err(vec![FieldError::new(
+                "userStates",
+                format!("must hold at most {MAX_BULK_ITEMS} items"),
+            )]),
+            other => Err(vec![FieldError::new(
+                "userStates",
+                format!("must be an array, not {}", other.kind()),
+            )]),
+        });
+        Some((
+            script_id?,
+            items?,
+            concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            delete_extra.unwrap_or(false),
+        ))
+    })?;
+    Ok(SyncRequest {
+        script_id,
+        items,
+        delete_extra,
+        concurrency,
+        options,
+    })
 }
 
 #[cfg(test)]
