@@ -231,6 +231,8 @@ export interface UserStatesCsvRow {
     userPrincipalName: string;
     successDeviceCount: number | string | null;
     errorDeviceCount: number | string | null;
+    /** The id column's cell, when the file has one and the cell is not empty (planUserStates and syncUserStates match by it). */
+    id?: string;
   };
   /** The broken rules in words ("Success device count must be a whole number"); a row with any is not to be imported. */
   problems: string[];
