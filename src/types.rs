@@ -247,3 +247,39 @@ export interface UserStatesCsv {
   error: string | null;
 }
 "##;
+
+// planUserStates and syncUserStates (issue 18), kept apart from the blocks above.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SYNC_TYPES: &str = r##"
+/** Items to compare with the script's user states: the rules and limits of createUserStates, one item per user. */
+export interface PlanUserStatesRequest extends CallOptions {
+  scriptId: string;
+  /**
+   * At most 100000, one per user: a second item with the same id, or the same
+   * userPrincipalName ignoring ASCII case, is invalid. An item's id (as the list's id column
+   * gives it) is used to match and never sent.
+   */
+  userStates: UserStateInput[];
+}
+
+/** The fields of a user state that a sync sets. */
+export interface UserStateValues {
+  userPrincipalName: string;
+  successDeviceCount: number;
+  errorDeviceCount: number;
+}
+
+/** What an import of the items would change; every input index is in exactly one of create, update, unchanged, invalid. */
+export interface UserStatesPlan {
+  /** Items no object of the script matches: to create (without their id). */
+  create: { index: number; userState: UserStateValues }[];
+  /** Items whose object differs: `before` is the service's object, `changes` only the differing fields, with the item's values. */
+  update: { index: number; id: string; before: DeviceManagementScriptUserState; changes: UserStateChanges }[];
+  /** Items whose object already holds their values. */
+  unchanged: { index: number; id: string }[];
+  /** The service's objects no item matched, a second object of a matched user among them, in the order listed. */
+  extra: DeviceManagementScriptUserState[];
+  /** Items the rules refuse, each with its ValidationError. */
+  invalid: { index: number; error: ValidationError }[];
+}
+"##;
