@@ -20,7 +20,7 @@
 //! [`Bulk::on_outcome`]. A run made with [`Bulk::with_records`] writes journal records
 //! (see [`crate::journal`]) and resumes from them.
 
-mod pace;
+pub(crate) mod pace;
 mod resume;
 
 pub use pace::Budget;
@@ -141,6 +141,8 @@ pub struct Bulk {
     /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
     resume_lookup: bool,
     aborted: bool,
+    /// Ids of objects that existed before the run, sorted ([`Bulk::with_existing`]).
+    existing: Vec<String>,
 }
 
 impl Bulk {
@@ -190,6 +192,7 @@ impl Bulk {
             resuming: false,
             resume_lookup: false,
             aborted: false,
+            existing: Vec::new(),
         };
         bulk.settled.1 = bulk.items.iter().filter(|i| i.result.is_some()).count();
         bulk.queue_unsettled();
@@ -240,6 +243,29 @@ impl Bulk {
     /// The write budget the run keeps to, once the service has said it was spent.
     pub fn budget(&self) -> Option<Budget> {
         self.pacer.budget()
+    }
+
+    /// The pacer, for the writes that follow this run's creates in a sync: one run, one
+    /// write budget. The run is over; a fresh pacer is left in its place.
+    pub(crate) fn target(&self) -> (Endpoint, ScriptKind, String, Policy) {
+        (
+            self.endpoint.clone(),
+            self.kind,
+            self.script_id.clone(),
+            self.policy.clone(),
+        )
+    }
+
+    pub(crate) fn take_pacer(&mut self) -> Pacer {
+        std::mem::replace(&mut self.pacer, Pacer::new())
+    }
+
+    /// Objects that existed before this run (a sync's plan listed them): a look-up never takes
+    /// one of them for an item's create.
+    pub fn with_existing(mut self, mut ids: Vec<String>) -> Self {
+        ids.sort_unstable();
+        self.existing = ids;
+        self
     }
 
     /// Counts include items settled by an earlier run of the journal.
@@ -764,6 +790,13 @@ impl Bulk {
     /// twice. Looked at only for an object that matches an item being looked for (rare: two
     /// items never share a user), so it costs nothing per page.
     fn claimed(&self, id: &str) -> bool {
+        if self
+            .existing
+            .binary_search_by(|e| e.as_str().cmp(id))
+            .is_ok()
+        {
+            return true;
+        }
         self.items.iter().any(|item| match &item.result {
             Some(Ok(object)) => object.get("id").and_then(Json::as_str) == Some(id),
             _ => false,

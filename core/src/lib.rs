@@ -28,9 +28,11 @@ pub mod model;
 pub mod plan;
 pub mod retry;
 pub mod single;
+pub mod sync;
 pub mod text;
 pub mod uuid;
 pub mod validate;
+pub mod writes;
 
 pub use call::{Action, Operation};
 pub use create::Create;
