@@ -18,6 +18,7 @@ mod prepare;
 mod read_user_states_csv;
 mod resource;
 mod scripts;
+mod sync_user_states;
 mod token;
 mod transport;
 mod types;
@@ -29,6 +30,7 @@ pub use plan_user_states::plan_user_states;
 pub use read_user_states_csv::read_user_states_csv;
 pub use resource::{delete_user_state, get_user_state, list_user_states, update_user_state};
 pub use scripts::list_scripts;
+pub use sync_user_states::sync_user_states;
 
 /// lol_alloc's free-list allocator (sorted, coalescing; safe to construct, so the crate keeps
 /// `forbid(unsafe_code)`), with size classes in front of it (`heap/`): a free in lol_alloc's

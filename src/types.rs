@@ -282,4 +282,46 @@ export interface UserStatesPlan {
   /** Items the rules refuse, each with its ValidationError. */
   invalid: { index: number; error: ValidationError }[];
 }
+
+export interface SyncUserStatesRequest extends PlanUserStatesRequest {
+  /** Also delete the service's objects no item matched (the plan's extra). Default false. */
+  deleteExtra?: boolean;
+  /**
+   * Marks where a sync is: a sync run after one cut short waits a moment before it lists, so
+   * a create still landing is matched, not made again. Give a sync its own journal (one of a
+   * createUserStates run is refused).
+   */
+  journal?: Journal;
+  /** Called as items and deletions settle; unchanged and invalid items count as done from the plan on. */
+  onProgress?: (progress: BulkProgress) => void;
+  /** $batch requests in flight at most, 1 to 8. Default 4. */
+  concurrency?: number;
+}
+
+/** The outcome of one item of a sync. */
+export type SyncItemResult =
+  | { ok: true; action: "created" | "updated" | "unchanged"; userState: DeviceManagementScriptUserState }
+  | { ok: false; error: UserStateError };
+
+/** The outcome of one deletion of a sync. */
+export type SyncDeletion =
+  | { ok: true; id: string }
+  | { ok: false; id: string; error: UserStateError };
+
+export interface SyncResult {
+  /** The plan the sync applied. */
+  plan: UserStatesPlan;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  /** Items that failed (invalid ones included), and deletions that failed. */
+  failed: number;
+  /** 429s the service answered during the run (inner and outer). */
+  throttled: number;
+  /** One per input item, in input order. */
+  results: SyncItemResult[];
+  /** One per object the sync was to delete (none without deleteExtra). */
+  deletions: SyncDeletion[];
+}
 "##;

@@ -6,7 +6,7 @@
 mod support;
 
 use js_sys::Array;
-use support::api::plan_user_states;
+use support::api::{plan_user_states, sync_user_states};
 use support::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
@@ -171,4 +171,166 @@ async fn a_bad_request_rejects_and_sends_nothing() {
     assert_eq!(name(&err), "ValidationError");
     assert_eq!(get_str(&err, "field").as_deref(), Some("deleteExtra"));
     assert_eq!(requests(script).await.length(), 0);
+}
+
+/// The file's users and values (`twice` once, `SAME` dropped as invalid: its first item is
+/// `same`), and with `keep` the server-only objects.
+fn expected(keep: bool) -> Vec<String> {
+    let mut out: Vec<String> = [
+        "same@contoso.com 1 0",
+        "counts@contoso.com 5 1",
+        "case@contoso.com 2 2",
+        "twice@contoso.com 4 0",
+        "new@contoso.com 3 0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if keep {
+        out.extend(
+            [
+                "twice@contoso.com 9 9",
+                "only1@contoso.com 0 0",
+                "only2@contoso.com 3 3",
+            ]
+            .map(String::from),
+        );
+    }
+    out.sort();
+    out
+}
+
+async fn held(script: &str) -> Vec<String> {
+    let mut out: Vec<String> = objects(script)
+        .await
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {}",
+                get_str(&o, "userPrincipalName").unwrap_or_default(),
+                get_f64(&o, "successDeviceCount").unwrap_or(-1.0),
+                get_f64(&o, "errorDeviceCount").unwrap_or(-1.0)
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn sync_request(script: &str, extra: &str) -> JsValue {
+    let req = call(script, extra);
+    set(&req, "userStates", input());
+    req
+}
+
+#[wasm_bindgen_test]
+async fn a_sync_leaves_the_file_exactly_and_a_second_writes_nothing() {
+    for (script, delete_extra) in [("y-keep", false), ("y-delete", true)] {
+        seed(script).await;
+        let out = sync_user_states(sync_request(
+            script,
+            &format!(r#"{{"deleteExtra":{delete_extra}}}"#),
+        ))
+        .await
+        .expect("resolves");
+        assert_eq!(held(script).await, expected(!delete_extra), "{script}");
+        let counts: Vec<f64> = ["created", "updated", "unchanged", "deleted", "failed"]
+            .iter()
+            .map(|k| get_f64(&out, k).unwrap())
+            .collect();
+        assert_eq!(
+            counts,
+            [1.0, 3.0, 1.0, if delete_extra { 3.0 } else { 0.0 }, 2.0],
+            "{script}"
+        );
+        let results: Array = get(&out, "results").into();
+        let actions: Vec<String> = results
+            .iter()
+            .map(|r| get_str(&r, "action").unwrap_or_else(|| name(&get(&r, "error"))))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "unchanged",
+                "updated",
+                "updated",
+                "updated",
+                "created",
+                "ValidationError",
+                "ValidationError"
+            ]
+        );
+        assert_eq!(
+            get_f64(&get(&results.get(1), "userState"), "successDeviceCount"),
+            Some(5.0)
+        );
+        assert_eq!(
+            Array::from(&get(&get(&out, "plan"), "extra")).length(),
+            3,
+            "the plan is in the result"
+        );
+        let deletions: Array = get(&out, "deletions").into();
+        assert_eq!(deletions.length(), if delete_extra { 3 } else { 0 });
+        if !delete_extra {
+            // Untouched: the same ids, the same values.
+            for id in ["id-twice-1", "id-only1", "id-only2"] {
+                assert!(objects(script)
+                    .await
+                    .iter()
+                    .any(|o| get_str(&o, "id").as_deref() == Some(id)));
+            }
+        }
+        let writes = get_f64(&stats(script).await, "writes");
+        let again = sync_user_states(sync_request(
+            script,
+            &format!(r#"{{"deleteExtra":{delete_extra}}}"#),
+        ))
+        .await
+        .expect("resolves");
+        assert_eq!(
+            get_f64(&stats(script).await, "writes"),
+            writes,
+            "{script}: no write"
+        );
+        assert_eq!(get_f64(&again, "unchanged"), Some(5.0));
+        assert_eq!(held(script).await, expected(!delete_extra));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn faults_on_pages_patch_and_delete_end_exact() {
+    let script = "y-faults";
+    seed(script).await;
+    let rules = [
+        r#"{"op":"list","status":503}"#,
+        r#"{"op":"list","status":429,"retryAfter":"0"}"#,
+        r#"{"op":"batch","status":429,"retryAfter":"0"}"#,
+        r#"{"op":"update","status":503,"commit":true}"#,
+        r#"{"op":"update","status":429,"retryAfter":"0"}"#,
+        r#"{"op":"update","drop":true,"commit":true}"#,
+        r#"{"op":"delete","status":502,"commit":true}"#,
+        r#"{"op":"delete","status":429,"retryAfter":"0"}"#,
+        r#"{"op":"delete","delayMs":2500}"#,
+    ]
+    .iter()
+    .map(|r| r.replacen('{', &format!(r#"{{"scriptId":"{script}","#), 1))
+    .collect::<Vec<_>>()
+    .join(",");
+    fault(&format!("[{rules}]")).await;
+    let out = sync_user_states(sync_request(
+        script,
+        r#"{"deleteExtra":true,"timeoutMs":1500,"concurrency":1}"#,
+    ))
+    .await
+    .expect("resolves");
+    assert_eq!(held(script).await, expected(false));
+    assert_eq!(get_f64(&out, "deleted"), Some(3.0));
+    assert_eq!(
+        get_f64(&out, "failed"),
+        Some(2.0),
+        "only the two invalid items"
+    );
+    // The outer 429 at least (an inner 429 shares its batch with a drop or a timeout here).
+    assert!(get_f64(&out, "throttled").unwrap() >= 1.0);
+    assert_eq!(get_f64(&stats(script).await, "creates"), Some(1.0));
 }

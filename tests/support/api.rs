@@ -25,5 +25,6 @@ awaitable!(
     delete_user_state,
     list_user_states,
     list_scripts,
-    plan_user_states
+    plan_user_states,
+    sync_user_states
 );
