@@ -57,7 +57,7 @@ enum ItemOut {
     },
 }
 
-fn report(on_progress: Option<&Function>, p: Progress) {
+pub(crate) fn report(on_progress: Option<&Function>, p: Progress) {
     if let Some(f) = on_progress {
         let out = ProgressOut {
             done: p.done as u32,

@@ -3,42 +3,22 @@
 //! the journal so that a run after a cut one waits for its last creates to land.
 
 use crate::convert::{error_to_js, to_js};
+use crate::create_user_states::report;
 use crate::driver::{promise, Failure, Session};
 use crate::global::now_ms;
 use crate::plan_user_states::plan_to_js;
 use crate::prepare::{policy, prepare};
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use intune_core::bulk::Progress;
 use intune_core::error::Error;
 use intune_core::journal::Line;
 use intune_core::json::{Json, Map};
 use intune_core::sync::Sync;
 use intune_core::validate;
-use js_sys::{Array, Function, Promise};
+use js_sys::{Array, Promise};
 use serde::Serialize;
 use std::pin::pin;
 use wasm_bindgen::prelude::*;
-
-#[derive(Serialize)]
-struct ProgressOut {
-    done: u32,
-    total: u32,
-    succeeded: u32,
-    failed: u32,
-}
-
-fn report(on_progress: Option<&Function>, p: Progress) {
-    if let Some(f) = on_progress {
-        let out = ProgressOut {
-            done: p.done as u32,
-            total: p.total as u32,
-            succeeded: p.succeeded as u32,
-            failed: p.failed as u32,
-        };
-        let _ = f.call1(&JsValue::UNDEFINED, &to_js(&out));
-    }
-}
 
 /// `{ ok: true, action, userState }` or `{ ok: false, error }`.
 #[derive(Serialize)]

@@ -142,7 +142,7 @@ pub struct Bulk {
     resume_lookup: bool,
     aborted: bool,
     /// Ids of objects that existed before the run, sorted ([`Bulk::with_existing`]).
-    existing: Vec<String>,
+    existing: Vec<(String, usize)>,
 }
 
 impl Bulk {
@@ -262,7 +262,9 @@ impl Bulk {
 
     /// Objects that existed before this run (a sync's plan listed them): a look-up never takes
     /// one of them for an item's create.
-    pub fn with_existing(mut self, mut ids: Vec<String>) -> Self {
+    pub fn with_existing(mut self, ids: Vec<String>) -> Self {
+        // Sorted as (String, usize): the sort every look-up table of the crate uses.
+        let mut ids: Vec<(String, usize)> = ids.into_iter().map(|id| (id, 0)).collect();
         ids.sort_unstable();
         self.existing = ids;
         self
@@ -792,7 +794,7 @@ impl Bulk {
     fn claimed(&self, id: &str) -> bool {
         if self
             .existing
-            .binary_search_by(|e| e.as_str().cmp(id))
+            .binary_search_by(|e| e.0.as_str().cmp(id))
             .is_ok()
         {
             return true;

@@ -366,27 +366,31 @@ pub fn read_user_states(text: &str) -> UserStatesCsv {
     // One user state per user, compared as createUserStates compares them (ASCII case
     // ignored), and by id as a sync compares them: sorted by user, every good row after the
     // first of its user is warned, once. (A sort keeps a hash table's code out of the module.)
-    let mut users: Vec<(bool, String, usize)> = Vec::new();
+    let mut users: Vec<(String, usize)> = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         if !r.problems.is_empty() {
             continue;
         }
         if let Some(upn) = r.user_state.get(COLUMNS[0]).and_then(Json::as_str) {
-            users.push((false, upn.to_ascii_lowercase(), i));
+            users.push((format!("u{}", upn.to_ascii_lowercase()), i));
         }
         if let Some(id) = r.user_state.get(ID_COLUMN).and_then(Json::as_str) {
-            users.push((true, id.to_owned(), i));
+            users.push((format!("i{id}"), i));
         }
     }
     users.sort_unstable();
-    for same in users.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-        let first = rows[same[0].2].line;
-        for &(by_id, _, i) in &same[1..] {
-            if !rows[i].warnings.is_empty() {
+    for same in users.chunk_by(|a, b| a.0 == b.0) {
+        let first = rows[same[0].1].line;
+        for (key, i) in &same[1..] {
+            if !rows[*i].warnings.is_empty() {
                 continue;
             }
-            let what = if by_id { "id" } else { "user principal name" };
-            rows[i].warnings.push(format!(
+            let what = if key.starts_with('i') {
+                "id"
+            } else {
+                "user principal name"
+            };
+            rows[*i].warnings.push(format!(
                 "same {what} as line {first}: a script has one user state per user, so this row will fail"
             ));
         }

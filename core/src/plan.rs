@@ -126,20 +126,24 @@ pub fn changes(input: &UserStateInput, state: &Json) -> Option<Changes> {
 /// Plans `items` (as the request's rules checked them, in input order) against `server`
 /// (every user state of the script, in the order listed).
 pub fn plan(items: &[Result<UserStateInput, ValidationError>], server: &[Json]) -> Plan {
-    // The listed objects with an id, each id once (its first copy), in list order.
-    let mut by_id: Vec<(&str, usize)> = server
+    // The listed objects with an id, each id once (its first copy). Every sort here is of
+    // `(String, usize)`, one instance of the sort's code in the module.
+    let mut by_id: Vec<(String, usize)> = server
         .iter()
         .enumerate()
-        .filter_map(|(k, s)| Some((object_id(s)?, k)))
+        .filter_map(|(k, s)| Some((object_id(s)?.to_owned(), k)))
         .collect();
-    by_id.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    by_id.sort_unstable();
     by_id.dedup_by(|later, first| later.0 == first.0);
-    let mut objects: Vec<usize> = by_id.iter().map(|&(_, k)| k).collect();
-    objects.sort_unstable();
+    // Which listed objects count (with an id, its first copy), in list order.
+    let mut object = vec![false; server.len()];
+    for &(_, k) in &by_id {
+        object[k] = true;
+    }
     // Objects by name (ASCII case ignored), each name's in list order.
-    let mut by_name: Vec<(String, usize)> = objects
-        .iter()
-        .filter_map(|&k| {
+    let mut by_name: Vec<(String, usize)> = (0..server.len())
+        .filter(|&k| object[k])
+        .filter_map(|k| {
             let upn = server[k].get("userPrincipalName")?.as_str()?;
             Some((upn.to_ascii_lowercase(), k))
         })
@@ -153,7 +157,7 @@ pub fn plan(items: &[Result<UserStateInput, ValidationError>], server: &[Json]) 
         let Some(id) = item.as_ref().ok().and_then(|input| input.id.as_deref()) else {
             continue;
         };
-        if let Ok(at) = by_id.binary_search_by(|probe| probe.0.cmp(id)) {
+        if let Ok(at) = by_id.binary_search_by(|probe| probe.0.as_str().cmp(id)) {
             let k = by_id[at].1;
             if !claimed[k] {
                 claimed[k] = true;
@@ -224,10 +228,9 @@ pub fn plan(items: &[Result<UserStateInput, ValidationError>], server: &[Json]) 
             }),
         }
     }
-    plan.extra = objects
-        .iter()
-        .filter(|&&k| !claimed[k])
-        .map(|&k| server[k].clone())
+    plan.extra = (0..server.len())
+        .filter(|&k| object[k] && !claimed[k])
+        .map(|k| server[k].clone())
         .collect();
     plan
 }

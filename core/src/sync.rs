@@ -130,8 +130,11 @@ pub struct Sync {
     stage: Stage,
     stage_no: u64,
     plan: Option<Plan>,
-    /// Every listed object by id, sorted (for the unchanged items' objects).
-    listed: Vec<(String, Json)>,
+    /// Every listed object's id and place in `server`, sorted by id (for the unchanged
+    /// items' objects).
+    listed: Vec<(String, usize)>,
+    /// The list as read.
+    server: Vec<Json>,
     /// The creates' results, in plan order, once they are in.
     created: Vec<Result<Json, Error>>,
     /// The writes' results, updates then deletes in plan order, once they are in.
@@ -158,6 +161,7 @@ impl Sync {
             stage_no: 0,
             plan: None,
             listed: Vec::new(),
+            server: Vec::new(),
             created: Vec::new(),
             written: Vec::new(),
             deletes: 0,
@@ -370,13 +374,15 @@ impl Sync {
             }
         };
         let plan = plan(&self.items, &server);
-        let mut listed: Vec<(String, Json)> = server
-            .into_iter()
-            .filter_map(|s| Some((object_id(&s)?.to_owned(), s)))
+        let mut listed: Vec<(String, usize)> = server
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| Some((object_id(s)?.to_owned(), k)))
             .collect();
-        listed.sort_by(|a, b| a.0.cmp(&b.0));
+        listed.sort_unstable();
         listed.dedup_by(|later, first| later.0 == first.0);
         let existing = listed.iter().map(|(id, _)| id.clone()).collect();
+        self.server = server;
         let req = BulkRequest {
             script_id: self.script_id.clone(),
             items: plan
@@ -491,7 +497,7 @@ impl Sync {
         let object = |id: &str| {
             self.listed
                 .binary_search_by(|(k, _)| k.as_str().cmp(id))
-                .map(|at| self.listed[at].1.clone())
+                .map(|at| self.server[self.listed[at].1].clone())
                 .unwrap_or(Json::Null)
         };
         for u in &plan.unchanged {
