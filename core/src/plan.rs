@@ -36,6 +36,7 @@ use crate::validate::Changes;
 /// An item with no object on the server: to create.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedCreate {
+    /// The item's place in the input.
     pub index: usize,
     /// The item, to be sent without its `id`.
     pub user_state: UserStateInput,
@@ -44,7 +45,9 @@ pub struct PlannedCreate {
 /// An item whose object differs: to PATCH with `changes`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedUpdate {
+    /// The item's place in the input.
     pub index: usize,
+    /// The matched object's id.
     pub id: String,
     /// The server's object as listed.
     pub before: Json,
@@ -55,25 +58,33 @@ pub struct PlannedUpdate {
 /// An item whose object already holds its values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedUnchanged {
+    /// The item's place in the input.
     pub index: usize,
+    /// The matched object's id.
     pub id: String,
 }
 
 /// An item the rules refused.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedInvalid {
+    /// The item's place in the input.
     pub index: usize,
+    /// Why the rules refused it, as `createUserStates` reports it.
     pub error: ValidationError,
 }
 
 /// What an import would do. Each list is in input order (`extra`: in list order).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
+    /// Items with no object: to create.
     pub create: Vec<PlannedCreate>,
+    /// Items whose object differs: to update.
     pub update: Vec<PlannedUpdate>,
+    /// Items whose object holds their values.
     pub unchanged: Vec<PlannedUnchanged>,
     /// The server's objects no item matched.
     pub extra: Vec<Json>,
+    /// Items the rules refused.
     pub invalid: Vec<PlannedInvalid>,
 }
 

@@ -36,8 +36,11 @@ use crate::writes::{Write, Writes};
 /// What a sync did for one input item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncAction {
+    /// The item had no object; it was created.
     Created,
+    /// The item's object differed; it was updated.
     Updated,
+    /// The item's object already held its values.
     Unchanged,
 }
 
@@ -56,10 +59,13 @@ impl SyncAction {
 /// (in the plan's `extra` order; none without `deleteExtra`), and the counts.
 #[derive(Debug)]
 pub struct SyncOutcome {
+    /// The plan the sync applied.
     pub plan: Plan,
+    /// One per input item, in input order: what was done and the object, or why not.
     pub results: Vec<Result<(SyncAction, Json), Error>>,
     /// `(id, result)` per object the sync was to delete.
     pub deletions: Vec<(String, Result<(), Error>)>,
+    /// 429s answered, inner and outer.
     pub throttled: u32,
 }
 
@@ -71,18 +77,22 @@ impl SyncOutcome {
             .count()
     }
 
+    /// Items created.
     pub fn created(&self) -> usize {
         self.count(SyncAction::Created)
     }
 
+    /// Items updated.
     pub fn updated(&self) -> usize {
         self.count(SyncAction::Updated)
     }
 
+    /// Items whose object already held their values.
     pub fn unchanged(&self) -> usize {
         self.count(SyncAction::Unchanged)
     }
 
+    /// Objects deleted.
     pub fn deleted(&self) -> usize {
         self.deletions.iter().filter(|d| d.1.is_ok()).count()
     }
@@ -183,10 +193,12 @@ impl Sync {
         self
     }
 
+    /// The client request id every request of the sync carries.
     pub fn client_request_id(&self) -> &str {
         &self.policy.client_request_id
     }
 
+    /// The time limit of one attempt.
     pub fn timeout_ms(&self) -> u32 {
         self.policy.timeout_ms
     }

@@ -32,9 +32,17 @@ use std::collections::VecDeque;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// PATCH the object `id` with `changes`.
-    Update { id: String, changes: Changes },
+    Update {
+        /// The object's id.
+        id: String,
+        /// The fields to set.
+        changes: Changes,
+    },
     /// DELETE the object `id`.
-    Delete { id: String },
+    Delete {
+        /// The object's id.
+        id: String,
+    },
 }
 
 #[derive(Debug)]
@@ -142,6 +150,7 @@ impl Writes {
         self.throttled
     }
 
+    /// Writes settled so far.
     pub fn progress(&self) -> Progress {
         let (succeeded, failed) = self.settled;
         Progress {
@@ -152,6 +161,7 @@ impl Writes {
         }
     }
 
+    /// Every write has its result.
     pub fn is_done(&self) -> bool {
         self.settled.0 + self.settled.1 == self.ops.len()
     }
