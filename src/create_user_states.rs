@@ -4,7 +4,7 @@
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::global::now_ms;
-use crate::prepare::{policy, prepare};
+use crate::prepare::{policy, prepare_with, read_items};
 use crate::transport::sleep;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -84,7 +84,9 @@ pub fn create_user_states(
     #[wasm_bindgen(unchecked_param_type = "CreateUserStatesRequest")] request: JsValue,
 ) -> Promise {
     promise(Box::pin(async move {
-        let (req, edge) = prepare(&request, |json| {
+        let user_states = read_items(&request, "userStates").await?;
+        let walked = user_states.map(|items| ("userStates", items));
+        let (req, edge) = prepare_with(&request, walked, |json| {
             validate::bulk_request(json).map_err(Error::Validation)
         })?;
         let p = policy(&req.options, &edge.tokens);
@@ -108,7 +110,7 @@ pub fn create_user_states(
             let poll = bulk.poll(now_ms());
             if let Some(journal) = &edge.journal {
                 // Write-ahead: what this poll's $batch requests carry is durable before they go.
-                if let Err(thrown) = journal.append(&session, poll.append).await {
+                if let Err(thrown) = journal.append(session.redacted(poll.append)).await {
                     stopped_by = Some(thrown);
                     bulk.abort();
                     break;
@@ -156,7 +158,7 @@ pub fn create_user_states(
         if let (Some(journal), None) = (&edge.journal, &stopped_by) {
             // Stopped by the signal: what settled meanwhile saves the next run a look-up
             // (best effort: the journal is consistent without it).
-            let _ = journal.append(&session, bulk.take_records()).await;
+            let _ = journal.append(session.redacted(bulk.take_records())).await;
         }
         let progress = bulk.progress();
         if reported != Some(progress) {

@@ -2,11 +2,11 @@
 //! given items would change ([`intune_core::plan`]); writes nothing.
 
 use crate::convert::{error_to_js, to_js};
-use crate::driver::{promise, Failure, Session};
+use crate::driver::{promise, Failure, Session, Success};
 use crate::prepare::{policy, prepare};
 use intune_core::call::Policy;
 use intune_core::endpoint::with_query;
-use intune_core::error::Error;
+use intune_core::error::{Error, GraphError, INVALID_RESPONSE};
 use intune_core::json::Json;
 use intune_core::list::List;
 use intune_core::plan::{check_listing, plan, Plan};
@@ -38,9 +38,17 @@ pub(crate) async fn read_and_plan(
         &[("$top", Some(&top))],
     );
     let mut list = List::new(first, o.endpoint.clone(), policy.clone());
-    let listed = session.run(&mut list).await?;
-    let Json::Array(server) = listed else {
-        return Ok(plan(&req.items, &[]));
+    // A list always ends with the array of its items (a value, never a parsed body).
+    let Success::Value(Json::Array(server)) = session.run(&mut list).await? else {
+        return Err(Failure::Error(Error::from(GraphError {
+            status: 200,
+            code: INVALID_RESPONSE.to_owned(),
+            message: "the list of user states ended without its items".to_owned(),
+            request_id: None,
+            client_request_id: None,
+            date: None,
+            retry_after: None,
+        })));
     };
     check_listing(&server).map_err(Failure::Error)?;
     Ok(plan(&req.items, &server))

@@ -2,12 +2,13 @@
 //! rest with the core's rules, and settle the client request id.
 
 use crate::caller_journal::Journal;
-use crate::convert::{error_to_js, object_from_js};
+use crate::convert::{error_to_js, from_js_within, object_from_js};
 use crate::global::{name, random_bytes};
 use crate::token::TokenSource;
+use crate::transport::sleep;
 use intune_core::call::Policy;
 use intune_core::error::Error;
-use intune_core::json::Json;
+use intune_core::json::{Json, MAX_DEPTH};
 use intune_core::validate::CallOptions;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
@@ -69,18 +70,71 @@ pub fn prepare<T>(
     request: &JsValue,
     check: impl FnOnce(&Json) -> Result<T, Error>,
 ) -> Result<(T, Edge), JsValue> {
-    let checked = check(&without_edge(request)?).map_err(|e| error_to_js(&e))?;
+    prepare_with(request, None, check)
+}
+
+/// [`prepare`], with the member `walked.0` of `request` read already (as `walked.1`, by
+/// [`read_items`]) rather than walked again.
+pub fn prepare_with<T>(
+    request: &JsValue,
+    walked: Option<(&'static str, Json)>,
+    check: impl FnOnce(&Json) -> Result<T, Error>,
+) -> Result<(T, Edge), JsValue> {
+    let checked = check(&request_json(request, walked)?).map_err(|e| error_to_js(&e))?;
     Ok((checked, read_edge(request)?))
 }
 
-/// `request` as JSON data without the edge's fields: the part of [`prepare`] that does not
-/// depend on the call, once for every export.
+/// `request` as JSON data without the edge's fields, `walked` put in its place: the part of
+/// [`prepare_with`] that does not depend on the call (made once, not once per export).
 #[inline(never)]
-fn without_edge(request: &JsValue) -> Result<Json, JsValue> {
+fn request_json(request: &JsValue, walked: Option<(&'static str, Json)>) -> Result<Json, JsValue> {
+    let mut json = without_edge(request, walked.as_ref().map(|w| w.0))?;
+    if let (Json::Object(map), Some((name, value))) = (&mut json, walked) {
+        map.insert(name, value);
+    }
+    Ok(json)
+}
+
+/// The array `request[name]` as JSON data, read a chunk of items at a time with a turn of
+/// the event loop between (a signal is heard while 100,000 items are read); `None` when it is
+/// not an array (the rules then say what it is). An item that is not JSON data is the
+/// `ValidationError` [`prepare`] would give.
+pub async fn read_items(request: &JsValue, name: &'static str) -> Result<Option<Json>, JsValue> {
+    if !request.is_object() {
+        return Ok(None);
+    }
+    let value = get(request, name);
+    if !Array::is_array(&value) {
+        return Ok(None);
+    }
+    let items: &Array = value.unchecked_ref();
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 && i % ITEMS_PER_TURN == 0 {
+            let _ = sleep(0, None).await;
+        }
+        // As deep as the item lies in the request: request, array, item.
+        match from_js_within(&item, MAX_DEPTH - 2) {
+            Ok(json) => out.push(json),
+            Err(rule) => return Err(error_to_js(&Error::field("request", rule))),
+        }
+    }
+    Ok(Some(Json::Array(out)))
+}
+
+/// Items read between two turns of the event loop.
+const ITEMS_PER_TURN: usize = 5_000;
+
+/// `request` as JSON data without the edge's fields (nor `skip`): the part of [`prepare`]
+/// that does not depend on the call, once for every export.
+#[inline(never)]
+fn without_edge(request: &JsValue, skip: Option<&'static str>) -> Result<Json, JsValue> {
     if !request.is_object() || Array::is_array(request) {
         return Err(error_to_js(&Error::field("request", "must be an object")));
     }
-    object_from_js(request, "request", &EDGE_FIELDS).map_err(|e| error_to_js(&e))
+    let mut fields = EDGE_FIELDS.to_vec();
+    fields.extend(skip);
+    object_from_js(request, "request", &fields).map_err(|e| error_to_js(&e))
 }
 
 /// The edge's parts of `request`, once for every export.

@@ -132,7 +132,7 @@ pub fn sync_user_states(
                 sync = sync.after_cut();
             }
             journal
-                .append(&session, vec![mark("started", Some(&script_id))])
+                .append(session.redacted(vec![mark("started", Some(&script_id))]))
                 .await?;
         }
         let mut stopped_by: Option<JsValue> = None;
@@ -197,7 +197,7 @@ pub fn sync_user_states(
         };
         if let (true, Some(journal)) = (finished, &edge.journal) {
             journal
-                .append(&session, vec![mark("finished", None)])
+                .append(session.redacted(vec![mark("finished", None)]))
                 .await?;
         }
         let error = |e: Error| match (&e, &stopped_by) {

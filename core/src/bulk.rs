@@ -20,22 +20,24 @@
 //! [`Bulk::on_outcome`]. A run made with [`Bulk::with_records`] writes journal records
 //! (see [`crate::journal`]) and resumes from them.
 
+mod answers;
 pub(crate) mod pace;
+mod records;
 mod resume;
+mod settle;
 
 pub use pace::Budget;
 
 use crate::batch;
 use crate::call::Policy;
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
-use crate::error::{Error, GraphError};
-use crate::graph;
-use crate::http::{Method, Outcome, Request, Response};
+use crate::error::Error;
+use crate::http::{Method, Outcome, Request};
 use crate::journal::{self, Header, Record};
 use crate::json::Json;
-use crate::lookup::{matches, Found, Listing, Next, Page, Retry};
+use crate::lookup::Listing;
 use crate::model::UserStateInput;
-use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
+use crate::retry::{backoff_ms, wait_until_ms, Rng, MAX_TIMER_MS};
 use crate::validate::BulkRequest;
 use pace::Pacer;
 use std::collections::VecDeque;
@@ -245,8 +247,7 @@ impl Bulk {
         self.pacer.budget()
     }
 
-    /// The pacer, for the writes that follow this run's creates in a sync: one run, one
-    /// write budget. The run is over; a fresh pacer is left in its place.
+    /// Where the run writes, and its policy (a sync's writes after its creates go there too).
     pub(crate) fn target(&self) -> (Endpoint, ScriptKind, String, Policy) {
         (
             self.endpoint.clone(),
@@ -256,6 +257,8 @@ impl Bulk {
         )
     }
 
+    /// The pacer, for the writes that follow this run's creates in a sync: one run, one
+    /// write budget. The run is over; a fresh pacer is left in its place.
     pub(crate) fn take_pacer(&mut self) -> Pacer {
         std::mem::replace(&mut self.pacer, Pacer::new())
     }
@@ -322,27 +325,6 @@ impl Bulk {
         self.uncertain.clear();
         self.lookup = None;
         self.flights.clear();
-    }
-
-    /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
-    /// the run learnt since its last poll, worth keeping though not needed).
-    pub fn take_records(&mut self) -> Vec<Json> {
-        let settled = self.all_settled() && !self.aborted;
-        let progress = self.progress();
-        let Some(j) = &mut self.journal else {
-            return Vec::new();
-        };
-        if settled && !j.finished {
-            j.finished = true;
-            j.pending.push(
-                Record::Finished {
-                    succeeded: progress.succeeded,
-                    failed: progress.failed,
-                }
-                .to_json(),
-            );
-        }
-        std::mem::take(&mut j.pending)
     }
 
     /// Each item's result, in input order.
@@ -526,174 +508,6 @@ impl Bulk {
         }
     }
 
-    /// `sent`: when the batch went out, and in which era of the pacer.
-    fn on_batch(&mut self, items: Vec<usize>, sent: (f64, u32), outcome: Outcome, now: f64) {
-        let sent_at = sent.0;
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                match batch::responses(r) {
-                    Some(responses) => return self.on_inner(items, sent, responses, now),
-                    None => {
-                        let e = Error::from(graph::invalid_body(
-                            r,
-                            "its body is not a $batch answer",
-                            now,
-                        ));
-                        self.pacer.taken(sent_at, now, items.len());
-                        return self.all_uncertain(&items, e, None, now);
-                    }
-                }
-            }
-        }
-        let error = crate::call::failure_error(
-            &outcome,
-            self.policy.timeout_ms,
-            &self.policy.client_request_id,
-            now,
-        );
-        match classify(&outcome, now) {
-            Failure::Throttled(after) => {
-                self.budget_met(after, sent.1, now);
-                for i in items.into_iter().rev() {
-                    self.throttle_item(i, &error, now);
-                }
-            }
-            Failure::Uncertain(after) => {
-                // Whatever it did, the service may have counted these writes.
-                self.pacer.taken(sent_at, now, items.len());
-                self.all_uncertain(&items, error, after, now)
-            }
-            Failure::Unauthorized => {
-                for i in items.into_iter().rev() {
-                    self.unauthorized_item(i, &error);
-                }
-            }
-            Failure::Final => {
-                for i in items {
-                    self.finish(i, Err(error.clone()));
-                }
-            }
-        }
-    }
-
-    fn on_inner(
-        &mut self,
-        items: Vec<usize>,
-        (sent_at, era): (f64, u32),
-        responses: Vec<(usize, Response)>,
-        now: f64,
-    ) {
-        let mut answered = vec![false; items.len()];
-        let mut uncertain_after: Option<f64> = None;
-        let mut any_uncertain = false;
-        let mut requeue = Vec::new();
-        let mut taken = 0;
-        for (id, resp) in responses {
-            let Some(k) = items.iter().position(|&i| i == id) else {
-                continue;
-            };
-            if answered[k] {
-                continue;
-            }
-            answered[k] = true;
-            let i = items[k];
-            if !matches!(resp.status, 429 | 401) {
-                taken += 1;
-            }
-            if matches!(resp.status, 200 | 201) {
-                let result = graph::user_state(&resp, now);
-                self.finish(i, result);
-                continue;
-            }
-            let error = Error::from(graph::error_from(&resp, now));
-            match classify(&Outcome::Response(resp), now) {
-                Failure::Throttled(after) => requeue.push((i, error, after)),
-                Failure::Uncertain(after) => {
-                    any_uncertain = true;
-                    uncertain_after = match (uncertain_after, after) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        (a, b) => a.or(b),
-                    };
-                    self.make_uncertain(i, error);
-                }
-                Failure::Unauthorized => self.unauthorized_item(i, &error),
-                Failure::Final => self.finish(i, Err(error)),
-            }
-        }
-        let missing: Vec<usize> = items
-            .iter()
-            .zip(&answered)
-            .filter(|(_, a)| !**a)
-            .map(|(&i, _)| i)
-            .collect();
-        // An unanswered write may have been counted too.
-        self.pacer.taken(sent_at, now, taken + missing.len());
-        // Most of the batch throttled: the service's budget is spent, so the whole run waits
-        // and keeps to the budget from then on. A few scattered 429s: only those items wait
-        // their Retry-After.
-        if requeue.len() * 2 > items.len() {
-            let after = requeue
-                .iter()
-                .filter_map(|r| r.2)
-                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
-            self.budget_met(after, era, now);
-        } else if !requeue.is_empty() {
-            self.pacer.refused(sent_at, now);
-        }
-        for (i, error, after) in requeue.into_iter().rev() {
-            let wait = self.wait_ms(after, self.items[i].throttles + 1);
-            self.throttle_item(i, &error, now + wait);
-        }
-        for &i in &missing {
-            let e = Error::from(GraphError {
-                status: 200,
-                code: crate::error::INVALID_RESPONSE.to_owned(),
-                message: "the $batch answer had no response for this item".to_owned(),
-                request_id: None,
-                client_request_id: None,
-                date: None,
-                retry_after: None,
-            });
-            self.make_uncertain(i, e);
-        }
-        if any_uncertain || !missing.is_empty() {
-            self.schedule_lookup(uncertain_after, now);
-        }
-    }
-
-    /// Gives item `i` its final result, and records it.
-    fn finish(&mut self, i: usize, result: Result<Json, Error>) {
-        if let Some(j) = &mut self.journal {
-            let record = match &result {
-                Ok(object) => Some(Record::Created {
-                    item: i,
-                    object: object.clone(),
-                }),
-                Err(Error::Validation(_) | Error::Aborted { .. }) => None,
-                Err(error) => Some(Record::Failed {
-                    item: i,
-                    error: error.clone(),
-                }),
-            };
-            if let Some(record) = record {
-                j.pending.push(record.to_json());
-            }
-        }
-        self.set_result(i, result);
-    }
-
-    fn make_uncertain(&mut self, i: usize, error: Error) {
-        self.items[i].last_error = Some(error);
-        self.uncertain.push(i);
-    }
-
-    fn all_uncertain(&mut self, items: &[usize], error: Error, after: Option<f64>, now: f64) {
-        for &i in items {
-            self.make_uncertain(i, error.clone());
-        }
-        self.schedule_lookup(after, now);
-    }
-
     /// How long to wait: all of the service's `Retry-After` (however long), or backoff step
     /// `attempt` when it gave none.
     fn wait_ms(&mut self, retry_after: Option<f64>, attempt: u32) -> f64 {
@@ -701,171 +515,5 @@ impl Bulk {
             Some(s) => wait_until_ms(s),
             None => f64::from(backoff_ms(attempt, &mut self.rng)),
         }
-    }
-
-    /// The look-up waits for the service's `Retry-After`, or backoff, so that a slow commit
-    /// has landed before it is looked for.
-    fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
-        let wait = self.wait_ms(after, 2);
-        self.lookup_at = self.lookup_at.max(now + wait);
-    }
-
-    fn throttle_item(&mut self, i: usize, error: &Error, ready_at: f64) {
-        self.throttled += 1;
-        let item = &mut self.items[i];
-        item.throttles += 1;
-        item.ready_at = ready_at;
-        if item.throttles > MAX_THROTTLES_PER_ITEM {
-            self.finish(i, Err(error.clone()));
-        } else {
-            self.queue.push_front(i);
-        }
-    }
-
-    fn unauthorized_item(&mut self, i: usize, error: &Error) {
-        let item = &mut self.items[i];
-        if self.policy.refreshable && !item.refreshed {
-            item.refreshed = true;
-            self.queue.push_front(i);
-        } else {
-            self.finish(i, Err(error.clone()));
-        }
-    }
-
-    /// The service says its write budget is spent (a `$batch` answered 429, or most of one):
-    /// the whole run waits what it said, and keeps to the budget learnt from it.
-    fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
-        let wait = match retry_after {
-            Some(s) => wait_until_ms(s),
-            None => {
-                // One step per burst of 429s, not per batch of it.
-                if now - self.last_blind >= 500.0 {
-                    self.blind += 1;
-                    self.last_blind = now;
-                }
-                f64::from(backoff_ms(self.blind, &mut self.rng))
-            }
-        };
-        self.not_before = self.not_before.max(now + wait);
-        self.pacer.budget_met(sent_era, now, wait);
-    }
-
-    fn on_page(&mut self, outcome: Outcome, now: f64) {
-        let Some(mut lookup) = self.lookup.take() else {
-            return;
-        };
-        match lookup.listing.read(&outcome, &self.endpoint) {
-            Page::States { states, next } => {
-                self.match_page(&mut lookup, states);
-                match next {
-                    Next::More => {
-                        lookup.retry_at = Some(now);
-                        self.lookup = Some(lookup);
-                    }
-                    Next::End => self.requeue_unfound(lookup.items),
-                    Next::Unusable => self.fail_unsettled(lookup.items),
-                }
-            }
-            Page::Unreadable => self.fail_unsettled(lookup.items),
-            Page::Failed => {
-                let may_refresh = self.policy.refreshable && lookup.listing.failures() == 0;
-                match lookup
-                    .listing
-                    .retry(&outcome, now, self.policy.max_retries, may_refresh)
-                {
-                    Retry::Refresh => {
-                        lookup.retry_at = Some(now);
-                        self.lookup = Some(lookup);
-                    }
-                    Retry::Wait { retry_after, .. } => {
-                        let wait = self.wait_ms(retry_after, lookup.listing.failures());
-                        lookup.retry_at = Some(now + wait);
-                        self.lookup = Some(lookup);
-                    }
-                    Retry::GiveUp => self.fail_unsettled(lookup.items),
-                }
-            }
-        }
-    }
-
-    /// Whether an object with this id already settled an item: an object is never matched
-    /// twice. Looked at only for an object that matches an item being looked for (rare: two
-    /// items never share a user), so it costs nothing per page.
-    fn claimed(&self, id: &str) -> bool {
-        if self
-            .existing
-            .binary_search_by(|e| e.0.as_str().cmp(id))
-            .is_ok()
-        {
-            return true;
-        }
-        self.items.iter().any(|item| match &item.result {
-            Some(Ok(object)) => object.get("id").and_then(Json::as_str) == Some(id),
-            _ => false,
-        })
-    }
-
-    /// Resolves the look-up's items found on this page (each object at most once).
-    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
-        for state in states {
-            let found = lookup.items.iter().enumerate().find_map(|(k, &i)| {
-                let item = &self.items[i];
-                if item.result.is_some() {
-                    return None;
-                }
-                matches(item.input.as_ref()?, state).map(|found| (k, found))
-            });
-            let Some((k, found)) = found else { continue };
-            let id = state.get("id").and_then(Json::as_str);
-            if id.is_some_and(|id| self.claimed(id)) {
-                continue;
-            }
-            let i = lookup.items.swap_remove(k);
-            match found {
-                Found::Object => self.finish(i, Ok(state.clone())),
-                // It may be ours, so sending again could make a second one. Unknown it stays.
-                Found::Unreadable => self.fail_unsettled(vec![i]),
-            }
-        }
-    }
-
-    /// Items the look-up did not find were not created: send them again, within budget.
-    fn requeue_unfound(&mut self, items: Vec<usize>) {
-        self.resuming = false;
-        for i in items {
-            let item = &mut self.items[i];
-            if item.result.is_some() {
-                continue;
-            }
-            if std::mem::take(&mut item.resumed) {
-                self.queue.push_back(i);
-            } else if item.resends < self.policy.max_retries {
-                item.resends += 1;
-                self.queue.push_back(i);
-            } else {
-                let error = item.last_error.take().unwrap_or_else(unsettled);
-                self.finish(i, Err(error));
-            }
-        }
-    }
-
-    /// The look-up could not finish: whether these exist is unknown; each fails with the
-    /// failure that made it uncertain.
-    fn fail_unsettled(&mut self, items: Vec<usize>) {
-        self.resuming = false;
-        for i in items {
-            let item = &mut self.items[i];
-            if item.result.is_none() {
-                let error = item.last_error.take().unwrap_or_else(unsettled);
-                self.finish(i, Err(error));
-            }
-        }
-    }
-}
-
-fn unsettled() -> Error {
-    Error::Network {
-        message: "the look-up after an uncertain create failed".to_owned(),
-        client_request_id: String::new(),
     }
 }

@@ -50,6 +50,9 @@ pub enum Action {
     Wait(u32),
     /// The call is over.
     Done(Result<Json, Error>),
+    /// The call is over and succeeded, and its result is the body of the last answer, as it
+    /// came (checked, not copied): the edge hands back the value it parsed.
+    Answered,
 }
 
 /// A call that can be driven by any transport and timer.

@@ -92,7 +92,10 @@ impl Create {
         let p = &self.policy;
         if let Outcome::Response(r) = &outcome {
             if matches!(r.status, 200 | 201) {
-                return Action::Done(graph::user_state(r, now_ms));
+                return match graph::check_answer(r, now_ms) {
+                    Ok(()) => Action::Answered,
+                    Err(e) => Action::Done(Err(e)),
+                };
             }
         }
         let error = failure_error(&outcome, p.timeout_ms, &p.client_request_id, now_ms);

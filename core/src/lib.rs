@@ -26,6 +26,7 @@ pub mod list;
 pub mod lookup;
 pub mod model;
 pub mod plan;
+pub mod request;
 pub mod retry;
 pub mod single;
 pub mod sync;

@@ -61,26 +61,32 @@ impl Single {
         &self.policy
     }
 
-    fn success(&self, r: &Response, now_ms: f64) -> Option<Result<Json, Error>> {
+    /// The end of the call when `r` is a success: `Answered` when the result is `r`'s body.
+    fn success(&self, r: &Response, now_ms: f64) -> Option<Action> {
         let invalid = |why: &str| Err(Error::from(graph::invalid_body(r, why, now_ms)));
-        let state = || graph::user_state(r, now_ms);
+        let state = || match graph::check_answer(r, now_ms) {
+            Ok(()) => Action::Answered,
+            Err(e) => Action::Done(Err(e)),
+        };
         Some(match (self.expect, r.status) {
             (Expect::UserState, 200) => state(),
-            (Expect::UserStateOrNothing, 204) => Ok(Json::Null),
-            (Expect::UserStateOrNothing, 200) if r.body == Body::Empty => Ok(Json::Null),
-            (Expect::UserStateOrNothing, 200) => state(),
-            (Expect::Nothing, 200 | 204) => Ok(Json::Null),
-            (Expect::Nothing, 404) if self.uncertain && self.request.method == Method::Delete => {
-                Ok(Json::Null)
+            (Expect::UserStateOrNothing, 204) => Action::Done(Ok(Json::Null)),
+            (Expect::UserStateOrNothing, 200) if r.body == Body::Empty => {
+                Action::Done(Ok(Json::Null))
             }
-            (Expect::Page, 200) => match &r.body {
+            (Expect::UserStateOrNothing, 200) => state(),
+            (Expect::Nothing, 200 | 204) => Action::Done(Ok(Json::Null)),
+            (Expect::Nothing, 404) if self.uncertain && self.request.method == Method::Delete => {
+                Action::Done(Ok(Json::Null))
+            }
+            (Expect::Page, 200) => Action::Done(match &r.body {
                 Body::Json(page) if matches!(page.get("value"), Some(Json::Array(_))) => {
                     Ok(page.clone())
                 }
                 _ => {
                     invalid("its body is not a page of a collection (an object with a value array)")
                 }
-            },
+            }),
             _ => return None,
         })
     }
@@ -93,8 +99,8 @@ impl Operation for Single {
 
     fn on_outcome(&mut self, outcome: Outcome, now_ms: f64) -> Action {
         if let Outcome::Response(r) = &outcome {
-            if let Some(result) = self.success(r, now_ms) {
-                return Action::Done(result);
+            if let Some(end) = self.success(r, now_ms) {
+                return end;
             }
         }
         let error = failure_error(

@@ -317,6 +317,9 @@ impl Sync {
                             *waiting_until = Some(now + f64::from(ms));
                         }
                         Some(Action::Done(result)) => self.after_list(result),
+                        // A list ends with its items, never with a bare answer; were it to,
+                        // nothing is known, and nothing is written.
+                        Some(Action::Answered) => self.after_list(Err(not_a_list())),
                         None => return Poll::default(),
                     }
                 }
@@ -553,6 +556,18 @@ impl Sync {
             throttled: self.throttled,
         })
     }
+}
+
+fn not_a_list() -> Error {
+    Error::from(crate::error::GraphError {
+        status: 200,
+        code: crate::error::INVALID_RESPONSE.to_owned(),
+        message: "the list of user states ended without its items".to_owned(),
+        request_id: None,
+        client_request_id: None,
+        date: None,
+        retry_after: None,
+    })
 }
 
 /// `before` with `changes` set: the object after a PATCH answered 204.

@@ -3,8 +3,7 @@
 //! lol_alloc's `FreeListAllocator` keeps every free block in one list sorted by address, so
 //! a free walks the list down to its place. A bulk run keeps each item's result (a handful of
 //! small strings) for the whole run while answers come and go around them, so the list grows
-//! with the run, and freeing the results at its end cost time in the square of its items
-//! (20,000 items: seconds of CPU in `dealloc` alone; 100,000: many minutes).
+//! with the run, and freeing the results at its end cost time in the square of its items.
 //!
 //! [`SizeClasses`] answers every block of at most [`MAX_SMALL`] bytes (alignment at most
 //! [`GRAIN`]) from its own list per size, a multiple of [`GRAIN`]: a free pushes the block on
