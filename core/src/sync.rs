@@ -440,7 +440,13 @@ impl Sync {
         let writes = if self.aborted {
             None
         } else {
-            Some(Writes::after(&mut bulk, writes, self.concurrency))
+            let w = Writes::after(&mut bulk, writes, self.concurrency);
+            // The run's first write goes alone: here, when there were no creates.
+            Some(if bulk.progress().total == 0 {
+                w.first_alone()
+            } else {
+                w
+            })
         };
         self.created = bulk.into_results();
         self.stage_no += 1;

@@ -84,6 +84,8 @@ pub struct Writes {
     throttled: u32,
     settled: (usize, usize),
     rng: Rng,
+    /// The first write goes alone and nothing else goes until its answer is in.
+    first_pending: bool,
 }
 
 impl Writes {
@@ -142,7 +144,16 @@ impl Writes {
             max_in_flight: concurrency.max(1) as usize,
             throttled: 0,
             settled: (0, 0),
+            first_pending: false,
         }
+    }
+
+    /// Sends its first write alone, and the rest once that answer is in (a run that cannot
+    /// succeed learns it from one request). For a sync with no creates, whose first write
+    /// this is.
+    pub fn first_alone(mut self) -> Self {
+        self.first_pending = true;
+        self
     }
 
     /// 429s seen, inner and outer.
@@ -220,7 +231,7 @@ impl Writes {
         let mut wake = f64::INFINITY;
         while !self.queue.is_empty() {
             let (batches, writes, oldest) = self.in_flight();
-            if batches >= self.max_in_flight {
+            if batches >= self.max_in_flight || (self.first_pending && batches > 0) {
                 break;
             }
             if now < self.not_before {
@@ -249,7 +260,8 @@ impl Writes {
                 }
                 break;
             }
-            let ops = self.take_ready(now, free.min(BATCH_SIZE));
+            let most = if self.first_pending { 1 } else { BATCH_SIZE };
+            let ops = self.take_ready(now, free.min(most));
             let request = self.batch_request(&ops);
             self.next_tag += 1;
             self.flights.push(Flight {
@@ -312,6 +324,7 @@ impl Writes {
             return;
         };
         let flight = self.flights.swap_remove(pos);
+        self.first_pending = false;
         if let Outcome::Response(r) = &outcome {
             if r.status == 200 {
                 if let Some(responses) = batch::responses(r) {
@@ -357,12 +370,14 @@ impl Writes {
                 for i in flight.ops {
                     self.set_result(i, Err(error.clone()));
                 }
+                self.stop_if_hopeless(&error);
             }
         }
     }
 
     fn on_inner(&mut self, flight: Flight, responses: Vec<(usize, Response)>, now: f64) {
         let mut answered = vec![false; flight.ops.len()];
+        let mut stop: Option<Error> = None;
         let mut requeue = Vec::new();
         let mut taken = 0;
         for (id, resp) in responses {
@@ -406,7 +421,10 @@ impl Writes {
                 Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => self.uncertain(i, error, after, now),
                 Failure::Unauthorized => self.unauthorized(i, &error),
-                Failure::Final => self.set_result(i, Err(error)),
+                Failure::Final => {
+                    self.set_result(i, Err(error.clone()));
+                    stop = stop.or(hopeless(&error).then_some(error));
+                }
             }
         }
         let missing: Vec<usize> = flight
@@ -438,6 +456,25 @@ impl Writes {
                 retry_after: None,
             });
             self.uncertain(i, e, None, now);
+        }
+        if let Some(error) = stop {
+            self.stop_if_hopeless(&error);
+        }
+    }
+
+    /// After an answer that says no write of this run can succeed (403, 405, 501, or 400 `No
+    /// method match route template`: the service has no such write route in this tenant),
+    /// nothing more is sent: every write not settled fails with that answer.
+    fn stop_if_hopeless(&mut self, error: &Error) {
+        if !hopeless(error) {
+            return;
+        }
+        self.queue.clear();
+        self.flights.clear();
+        for i in 0..self.ops.len() {
+            if self.ops[i].result.is_none() {
+                self.set_result(i, Err(error.clone()));
+            }
         }
     }
 
@@ -498,5 +535,19 @@ impl Writes {
         };
         self.not_before = self.not_before.max(now + wait);
         self.pacer.budget_met(sent_era, now, wait);
+    }
+}
+
+/// Whether a failed write's answer says the run cannot succeed: 403 (no permission), 405 and
+/// 501 (no such method), and 400 `No method match route template` (no such route in this
+/// tenant; GRAPH.md, "Documented writes that a tenant may refuse"). A 404 is not: an object
+/// gone since the plan fails alone, and the next sync plans it again.
+fn hopeless(error: &Error) -> bool {
+    match error {
+        Error::Graph(g) => {
+            matches!(g.status, 403 | 405 | 501)
+                || (g.status == 400 && g.code == "No method match route template")
+        }
+        _ => false,
     }
 }

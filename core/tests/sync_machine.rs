@@ -8,6 +8,7 @@ use intune_core::http::{Body, Method, Outcome, Request, Response};
 use intune_core::json::{Json, Map};
 use intune_core::sync::{Sync, SyncAction};
 use intune_core::validate::sync_request;
+use intune_core::Error;
 
 const ROOT: &str = "http://127.0.0.1:9";
 
@@ -59,6 +60,8 @@ struct Service {
     page_faults: bool,
     /// Every page a 503.
     pages_fail: bool,
+    /// Every write answered as a route the tenant does not have.
+    refuse: bool,
 }
 
 impl Service {
@@ -76,6 +79,7 @@ impl Service {
             gets: 0,
             page_faults: true,
             pages_fail: false,
+            refuse: false,
         }
     }
 
@@ -199,6 +203,12 @@ impl Service {
                     let mut answer = Map::new();
                     answer.insert("id", id);
                     let (status, body) = match (self.fault)(self.calls) {
+                        _ if self.refuse => (
+                            400,
+                            Some(json(
+                                r#"{"error":{"code":"No method match route template","message":"No OData route exists"}}"#,
+                            )),
+                        ),
                         Fault::None => self.write(&method, &url, body),
                         Fault::Throttle => {
                             let mut h = Map::new();
@@ -535,4 +545,45 @@ fn cut_at_every_step_and_run_again_ends_exact() {
             }
         }
     }
+}
+
+#[test]
+fn a_tenant_without_the_write_route_stops_the_sync_after_one_write() {
+    // No creates (the file holds only seeded users): the first write is an update, alone.
+    let mut svc = Service::new(seeded(), |_| Fault::None);
+    svc.refuse = true;
+    let text = format!(
+        r#"{{"scriptId":"s","baseUrl":"{ROOT}","deleteExtra":true,"userStates":[{}]}}"#,
+        (0..30)
+            .map(|i| format!(
+                r#"{{"userPrincipalName":"only1@x.com{i}","successDeviceCount":0,"errorDeviceCount":0}}"#
+            ))
+            .chain(std::iter::once(
+                r#"{"userPrincipalName":"counts@x.com","successDeviceCount":5,"errorDeviceCount":1}"#
+                    .to_owned()
+            ))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let mut svc_no_creates = svc.clone();
+    let one = r#"{"userPrincipalName":"counts@x.com","successDeviceCount":5,"errorDeviceCount":1}"#;
+    let updates_only =
+        format!(r#"{{"scriptId":"s","baseUrl":"{ROOT}","deleteExtra":true,"userStates":[{one}]}}"#);
+    let mut s = sync(&updates_only, 10);
+    assert!(run(&mut s, &mut svc_no_creates, None, false));
+    let out = s.into_outcome().unwrap();
+    assert_eq!(svc_no_creates.write_requests, 1, "one write, then the stop");
+    assert_eq!(out.failed(), 1 + 6, "the update and the six deletions");
+    for d in &out.deletions {
+        let Err(Error::Graph(g)) = &d.1 else {
+            panic!("{d:?}")
+        };
+        assert_eq!(g.code, "No method match route template");
+    }
+    // With creates first, the writes after them stop at their first refusal too.
+    let mut s = sync(&text, 11);
+    assert!(run(&mut s, &mut svc, None, false));
+    let out = s.into_outcome().unwrap();
+    assert_eq!(out.deleted(), 0);
+    assert_eq!(svc.state(), Service::new(seeded(), |_| Fault::None).state());
 }
