@@ -85,6 +85,10 @@ fn mark(what: &str, script_id: Option<&str>) -> Json {
 fn cut_short(records: &[Line]) -> Result<bool, Error> {
     let mut cut = false;
     for (i, r) in records.iter().enumerate() {
+        if r.is_err() && i + 1 == records.len() {
+            // A torn last line: the process died while appending it.
+            return Ok(true);
+        }
         match r.as_ref().ok().and_then(|r| r.get("sync")).and_then(Json::as_str) {
             Some("started") => cut = true,
             Some("finished") => cut = false,
