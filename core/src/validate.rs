@@ -410,38 +410,75 @@ pub const DEFAULT_CONCURRENCY: u32 = 4;
 /// `userPrincipalName` ignoring ASCII case) is refused: a script has one user state per user,
 /// and the look-up that keeps creates exactly-once matches on that.
 pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
-    let ((script_id, items, concurrency), options) =
-        request(value, "a createUserStates request", |f| {
-            let script_id = f.required("scriptId", segment);
-            let concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
-            f.get("onProgress");
-            let items = nested(f, "userStates", |v| match v {
-                Json::Array(items) if items.len() <= MAX_BULK_ITEMS => Ok(bulk_items(items)),
-                Json::Array(_) => Err(vec![FieldError::new(
-                    "userStates",
-                    format!("must hold at most {MAX_BULK_ITEMS} items"),
-                )]),
-                other => Err(vec![FieldError::new(
-                    "userStates",
-                    format!("must be an array, not {}", other.kind()),
-                )]),
-            });
-            Some((
-                script_id?,
-                items?,
-                concurrency.unwrap_or(DEFAULT_CONCURRENCY),
-            ))
-        })?;
+    let req = items_request(value, Items::Create)?;
     Ok(BulkRequest {
-        script_id,
-        items,
-        concurrency,
-        options,
+        script_id: req.script_id,
+        items: req.items,
+        concurrency: req.concurrency,
+        options: req.options,
     })
 }
 
-fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
-    one_per_user(check_items(items), false)
+/// Which request of many items is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// `createUserStates`: `concurrency`, `onProgress`; a user is its id, else its name.
+    Create,
+    /// `planUserStates`: no option of its own; a user is its id and its name.
+    Plan,
+    /// `syncUserStates`: `concurrency`, `onProgress`, `deleteExtra`; as a plan.
+    Sync,
+}
+
+/// Reads a request of many items: the three share one reader (their fields are read in this
+/// order, so the first error is the first of these).
+fn items_request(value: &Json, kind: Items) -> Result<SyncRequest, ValidationError> {
+    let what = match kind {
+        Items::Create => "a createUserStates request",
+        Items::Plan => "a planUserStates request",
+        Items::Sync => "a syncUserStates request",
+    };
+    let ((script_id, items, concurrency, delete_extra), options) = request(value, what, |f| {
+        let script_id = f.required("scriptId", segment);
+        let mut concurrency = None;
+        let mut delete_extra = None;
+        if kind != Items::Plan {
+            concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
+            f.get("onProgress");
+        }
+        if kind == Items::Sync {
+            delete_extra = f.optional("deleteExtra", |v| match v {
+                Json::Bool(b) => Ok(*b),
+                other => Err(format!("must be a boolean, not {}", other.kind())),
+            });
+        }
+        let items = nested(f, "userStates", |v| match v {
+            Json::Array(items) if items.len() <= MAX_BULK_ITEMS => {
+                Ok(one_per_user(check_items(items), kind != Items::Create))
+            }
+            Json::Array(_) => Err(vec![FieldError::new(
+                "userStates",
+                format!("must hold at most {MAX_BULK_ITEMS} items"),
+            )]),
+            other => Err(vec![FieldError::new(
+                "userStates",
+                format!("must be an array, not {}", other.kind()),
+            )]),
+        });
+        Some((
+            script_id?,
+            items?,
+            concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            delete_extra.unwrap_or(false),
+        ))
+    })?;
+    Ok(SyncRequest {
+        script_id,
+        items,
+        delete_extra,
+        concurrency,
+        options,
+    })
 }
 
 /// Each item checked on its own with the rules of a user state, its errors under
@@ -505,52 +542,7 @@ fn one_per_user(
 /// ignoring ASCII case, whether or not the items give ids) is refused naming the first item
 /// of that user.
 pub fn sync_request(value: &Json, sync: bool) -> Result<SyncRequest, ValidationError> {
-    let what = if sync {
-        "a syncUserStates request"
-    } else {
-        "a planUserStates request"
-    };
-    let ((script_id, items, concurrency, delete_extra), options) = request(value, what, |f| {
-        let script_id = f.required("scriptId", segment);
-        let (concurrency, delete_extra) = if sync {
-            f.get("onProgress");
-            (
-                f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY)),
-                f.optional("deleteExtra", |v| match v {
-                    Json::Bool(b) => Ok(*b),
-                    other => Err(format!("must be a boolean, not {}", other.kind())),
-                }),
-            )
-        } else {
-            (None, None)
-        };
-        let items = nested(f, "userStates", |v| match v {
-            Json::Array(items) if items.len() <= MAX_BULK_ITEMS => {
-                Ok(one_per_user(check_items(items), true))
-            }
-            Json::Array(_) => Err(vec![FieldError::new(
-                "userStates",
-                format!("must hold at most {MAX_BULK_ITEMS} items"),
-            )]),
-            other => Err(vec![FieldError::new(
-                "userStates",
-                format!("must be an array, not {}", other.kind()),
-            )]),
-        });
-        Some((
-            script_id?,
-            items?,
-            concurrency.unwrap_or(DEFAULT_CONCURRENCY),
-            delete_extra.unwrap_or(false),
-        ))
-    })?;
-    Ok(SyncRequest {
-        script_id,
-        items,
-        delete_extra,
-        concurrency,
-        options,
-    })
+    items_request(value, if sync { Items::Sync } else { Items::Plan })
 }
 
 #[cfg(test)]
