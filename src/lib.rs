@@ -6,6 +6,7 @@
 #![warn(missing_debug_implementations)]
 
 mod answers;
+mod batched;
 mod caller_journal;
 mod convert;
 mod create_user_states;

@@ -2,14 +2,11 @@
 //! several `$batch` requests in flight, waking for its timers, reporting progress, and marking
 //! the journal so that a run after a cut one waits for its last creates to land.
 
+use crate::batched::drive;
 use crate::convert::{error_to_js, to_js};
-use crate::create_user_states::report;
 use crate::driver::{promise, Failure, Session};
-use crate::global::now_ms;
 use crate::plan_user_states::plan_to_js;
 use crate::prepare::{policy, prepare};
-use futures_util::future::{select, Either};
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use intune_core::error::Error;
 use intune_core::journal::Line;
 use intune_core::json::{Json, Map};
@@ -17,7 +14,6 @@ use intune_core::sync::Sync;
 use intune_core::validate;
 use js_sys::{Array, Promise};
 use serde::Serialize;
-use std::pin::pin;
 use wasm_bindgen::prelude::*;
 
 /// `{ ok: true, action, userState }` or `{ ok: false, error }`.
@@ -139,57 +135,10 @@ pub fn sync_user_states(
                 .append(session.redacted(vec![mark("started", Some(&script_id))]))
                 .await?;
         }
-        let mut stopped_by: Option<JsValue> = None;
-        let mut in_flight = FuturesUnordered::new();
-        let mut reported = None;
-        loop {
-            if session.aborted() {
-                sync.abort();
-                break;
-            }
-            let poll = sync.poll(now_ms());
-            for (tag, request) in poll.sends {
-                let session = &session;
-                in_flight.push(async move { (tag, session.send(&request).await) });
-            }
-            let progress = sync.progress();
-            if reported != Some(progress) {
-                report(edge.on_progress.as_ref(), progress);
-                reported = Some(progress);
-            }
-            if sync.is_done() {
-                break;
-            }
-            let event = match (in_flight.is_empty(), poll.wake_in_ms) {
-                (true, None) => {
-                    sync.abort();
-                    break;
-                }
-                (true, Some(ms)) => session.wait(ms).await.err().map(Err),
-                (false, None) => in_flight.next().await.map(Ok),
-                (false, Some(ms)) => match select(in_flight.next(), pin!(session.wait(ms))).await {
-                    Either::Left((answer, _)) => answer.map(Ok),
-                    Either::Right((waited, _)) => waited.err().map(Err),
-                },
-            };
-            match event {
-                None => {}
-                Some(Ok((tag, Ok(outcome)))) => sync.on_outcome(tag, outcome, now_ms()),
-                Some(Ok((_, Err(failure)))) | Some(Err(failure)) => {
-                    if !session.aborted() {
-                        stopped_by = Some(session.to_js_error(failure));
-                    }
-                    sync.abort();
-                    break;
-                }
-            }
-        }
-        drop(in_flight);
+        // No journal here: a sync's poll appends nothing (its marks are written above and
+        // below).
+        let stopped_by = drive(&mut sync, &session, None, edge.on_progress.as_ref()).await;
         let finished = !session.aborted() && stopped_by.is_none();
-        let progress = sync.progress();
-        if reported != Some(progress) {
-            report(edge.on_progress.as_ref(), progress);
-        }
         let outcome = match sync.into_outcome() {
             Ok(outcome) => outcome,
             Err(e) => {
