@@ -44,10 +44,13 @@ serve: site
 test: setup lint test-native test-fuzz-seeds test-browser test-firefox pkg test-node test-cli test-types test-page test-site test-bundler size
 	@echo "make test: all green"
 
+# Every crate: the workspace natively (core, test-support, graph-mock; the edge is empty
+# there), the edge and the core for wasm32, and the fuzz targets' formatting (own workspace).
 lint:
 	cargo fmt --all -- --check
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p intune-script-user-state --target wasm32-unknown-unknown --all-targets -- -D warnings
+	cargo clippy -p intune-script-user-state -p intune-script-user-state-core --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 test-native:
 	cargo test --workspace
@@ -65,7 +68,9 @@ test-node:
 	rm -rf target/npm && mkdir -p target/npm
 	cd pkg && npm pack --silent --pack-destination ../target/npm >/dev/null
 	cd tests/js && npm install --no-save --no-audit --no-fund --loglevel=error ../../target/npm/intune-script-user-state-*.tgz
-	$(WITH_MOCK) -- node --test --test-concurrency=1 tests/js/node.test.mjs tests/js/journal.test.mjs tests/js/sync.test.mjs
+	$(WITH_MOCK) -- node --test --test-concurrency=1 tests/js/node.test.mjs tests/js/journal.test.mjs tests/js/lock.test.mjs \
+	  tests/js/idb-lock.test.mjs tests/js/idb-lock-browser.test.mjs \
+	  tests/js/sync.test.mjs
 
 # The command line as users run it: the packed package installed into a temporary project,
 # `npx intune-script-user-state …` against graph-mock (tests/cli/).
@@ -104,7 +109,7 @@ bench: pkg
 	@scripts/bench.sh
 
 # Coverage-guided fuzzing of the pure core (cargo-fuzz on stable, no sanitizer by default),
-# FUZZ_SECONDS per target (8 targets; the default 30 s takes about 5 minutes with the build).
+# FUZZ_SECONDS per target (every target in fuzz/Cargo.toml; see fuzz/README.md).
 FUZZ_SECONDS ?= 30
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -11,17 +11,21 @@
 //   fetch-single plain fetch: the same POST createUserState sends, one after another (floor)
 //   fetch-batch  plain fetch: $batch, 20 creates per request, one batch after another (floor)
 //   lib-budget   createUserStates under a scaled write budget (floor: the budget's minimum)
+//   large        the command line's import of 100,000 rows, no budget, in a child process, bounded
+//                (bench/large.mjs; floor: the fetch-batch loop over the same rows)
 // Benchmarks are not assertions: only the exactly-N check can fail the run.
 
 import { createRequire } from "node:module";
 import { existsSync, readFileSync, writeFileSync, appendFileSync, statSync } from "node:fs";
 import { crossings } from "./crossings.mjs";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import os from "node:os";
 import path from "node:path";
 import { BenchFailure, MOCK, control, load, machine, q, sh, users, verify } from "./common.mjs";
+import { BATCH, TOKEN, fetchBatch, fetchSingle } from "./floors.mjs";
+import { largeRun } from "./large.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 if (!MOCK) {
@@ -37,7 +41,6 @@ const WASM = path.join(ROOT, "pkg/node/intune_script_user_state_bg.wasm");
 const PKG = `wasm sha256 ${createHash("sha256").update(readFileSync(WASM)).digest("hex").slice(0, 12)}, built ${statSync(WASM).mtime.toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC")}`;
 
 const N = 1000;
-const BATCH = 20; // Graph's $batch limit, and what createUserStates packs per request.
 const DEFAULT_CONCURRENCY = 4; // createUserStates' documented default (not passed below).
 // Intune's real budget is { writes: 200, windowMs: 20000 }: 1,000 items would take 80 s at
 // best. Scaled down 20x in time (and half the writes) to keep the bench short.
@@ -46,81 +49,12 @@ const BUDGET = { writes: 100, windowMs: 2000 };
 // shorter (at least 98 s instead of 16 minutes).
 const BUDGET_10K = { writes: 200, windowMs: 2000 };
 const N_10K = 10_000;
-const TOKEN = "bench-token";
-const ODATA_TYPE = "#microsoft.graph.deviceManagementScriptUserState";
 const RUN = Date.now().toString(36);
 // Other work on the machine moves these numbers a lot: recorded with each run.
 const LOAD_AT_START = load();
 const USERS = users("user", N);
 
 // ---- graph-mock control API (never timed) -------------------------------------------------
-
-// ---- the plain-fetch floors: exactly what the library sends ---------------------------------
-
-const collectionUrl = (scriptId) =>
-  `${MOCK}/beta/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/userRunStates`;
-const relativeUrl = (scriptId) =>
-  `/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/userRunStates`;
-const bodyOf = (u) => ({
-  "@odata.type": ODATA_TYPE,
-  successDeviceCount: u.successDeviceCount,
-  errorDeviceCount: u.errorDeviceCount,
-  userPrincipalName: u.userPrincipalName,
-});
-// Same headers, in the same order, and the same RequestInit options as the wasm edge
-// (src/transport.rs); the library adds a per-attempt timer and AbortController on top.
-const init = (clientRequestId, body) => ({
-  method: "POST",
-  headers: {
-    Authorization: `Bearer ${TOKEN}`,
-    Accept: "application/json",
-    "client-request-id": clientRequestId,
-    "Content-Type": "application/json",
-  },
-  body: JSON.stringify(body),
-  credentials: "omit",
-  redirect: "error",
-  referrerPolicy: "no-referrer",
-});
-
-async function fetchSingle(scriptId, list) {
-  const url = collectionUrl(scriptId);
-  const ids = [];
-  for (const u of list) {
-    const r = await fetch(url, init(randomUUID(), bodyOf(u)));
-    const text = await r.text();
-    if (r.status !== 201) throw new BenchFailure(`plain fetch POST answered ${r.status}: ${text.slice(0, 200)}`);
-    ids.push(JSON.parse(text).id);
-  }
-  return { ids };
-}
-
-async function fetchBatch(scriptId, list) {
-  const url = `${MOCK}/beta/$batch`;
-  const rel = relativeUrl(scriptId);
-  const clientRequestId = randomUUID(); // createUserStates uses one per run, too
-  const ids = [];
-  for (let start = 0; start < list.length; start += BATCH) {
-    const chunk = list.slice(start, start + BATCH);
-    const requests = chunk.map((u, k) => ({
-      id: String(start + k),
-      method: "POST",
-      url: rel,
-      headers: { "Content-Type": "application/json" },
-      body: bodyOf(u),
-    }));
-    const r = await fetch(url, init(clientRequestId, { requests }));
-    const text = await r.text();
-    if (r.status !== 200) throw new BenchFailure(`plain $batch answered ${r.status}: ${text.slice(0, 200)}`);
-    const { responses } = JSON.parse(text);
-    if (responses.length !== chunk.length) throw new BenchFailure(`plain $batch: ${responses.length} answers for ${chunk.length} requests`);
-    for (const inner of responses) {
-      if (inner.status !== 201) throw new BenchFailure(`plain $batch inner ${inner.id} answered ${inner.status}`);
-      ids.push(inner.body.id);
-    }
-  }
-  return { ids };
-}
 
 // ---- the library ------------------------------------------------------------------------
 
@@ -228,6 +162,12 @@ Node rows (one Node process, the package's Node build, Node's own \`fetch\`):
   line) so it finishes in seconds. Its floor is the budget's theoretical minimum: the first
   \`writes\` go at once, then \`writes\` per window, so
   min = ceil((N - writes) / writes) x windowMs.
+- **Large run**: the command line's \`import\` of 100,000 rows (\`BENCH_LARGE_ITEMS\`),
+  \`pkg/cli/intune-script-user-state.mjs\` run by Node in a child process, no write budget
+  (\`bench/large.mjs\`): its wall time as a ratio to the plain \`$batch\` loop's for the same
+  rows, and the command line's peak memory (getrusage's max RSS at its exit). A run still
+  going after \`BENCH_LARGE_SECONDS\` (900) is stopped with SIGTERM and recorded as "did not
+  finish in N s".
 
 Columns: *seconds* is wall time of the scenario (client side, \`performance.now()\`);
 *x floor* is seconds divided by the floor's seconds (1.00x = as fast as the floor; the
@@ -348,6 +288,7 @@ async function main() {
   const original = await control("GET", "/_mock/config");
   const rows = [];
   let budgetLine = "";
+  let largeLine = "";
   try {
     await control("POST", "/_mock/config", { keepAlive: true, writeBudget: null });
 
@@ -397,6 +338,9 @@ async function main() {
       await underBudget("lib-budget-10k", BUDGET_10K, users("long", N_10K)),
     ].join("\n\n");
 
+    // The command line's import of 100,000 rows, no write budget (bounded: bench/large.mjs).
+    largeLine = (await largeRun({ run: RUN })).line;
+
     single.floorSeconds = floorSingle.seconds;
     single.floorName = "POST";
     floorSingle.floorSeconds = floorSingle.seconds;
@@ -424,6 +368,8 @@ async function main() {
     table(rows),
     "",
     budgetLine,
+    "",
+    largeLine,
     "",
     `Calls from wasm into JS per \`createUserState\` (\`bench/crossings.mjs\`, fetch answering at once; deterministic): ${perCall}.`,
     "",

@@ -3,6 +3,14 @@
 // One database per name ("intune-script-user-state-journal:<name>"), one object store of text
 // records under increasing keys, so `read` gives them back in the order they were appended.
 // `append` resolves once its transaction (durability "strict") has committed.
+// `lock()` holds the journal for one run (issue 17) with a Web Lock of the same name
+// (navigator.locks.request with ifAvailable: refused at once, never queued, while another run
+// holds it, be it in another tab, window or Worker of this origin or in this page); the lock is
+// held until the function it resolves to is called, or the page or Worker goes away. Where
+// navigator.locks is absent (a page over plain http other than localhost, a browser before
+// 2022, Node), it falls back to a lock within this page or Worker only: two runs in one page are
+// still kept apart, two tabs are not (`"locks" in navigator` says which applies). Refusing
+// instead would take resumable imports away from pages that have them today.
 export function indexedDbJournal(name) {
   if (typeof name !== "string" || name === "") {
     throw new TypeError("indexedDbJournal: name must be a non-empty string");
@@ -55,5 +63,45 @@ export function indexedDbJournal(name) {
     clear: async () => {
       await run("readwrite", (store) => store.clear());
     },
+    lock: () => indexedDbJournalLock(name),
   };
+}
+
+// Where navigator.locks is absent: the same rule, within this page or Worker only.
+const indexedDbJournalHeld = new Set();
+const indexedDbJournalLocks = {
+  async request(name, _options, callback) {
+    if (indexedDbJournalHeld.has(name)) return callback(null);
+    indexedDbJournalHeld.add(name);
+    try {
+      return await callback({ name });
+    } finally {
+      indexedDbJournalHeld.delete(name);
+    }
+  },
+};
+
+function indexedDbJournalLock(name) {
+  const locks = globalThis.navigator?.locks ?? indexedDbJournalLocks;
+  return new Promise((resolve, reject) => {
+    let letGo;
+    const held = new Promise((r) => (letGo = r));
+    // Settles once the lock is let go (or was never granted).
+    const done = locks.request(`intune-script-user-state-journal:${name}`, { ifAvailable: true }, (lock) => {
+      if (!lock) {
+        const err = new Error(
+          `indexedDbJournal: the journal ${JSON.stringify(name)} is in use by another run (in another tab, window or Worker of this site, or in this page)`,
+        );
+        err.code = "JOURNAL_IN_USE";
+        reject(err);
+        return;
+      }
+      resolve(() => {
+        letGo();
+        return done.then(() => {});
+      });
+      return held;
+    });
+    done.catch(reject); // a failure once granted: nothing to say (resolve came first)
+  });
 }

@@ -29,7 +29,7 @@ for wasm in pkg/intune_script_user_state_bg.wasm pkg/node/*.wasm pkg/bundler/*.w
 done
 
 # The browser build's import and export names shortened, in the .wasm and its glue alike
-# (scripts/minify-names.mjs: about 3 KB gzipped). `init()` resolves to the module's raw
+# (scripts/minify-names.mjs; what it saves is in docs/size.md). `init()` resolves to the module's raw
 # exports, whose names are now internal: the declaration says so. bench/crossings.mjs counts
 # calls into JS on the module as it was before (the same code, readable names).
 cp pkg/intune_script_user_state_bg.wasm "$out/web/intune_script_user_state_bg.opt.wasm"
@@ -51,15 +51,18 @@ cat js/file-journal.cjs >> pkg/node/intune_script_user_state.cjs
 cat js/file-journal.d.ts >> pkg/node/intune_script_user_state.d.cts
 
 # The JS glue a browser downloads, minified (esbuild, from the lock file): the same module,
-# about 40% fewer gzipped bytes. The Node build stays as wasm-bindgen wrote it.
+# fewer gzipped bytes (docs/size.md). The Node build stays as wasm-bindgen wrote it.
 for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state_bg.js \
             pkg/bundler/intune_script_user_state.js; do
   node_modules/.bin/esbuild "$glue" --minify --format=esm --log-level=warning --outfile="$glue" --allow-overwrite
 done
 
-# The command line (cli/, its `bin`): it loads ../node/intune_script_user_state.cjs.
+# The command line (cli/, its `bin`): the entry, commands/ and lib/; it loads
+# ../node/intune_script_user_state.cjs. Two of lib/'s modules are the page's own files, one
+# home each: the CSV cell rule and the duration format.
 mkdir -p pkg/cli
-cp cli/intune-script-user-state.mjs pkg/cli/
+cp -r cli/. pkg/cli/
+cp www/js/csv-cell.js www/js/format-duration.js pkg/cli/lib/
 chmod +x pkg/cli/intune-script-user-state.mjs
 
 node scripts/package-json.mjs "$out/web/package.json" > pkg/package.json

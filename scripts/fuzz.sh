@@ -9,7 +9,7 @@
 #
 #   FUZZ_SANITIZER=address   build with AddressSanitizer (needs RUSTC_BOOTSTRAP=1, set here;
 #                            the crate forbids unsafe code, so the default `none` loses little
-#                            and runs about twice as fast)
+#                            and runs faster)
 #   FUZZ_ALLOW=name,...      let findings already reported through (names: fuzz/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,9 +1,9 @@
 // Shortens the names the browser build's .wasm and its glue use for each other.
 //   node scripts/minify-names.mjs MODULE.wasm GLUE.js
 // wasm-bindgen names every import `__wbg_<name>_<16 hex digits>` from a module called
-// "./intune_script_user_state_bg.js", and exports its shims under their Rust names: about
-// 6 KB of the .wasm's import and export sections (the hex digits do not compress) and as much
-// again as keys in the glue. binaryen's wasm-opt `--minify-imports-and-exports-and-modules`
+// "./intune_script_user_state_bg.js", and exports its shims under their Rust names: most of
+// the .wasm's import and export sections (the hex digits do not compress), and the same names
+// again as keys in the glue (docs/size.md). binaryen's wasm-opt `--minify-imports-and-exports-and-modules`
 // renames them all ("a", "b", ... and module "a") and prints the mapping; this script applies
 // that mapping to the glue (the keys of the imports object, the module's key, and every
 // `wasm.<export>`), then checks that no old name is left and that every name the glue uses

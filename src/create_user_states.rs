@@ -81,9 +81,8 @@ pub fn create_user_states(
     #[wasm_bindgen(unchecked_param_type = "CreateUserStatesRequest")] request: JsValue,
 ) -> Promise {
     promise(Box::pin(async move {
-        let user_states = read_items(&request, "userStates").await?;
-        let walked = user_states.map(|items| ("userStates", items));
-        let (req, edge) = prepare_with(&request, walked, |json| {
+        let user_states = read_items(&request).await?;
+        let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::bulk_request(json).map_err(Error::Validation)
         })?;
         let p = policy(&req.options, &edge.tokens);

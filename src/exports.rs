@@ -3,9 +3,9 @@
 use crate::convert::{from_js, problems_to_js};
 use crate::driver::{start, Resolve};
 use crate::prepare::policy;
-use intune_core::create::Create;
 use intune_core::error::{Error, FieldError};
 use intune_core::validate;
+use intune_core::Create;
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 

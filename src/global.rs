@@ -1,15 +1,11 @@
 //! The few globals the edge uses, bound on `globalThis` so they exist in a Window, a Worker
 //! and Node alike.
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// `fetch(url, init)`; throws synchronously only for arguments it cannot take.
-    #[wasm_bindgen(catch, js_name = fetch)]
-    pub fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<Promise, JsValue>;
-
     /// `setTimeout(handler, ms)`: a number in browsers, an object in Node.
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(handler: &Function, ms: u32) -> JsValue;
@@ -55,7 +51,7 @@ thread_local! {
 /// `text` as a JS string, made once: the names and values the edge hands to JS on every call
 /// (property names, header names, methods) would otherwise each be decoded from wasm memory
 /// by `TextDecoder` every time. wasm-bindgen's `enable-interning` does this for every string
-/// and costs 2.1 KB (BENCHMARKS.md); this holds only the few constants it is given.
+/// and costs more bytes (docs/size.md); this holds only the few constants it is given.
 pub fn name(text: &'static str) -> JsValue {
     NAMES.with_borrow_mut(|names| {
         let key = text.as_ptr() as usize;

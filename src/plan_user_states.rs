@@ -4,13 +4,13 @@
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session, Success};
 use crate::prepare::{policy, prepare};
-use intune_core::call::Policy;
 use intune_core::endpoint::with_query;
 use intune_core::error::{Error, GraphError, INVALID_RESPONSE};
 use intune_core::json::Json;
 use intune_core::list::List;
 use intune_core::plan::{check_listing, plan, Plan};
 use intune_core::validate::{self, SyncRequest, MAX_TOP};
+use intune_core::Policy;
 use js_sys::{Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

@@ -6,10 +6,10 @@ use crate::convert::{error_to_js, from_js_within, object_from_js};
 use crate::global::{name, random_bytes};
 use crate::token::TokenSource;
 use crate::transport::sleep;
-use intune_core::call::Policy;
 use intune_core::error::Error;
 use intune_core::json::{Json, MAX_DEPTH};
 use intune_core::validate::CallOptions;
+use intune_core::Policy;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -28,6 +28,16 @@ pub struct Edge {
 
 /// Fields that hold JS objects (functions, a signal) and never reach the core's rules.
 const EDGE_FIELDS: [&str; 5] = ["token", "signal", "onProgress", "onResponse", "journal"];
+/// [`EDGE_FIELDS`] and a bulk request's `userStates`, when [`read_items`] has read them.
+const EDGE_FIELDS_AND_ITEMS: [&str; 6] = [
+    "token",
+    "signal",
+    "onProgress",
+    "onResponse",
+    "journal",
+    USER_STATES,
+];
+const USER_STATES: &str = "userStates";
 
 /// The optional callback `field` of `request`: absent, `undefined` or `null` is none.
 fn callback(request: &JsValue, field: &'static str) -> Result<Option<Function>, Error> {
@@ -73,37 +83,43 @@ pub fn prepare<T>(
     prepare_with(request, None, check)
 }
 
-/// [`prepare`], with the member `walked.0` of `request` read already (as `walked.1`, by
-/// [`read_items`]) rather than walked again.
+/// [`prepare`], with `userStates` read already (by [`read_items`]) rather than walked again.
 pub fn prepare_with<T>(
     request: &JsValue,
-    walked: Option<(&'static str, Json)>,
+    user_states: Option<Json>,
     check: impl FnOnce(&Json) -> Result<T, Error>,
 ) -> Result<(T, Edge), JsValue> {
-    let checked = check(&request_json(request, walked)?).map_err(|e| error_to_js(&e))?;
+    let checked = check(&request_json(request, user_states)?).map_err(|e| error_to_js(&e))?;
     Ok((checked, read_edge(request)?))
 }
 
-/// `request` as JSON data without the edge's fields, `walked` put in its place: the part of
-/// [`prepare_with`] that does not depend on the call (made once, not once per export).
+/// `request` as JSON data without the edge's fields, `user_states` put in their place: the
+/// part of [`prepare_with`] that does not depend on the call (made once, not once per export).
 #[inline(never)]
-fn request_json(request: &JsValue, walked: Option<(&'static str, Json)>) -> Result<Json, JsValue> {
-    let mut json = without_edge(request, walked.as_ref().map(|w| w.0))?;
-    if let (Json::Object(map), Some((name, value))) = (&mut json, walked) {
-        map.insert(name, value);
+fn request_json(request: &JsValue, user_states: Option<Json>) -> Result<Json, JsValue> {
+    if !request.is_object() || Array::is_array(request) {
+        return Err(error_to_js(&Error::field("request", "must be an object")));
+    }
+    let skip: &[&str] = match user_states {
+        Some(_) => &EDGE_FIELDS_AND_ITEMS,
+        None => &EDGE_FIELDS,
+    };
+    let mut json = object_from_js(request, "request", skip).map_err(|e| error_to_js(&e))?;
+    if let (Json::Object(map), Some(items)) = (&mut json, user_states) {
+        map.insert(USER_STATES, items);
     }
     Ok(json)
 }
 
-/// The array `request[name]` as JSON data, read a chunk of items at a time with a turn of
+/// The array `request.userStates` as JSON data, read a chunk of items at a time with a turn of
 /// the event loop between (a signal is heard while 100,000 items are read); `None` when it is
 /// not an array (the rules then say what it is). An item that is not JSON data is the
 /// `ValidationError` [`prepare`] would give.
-pub async fn read_items(request: &JsValue, name: &'static str) -> Result<Option<Json>, JsValue> {
+pub async fn read_items(request: &JsValue) -> Result<Option<Json>, JsValue> {
     if !request.is_object() {
         return Ok(None);
     }
-    let value = get(request, name);
+    let value = get(request, USER_STATES);
     if !Array::is_array(&value) {
         return Ok(None);
     }
@@ -124,18 +140,6 @@ pub async fn read_items(request: &JsValue, name: &'static str) -> Result<Option<
 
 /// Items read between two turns of the event loop.
 const ITEMS_PER_TURN: usize = 5_000;
-
-/// `request` as JSON data without the edge's fields (nor `skip`): the part of [`prepare`]
-/// that does not depend on the call, once for every export.
-#[inline(never)]
-fn without_edge(request: &JsValue, skip: Option<&'static str>) -> Result<Json, JsValue> {
-    if !request.is_object() || Array::is_array(request) {
-        return Err(error_to_js(&Error::field("request", "must be an object")));
-    }
-    let mut fields = EDGE_FIELDS.to_vec();
-    fields.extend(skip);
-    object_from_js(request, "request", &fields).map_err(|e| error_to_js(&e))
-}
 
 /// The edge's parts of `request`, once for every export.
 #[inline(never)]

@@ -182,6 +182,12 @@ export interface Journal {
   read(): Promise<string[]>;
   append(records: string[]): Promise<void>;
   clear(): Promise<void>;
+  /**
+   * Optional: holds the journal for one run, from before `read` until the run ends. Resolves,
+   * once held, to the function that lets it go; rejects at once (never waits) while another
+   * run holds it, with an Error whose message says so. Both journals of the package have it.
+   */
+  lock?(): Promise<() => Promise<void>>;
 }
 
 export interface CreateUserStatesRequest extends CallOptions {

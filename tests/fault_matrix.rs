@@ -1,7 +1,7 @@
 //! The fault matrix: every operation against every fault graph-mock can inject, in headless
 //! Chrome. For each cell: what the caller gets, how many objects the server holds afterwards
 //! (never more than asked, never silently fewer), and that the token appears nowhere.
-//! The table it prints is the one in the README.
+//! The table it builds must be the one in docs/fault-matrix.md, so the two cannot drift.
 #![cfg(target_arch = "wasm32")]
 
 mod support;
@@ -18,12 +18,18 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const OPS: [&str; 6] = ["create", "list", "get", "update", "delete", "bulk"];
 
-/// (column name, fault rule fields or "" for none, token override)
+/// The committed table this test must build (between its two markers).
+const DOC: &str = include_str!("../docs/fault-matrix.md");
+
+/// (row name, fault rule fields or "" for a token that expires)
 const FAULTS: [(&str, &str); 14] = [
-    ("429 Retry-After: 0", r#""status":429,"retryAfter":"0""#),
-    ("429 Retry-After: 0.2", r#""status":429,"retryAfter":"0.2""#),
+    ("429, `Retry-After: 0`", r#""status":429,"retryAfter":"0""#),
     (
-        "429 Retry-After: HTTP-date",
+        "429, `Retry-After: 0.2`",
+        r#""status":429,"retryAfter":"0.2""#,
+    ),
+    (
+        "429, `Retry-After:` HTTP-date",
         r#""status":429,"retryAfter":"date+1""#,
     ),
     ("503 before commit", r#""status":503,"retryAfter":"0""#),
@@ -32,21 +38,37 @@ const FAULTS: [(&str, &str); 14] = [
         r#""status":503,"retryAfter":"0","commit":true"#,
     ),
     ("504", r#""status":504"#),
-    ("timeout (after commit)", r#""delayMs":900"#),
+    ("timeout, after commit", r#""delayMs":900"#),
     (
-        "dropped connection (after commit)",
+        "dropped connection, after commit",
         r#""drop":true,"commit":true"#,
     ),
-    ("502 empty body", r#""status":502,"body":"empty""#),
-    ("502 HTML body", r#""status":502,"body":"html""#),
-    ("502 truncated JSON", r#""status":502,"body":"truncated""#),
+    ("502 with an empty body", r#""status":502,"body":"empty""#),
+    ("502 with an HTML body", r#""status":502,"body":"html""#),
     (
-        "502 wrong content type",
+        "502 with truncated JSON",
+        r#""status":502,"body":"truncated""#,
+    ),
+    (
+        "502 with the wrong content type",
         r#""status":502,"contentType":"text/plain""#,
     ),
-    ("401, then a fresh token", ""),
+    ("401, then a fresh token from the function", ""),
     ("403 (final)", r#""status":403"#),
 ];
+
+/// The table in docs/fault-matrix.md, between `<!-- fault-matrix:start -->` and `:end`.
+fn committed_table() -> &'static str {
+    let start = "<!-- fault-matrix:start -->\n";
+    let from = DOC
+        .find(start)
+        .expect("docs/fault-matrix.md has no start marker")
+        + start.len();
+    let to = DOC[from..]
+        .find("<!-- fault-matrix:end -->")
+        .expect("docs/fault-matrix.md has no end marker");
+    DOC[from..from + to].trim_end()
+}
 
 /// The rule's `op` for an operation: bulk faults hit each inner create.
 fn rule_op(op: &str) -> &str {
@@ -122,7 +144,7 @@ async fn every_operation_against_every_fault() {
     // see them (tests/browser.rs covers a browser that cannot read them).
     let before = expose_retry_after_and_date().await;
     let mut table = vec![
-        format!("| fault | {} |", OPS.join(" | ")),
+        "| fault | create | list | get | update | delete | bulk (3 items) |".to_owned(),
         format!("|---|{}", "---|".repeat(OPS.len())),
     ];
     let mut wrong = Vec::new();
@@ -159,12 +181,12 @@ async fn every_operation_against_every_fault() {
                     }
                     match get_f64(e, "status") {
                         Some(s) => format!(
-                            "{} {} `{}`",
+                            "`{}` {} `{}`",
                             name(e),
                             s,
                             get_str(e, "code").unwrap_or_default()
                         ),
-                        None => name(e),
+                        None => format!("`{}`", name(e)),
                     }
                 }
             };
@@ -195,5 +217,11 @@ async fn every_operation_against_every_fault() {
         "{}\n\n{}",
         wrong.join("\n"),
         table.join("\n")
+    );
+    let built = table.join("\n");
+    assert!(
+        built == committed_table(),
+        "the fault matrix is not the one in docs/fault-matrix.md; if the change is meant, \
+         put this table there:\n{built}"
     );
 }

@@ -5,6 +5,7 @@
 #   pkg/                          the module's browser build (wasm + JS glue), copied from pkg/
 #   ms/ms-client.js               bench/browser/ms-entry.js bundled by esbuild (the page loads it)
 #   ms/ms-client-init.js          bench/browser/ms-entry-init.js bundled the same way (size only)
+#   admin/                        the admin page (www/ and the module), for bench/browser/page-import.mjs
 # The Microsoft client and esbuild are installed with npm into target/bench-deps (git-ignored,
 # no package.json, no lock file), only when the pinned versions are not there yet.
 set -euo pipefail
@@ -30,9 +31,11 @@ for f in pkg/intune_script_user_state.js pkg/intune_script_user_state_bg.wasm; d
   [ -f "$f" ] || { say "missing $f: run make pkg first"; exit 1; }
 done
 
-rm -rf "$site" && mkdir -p "$site/pkg" "$site/ms"
+rm -rf "$site" && mkdir -p "$site/pkg" "$site/ms" "$site/admin/pkg"
 cp bench/browser/index.html bench/browser/page.js "$site/"
 cp pkg/intune_script_user_state.js pkg/intune_script_user_state_bg.wasm "$site/pkg/"
+cp -r www/. "$site/admin/"
+cp pkg/intune_script_user_state.js pkg/intune_script_user_state_bg.wasm "$site/admin/pkg/"
 # esbuild resolves the package from target/bench-deps through NODE_PATH (the entries live in bench/).
 for entry in ms-entry:ms-client ms-entry-init:ms-client-init; do
   NODE_PATH="$deps/node_modules" "$deps/node_modules/.bin/esbuild" "bench/browser/${entry%%:*}.js" \

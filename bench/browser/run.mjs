@@ -24,6 +24,8 @@
 //              disturbed by other work; nothing reaches the server, which must hold 0 for it)
 //   bulk       1,000 items through one createUserStates call against the Microsoft client one by
 //              one (sequential awaits)
+//   page import  the admin page's Bulk import of 10,000 rows against createUserStates on the same
+//              rows in the page's tab (bench/browser/page-import.mjs), with the page's long tasks
 // Every contender is warmed up first (not measured, own scriptIds). Nothing is asserted but the
 // exactly-N checks: the numbers are for reading.
 
@@ -37,6 +39,7 @@ import { createHash } from "node:crypto";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { BenchFailure, MOCK, control, load, machine, q, sh, users, verify } from "../common.mjs";
+import { pageImport } from "./page-import.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SITE = path.join(ROOT, "target/bench-site");
@@ -264,6 +267,9 @@ async function main() {
     if (errors.length) throw new BenchFailure(`page errors: ${errors.join("; ")}`);
     await page.close();
     out.imports = imports;
+
+    // ---- page import: the admin page against the module, 10,000 rows --------------------
+    out.pageImport = await pageImport(context, { rows: 10_000, rounds: 1, run: RUN });
   } finally {
     await context?.close().catch(() => {});
     rmSync(profile, { recursive: true, force: true });
@@ -377,6 +383,8 @@ async function main() {
     importTable,
     "",
     bulkTable,
+    "",
+    out.pageImport.table,
     "",
     lossLine,
     "",

@@ -229,14 +229,6 @@ impl Bulk {
         Ok(bulk)
     }
 
-    pub fn client_request_id(&self) -> &str {
-        &self.policy.client_request_id
-    }
-
-    pub fn timeout_ms(&self) -> u32 {
-        self.policy.timeout_ms
-    }
-
     /// 429s seen so far, inner and outer (this session's: a resumed run starts at 0).
     pub fn throttled(&self) -> u32 {
         self.throttled

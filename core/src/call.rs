@@ -63,10 +63,6 @@ pub trait Operation {
     fn on_outcome(&mut self, outcome: Outcome, now_ms: f64) -> Action;
     /// The last `Wait` is over.
     fn on_wait_over(&mut self) -> Action;
-    /// The client request id every request of this call carries.
-    fn client_request_id(&self) -> &str;
-    /// The time limit of one attempt.
-    fn timeout_ms(&self) -> u32;
 }
 
 /// The error for an attempt that got no answer, or whose answer was a failure.

@@ -45,6 +45,7 @@ enum Phase {
 }
 
 impl Create {
+    /// A create of `req`, not started yet.
     pub fn new(req: CreateRequest, policy: Policy) -> Self {
         Self {
             req,
@@ -210,13 +211,5 @@ impl Operation for Create {
             }
             Phase::Looking { listing, uncertain } => self.look(listing, uncertain),
         }
-    }
-
-    fn client_request_id(&self) -> &str {
-        &self.policy.client_request_id
-    }
-
-    fn timeout_ms(&self) -> u32 {
-        self.policy.timeout_ms
     }
 }

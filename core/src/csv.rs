@@ -34,14 +34,18 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// One record and the line (1-based) it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
+    /// The line the record starts on, from 1.
     pub line: usize,
+    /// Its fields, unquoted.
     pub fields: Vec<String>,
 }
 
 /// Text that is not CSV, and the line where that shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvError {
+    /// The line, from 1.
     pub line: usize,
+    /// What is wrong there.
     pub message: &'static str,
 }
 
@@ -173,17 +177,23 @@ pub fn records(text: &str) -> Result<Vec<Record>, CsvError> {
 /// wrong with it (then it is not imported) and what may go wrong (a repeated user).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
+    /// The line the row starts on, from 1.
     pub line: usize,
     #[serde(rename = "userState")]
+    /// The user state as typed (the counts not coerced to numbers).
     pub user_state: Json,
+    /// What is wrong with it; a row with problems is not imported.
     pub problems: Vec<String>,
+    /// What may go wrong (a user already in an earlier row).
     pub warnings: Vec<String>,
 }
 
 /// A user-state CSV read: every row, or why the file as a whole cannot be used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserStatesCsv {
+    /// Every data row, in order.
     pub rows: Vec<Row>,
+    /// Why the file as a whole cannot be used (then `rows` is empty).
     pub error: Option<String>,
 }
 

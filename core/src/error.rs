@@ -16,15 +16,25 @@ pub enum Error {
     /// The request did not get an answer: connection refused or dropped, DNS, CORS.
     #[error("network error: {message}")]
     Network {
+        /// What the platform said.
         message: String,
+        /// The `client-request-id` the request carried.
         client_request_id: String,
     },
     /// An attempt took longer than `timeoutMs`.
     #[error("no answer within {ms} ms")]
-    Timeout { ms: u32, client_request_id: String },
+    Timeout {
+        /// The time limit of one attempt.
+        ms: u32,
+        /// The `client-request-id` the request carried.
+        client_request_id: String,
+    },
     /// The caller's `AbortSignal` fired.
     #[error("the call was aborted")]
-    Aborted { client_request_id: String },
+    Aborted {
+        /// The `client-request-id` of the call.
+        client_request_id: String,
+    },
 }
 
 impl From<GraphError> for Error {
@@ -84,11 +94,14 @@ impl Error {
 /// One broken rule: the path of the field (`userState.successDeviceCount`) and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
+    /// The field's path, like `userState.successDeviceCount`.
     pub field: String,
+    /// The rule it broke, as a sentence without the field.
     pub message: String,
 }
 
 impl FieldError {
+    /// A broken rule of `field`.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -127,8 +140,11 @@ pub struct GraphError {
     pub code: String,
     /// Graph's `error.message`, or a description of what came back instead.
     pub message: String,
+    /// The service's `request-id`.
     pub request_id: Option<String>,
+    /// The `client-request-id`, as the service echoed it.
     pub client_request_id: Option<String>,
+    /// The answer's `Date` header.
     pub date: Option<String>,
     /// Seconds the service asked to wait (`Retry-After`), when it said.
     pub retry_after: Option<f64>,

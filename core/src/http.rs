@@ -6,13 +6,18 @@ use crate::json::Json;
 /// The HTTP methods this crate sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// `GET`
     Get,
+    /// `POST`
     Post,
+    /// `PATCH`
     Patch,
+    /// `DELETE`
     Delete,
 }
 
 impl Method {
+    /// The method as it goes on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -27,12 +32,16 @@ impl Method {
 /// `client-request-id`, and `Content-Type: application/json` when there is a body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// The method.
     pub method: Method,
+    /// The whole URL, on a checked Graph root.
     pub url: String,
+    /// The JSON body, if any.
     pub body: Option<Json>,
 }
 
 impl Request {
+    /// A `GET` of `url`.
     pub fn get(url: String) -> Self {
         Self {
             method: Method::Get,
@@ -56,8 +65,11 @@ pub enum Body {
 /// An answer: status, headers (names in lower case) and body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
+    /// The HTTP status.
     pub status: u16,
+    /// The headers the platform lets the edge read, names in lower case.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: Body,
 }
 

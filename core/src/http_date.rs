@@ -1,8 +1,8 @@
 //! HTTP-dates (RFC 9110 §5.6.7) as seconds since the epoch, for `Retry-After` and `Date`.
 //!
 //! Written here rather than taken from the `httpdate` crate: it is the only date the module
-//! reads, and this reading of it is a fifth of that crate's code in the module (see
-//! BENCHMARKS.md, "What the bytes bought"). It accepts exactly what `httpdate` 1 accepts (the
+//! reads, and this reading of it is a fraction of that crate's code in the module (see
+//! docs/size.md). It accepts exactly what `httpdate` 1 accepts (the
 //! IMF-fixdate and the obsolete RFC 850 and asctime forms, years 1970 to 9999, a weekday that
 //! matches the date), which a native differential test and a fuzz target check against it.
 

@@ -1,8 +1,10 @@
 //! A small JSON value that keeps key order and limits nesting.
 //!
-//! The core never parses JSON text itself: in the browser and Node the edge hands it what
-//! `JSON.parse` (or a plain JS object) gave, through `serde-wasm-bindgen`; natively the tests
-//! and fuzzers use `serde_json`. Both arrive here through the same [`Deserialize`] impl, which
+//! The core never parses JSON text itself. In the browser and Node the edge walks what
+//! `JSON.parse` (or a plain JS object) gave into a [`Json`] by hand (the wasm crate's
+//! `convert.rs`, without serde's deserializer), stopping at [`MAX_DEPTH`]; values go back to
+//! JS through [`Serialize`] and `serde-wasm-bindgen`. Natively the tests and fuzzers read
+//! text with `serde_json` through the [`Deserialize`](de::Deserialize) impl here, which also
 //! refuses anything nested deeper than [`MAX_DEPTH`] (a cyclic JS object would otherwise
 //! recurse until the stack ran out).
 
@@ -16,11 +18,17 @@ pub const MAX_DEPTH: usize = 32;
 /// A JSON value. Numbers are `f64`, as in JavaScript.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null` (and `undefined` from JS).
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, as JS has them.
     Number(f64),
+    /// A string.
     String(String),
+    /// An array.
     Array(Vec<Json>),
+    /// An object, its members in order.
     Object(Map),
 }
 
@@ -29,6 +37,7 @@ pub enum Json {
 pub struct Map(pub Vec<(String, Json)>);
 
 impl Map {
+    /// An empty object.
     pub fn new() -> Self {
         Self(Vec::new())
     }
@@ -47,12 +56,14 @@ impl Map {
         }
     }
 
+    /// The member names, in order (a repeated key as often as it came).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_str())
     }
 }
 
 impl Json {
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Json::String(s) => Some(s),
@@ -60,6 +71,7 @@ impl Json {
         }
     }
 
+    /// The members, if this is an object.
     pub fn as_object(&self) -> Option<&Map> {
         match self {
             Json::Object(m) => Some(m),

@@ -77,12 +77,4 @@ impl Operation for List {
     fn on_wait_over(&mut self) -> Action {
         self.page.on_wait_over()
     }
-
-    fn client_request_id(&self) -> &str {
-        self.page.client_request_id()
-    }
-
-    fn timeout_ms(&self) -> u32 {
-        self.page.timeout_ms()
-    }
 }

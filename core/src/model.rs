@@ -11,8 +11,11 @@ pub const MAX_UPN_CHARS: usize = 1024;
 /// A user state to create, already validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserStateInput {
+    /// `successDeviceCount`, 0 or more.
     pub success_device_count: i32,
+    /// `errorDeviceCount`, 0 or more.
     pub error_device_count: i32,
+    /// `userPrincipalName`, as given.
     pub user_principal_name: String,
     /// Sent through when the caller gave one (the seed lists `id` among the properties).
     pub id: Option<String>,

@@ -137,14 +137,6 @@ impl Operation for Single {
     fn on_wait_over(&mut self) -> Action {
         self.send()
     }
-
-    fn client_request_id(&self) -> &str {
-        &self.policy.client_request_id
-    }
-
-    fn timeout_ms(&self) -> u32 {
-        self.policy.timeout_ms
-    }
 }
 
 /// Most pages one list (or look-up) reads before it gives up.

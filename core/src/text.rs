@@ -1,8 +1,8 @@
 //! Searching text by its bytes. `str`'s own searching with a `&str` pattern (`contains`,
 //! `replace`, `split_once`) brings the two-way searcher and, through the slicing inside it,
-//! the panic message that prints a `char` with `Debug` (its escape and printable tables):
-//! 5.4 KB gzipped of the module, measured (BENCHMARKS.md, "What the bytes bought"), for the
-//! few short searches this crate makes, in error texts, header values and URLs.
+//! the panic message that prints a `char` with `Debug` (its escape and printable tables): a
+//! large share of the module (measured in docs/size.md) for the few short searches this crate
+//! makes, in error texts, header values and URLs.
 
 /// Where `needle` first starts in `hay`. A match of a whole `str` in a `str` starts and ends
 /// on character boundaries.
@@ -17,7 +17,7 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
 
 /// Replaces every occurrence of `secret` in `s` by `[redacted]`, left to right as
 /// `str::replace` does. When the marker itself rebuilds the secret ("redacted",
-/// "ab[redacted]"), nothing of the text is kept: it becomes `***` (three bytes cannot hold a
+/// `"ab[redacted]"`), nothing of the text is kept: it becomes `***` (three bytes cannot hold a
 /// secret of eight or more).
 pub fn scrub(s: &mut String, secret: &str) {
     if find(s, secret).is_none() {

@@ -252,10 +252,6 @@ fn call_options(f: &mut Fields) -> Option<CallOptions> {
     let timeout_ms = f.optional("timeoutMs", |v| whole_in(v, 1, MAX_TIMEOUT_MS));
     let max_retries = f.optional("maxRetries", |v| whole_in(v, 0, MAX_RETRIES));
     let client_request_id = f.optional("clientRequestId", guid);
-    // The edge reads these itself; they are known here so they are not "unknown".
-    f.get("token");
-    f.get("signal");
-    f.get("onResponse");
     Some(CallOptions {
         endpoint: base.unwrap_or_else(|| Endpoint::cloud(cloud.unwrap_or(Cloud::Global))),
         script_kind: script_kind.unwrap_or_default(),
@@ -422,11 +418,11 @@ pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
 /// Which request of many items is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Items {
-    /// `createUserStates`: `concurrency`, `onProgress`; a user is its id, else its name.
+    /// `createUserStates`: `concurrency`; a user is its id, else its name.
     Create,
     /// `planUserStates`: no option of its own; a user is its id and its name.
     Plan,
-    /// `syncUserStates`: `concurrency`, `onProgress`, `deleteExtra`; as a plan.
+    /// `syncUserStates`: `concurrency`, `deleteExtra`; as a plan.
     Sync,
 }
 
@@ -444,7 +440,6 @@ fn items_request(value: &Json, kind: Items) -> Result<SyncRequest, ValidationErr
         let mut delete_extra = None;
         if kind != Items::Plan {
             concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
-            f.get("onProgress");
         }
         if kind == Items::Sync {
             delete_extra = f.optional("deleteExtra", |v| match v {
@@ -581,7 +576,7 @@ mod tests {
     fn reads_every_option() {
         let req = create_request(&request(
             GOOD,
-            r#","cloud":"china","baseUrl":null,"timeoutMs":5,"maxRetries":0,"scriptKind":"deviceShellScripts","clientRequestId":"0F8FAD5B-D9CB-469F-A165-70867728950E","token":"t""#,
+            r#","cloud":"china","baseUrl":null,"timeoutMs":5,"maxRetries":0,"scriptKind":"deviceShellScripts","clientRequestId":"0F8FAD5B-D9CB-469F-A165-70867728950E""#,
         ))
         .unwrap();
         assert_eq!(req.options.endpoint, Endpoint::cloud(Cloud::China));
@@ -793,7 +788,7 @@ mod tests {
     #[test]
     fn scripts_requests_take_the_common_options_only() {
         let req = scripts_request(&json(
-            r#"{"token":"t","scriptKind":"deviceShellScripts","cloud":"china","maxRetries":1,"onResponse":null}"#,
+            r#"{"scriptKind":"deviceShellScripts","cloud":"china","maxRetries":1}"#,
         ))
         .unwrap();
         assert_eq!(req.options.script_kind, ScriptKind::DeviceShellScripts);

@@ -7,12 +7,9 @@
 //! cost per free, the cause of the minutes a 100,000-row import's end once took, is
 //! `heap/`'s test.
 
-#[path = "support/sim.rs"]
-mod sim;
-
-use sim::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use test_support::sim::*;
 
 struct Counting;
 

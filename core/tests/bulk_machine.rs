@@ -1,16 +1,13 @@
 //! The bulk machine driven natively against a simulated Graph with virtual time
-//! (`support/sim.rs`): inner 429s, commits followed by 503s, dropped batches, write budgets
+//! (`test_support::sim`): inner 429s, commits followed by 503s, dropped batches, write budgets
 //! and how close the run keeps to them, paging during look-ups. The simulated service never
 //! dedupes, so a doubled create shows up as a second object.
 #![cfg(not(target_arch = "wasm32"))]
 
-#[path = "support/sim.rs"]
-mod sim;
-
 use intune_core::bulk::Budget;
 use intune_core::http::Outcome;
 use intune_core::{Error, Json};
-use sim::{assert_exactly_once, bulk, items, json, resp, run, Fault, Sim};
+use test_support::sim::{self, assert_exactly_once, bulk, items, json, resp, run, Fault, Sim};
 
 #[test]
 fn a_clean_run_creates_everything_in_batches_of_twenty() {

@@ -2,19 +2,16 @@
 //! exactly-once rule, with no network and no clock.
 #![cfg(not(target_arch = "wasm32"))]
 
-use intune_core::call::Policy;
 use intune_core::http::{Body, Method, Outcome, Request, Response};
 use intune_core::validate::{create_request, CreateRequest};
+use intune_core::Policy;
 use intune_core::{Action, Create, Error, Json, Operation};
+use test_support::answers::{answer, json};
 
 const CRID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const BASE: &str = "http://127.0.0.1:9";
 const LIST: &str =
     "http://127.0.0.1:9/beta/deviceManagement/deviceManagementScripts/s1/userRunStates";
-
-fn json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap()
-}
 
 fn create(max_retries: u32, refreshable: bool) -> Create {
     let req = create_request(&json(&format!(
@@ -32,21 +29,6 @@ fn policy(req: &CreateRequest, refreshable: bool, seed: u64) -> Policy {
         seed,
         ..Policy::new(&req.options, refreshable, [0; 16])
     }
-}
-
-fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
-    Outcome::Response(Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: if body.is_empty() {
-            Body::Empty
-        } else {
-            Body::Json(json(body))
-        },
-    })
 }
 
 const CREATED: &str = r##"{"@odata.type":"#microsoft.graph.deviceManagementScriptUserState","id":"u1","successDeviceCount":2,"errorDeviceCount":0,"userPrincipalName":"ada@contoso.com"}"##;

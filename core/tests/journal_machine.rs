@@ -1,4 +1,4 @@
-//! The bulk machine with a journal, natively against the simulated Graph (`support/sim.rs`):
+//! The bulk machine with a journal, natively against the simulated Graph (`test_support::sim`):
 //! what the records hold, write-ahead, and resuming. A journaled run is cut after every
 //! record and each prefix resumed against the service as it stood at that moment (with the
 //! requests in flight lost, and with them committed after the crash); each must end with
@@ -6,14 +6,11 @@
 //! answered as the README says.
 #![cfg(not(target_arch = "wasm32"))]
 
-#[path = "support/sim.rs"]
-mod sim;
-
 use intune_core::bulk::Bulk;
 use intune_core::http::Method;
 use intune_core::{Error, Json};
-use sim::{
-    items, json, lines, per_user, policy, record, request, run_from, Fault, Moment, Run, Sim,
+use test_support::sim::{
+    self, items, json, lines, per_user, policy, record, request, run_from, Fault, Moment, Run, Sim,
     DATE_MARK, DIAG_MARK, ROOT, TOKEN,
 };
 

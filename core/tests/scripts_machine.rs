@@ -3,18 +3,15 @@
 //! every read.
 #![cfg(not(target_arch = "wasm32"))]
 
-use intune_core::call::Policy;
-use intune_core::http::{Body, Method, Outcome, Request, Response};
+use intune_core::http::{Method, Outcome, Request};
 use intune_core::list::List;
 use intune_core::validate::scripts_request;
+use intune_core::Policy;
 use intune_core::{Action, Error, Json, Operation};
+use test_support::answers::{answer, json};
 
 const BASE: &str = "http://127.0.0.1:9";
 const FIRST: &str = "http://127.0.0.1:9/beta/deviceManagement/deviceShellScripts?$select=id,displayName,description,fileName,lastModifiedDateTime";
-
-fn json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap()
-}
 
 fn list(max_retries: u32) -> List {
     let req = scripts_request(&json(&format!(
@@ -31,17 +28,6 @@ fn list(max_retries: u32) -> List {
             seed: 7,
         },
     )
-}
-
-fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Outcome {
-    Outcome::Response(Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: Body::Json(json(body)),
-    })
 }
 
 /// Runs `op` through the scripted answers; returns the URLs sent and the end.

@@ -3,12 +3,12 @@
 //! at every step and run again (waiting first, as after a journal of a cut run, or not) ending
 //! exact, a third run sending no write.
 
-use intune_core::call::Policy;
 use intune_core::http::{Body, Method, Outcome, Request, Response};
 use intune_core::json::{Json, Map};
 use intune_core::sync::{Sync, SyncAction};
 use intune_core::validate::sync_request;
 use intune_core::Error;
+use intune_core::Policy;
 
 const ROOT: &str = "http://127.0.0.1:9";
 

@@ -4,8 +4,8 @@
 //! in order, with header names in lower case; each inner answer then reads as a Graph error
 //! without panicking, with a finite, non-negative `Retry-After`.
 //!
-//! Input: a transcript of answers (see `transcript` in src/lib.rs), typically `> 200` with a
-//! `{"responses":[...]}` body.
+//! Input: a transcript of answers (see `transcript` in test-support/src/answers.rs),
+//! typically `> 200` with a `{"responses":[...]}` body.
 #![no_main]
 
 use intune_core::batch::responses as batch_responses;

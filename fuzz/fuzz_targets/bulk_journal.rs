@@ -23,10 +23,10 @@
 
 use intune_core::http::{Body, Method, Outcome, Request};
 use intune_core::journal::redact;
-use intune_core::call::Policy;
 use intune_core::validate::{bulk_request, BulkRequest};
+use intune_core::Policy;
 use intune_core::{Error, Json};
-use intune_script_user_state_fuzz::{error_body, list_page, record_text, response, resumed, Bytes};
+use intune_script_user_state_fuzz::{error_body, line, list_page, response, resumed, Bytes};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 
@@ -289,7 +289,7 @@ fuzz_target!(|data: &[u8]| {
             for record in &poll.append[..keep] {
                 let mut record = record.clone();
                 redact(&mut record, TOKEN);
-                let clean = record_text(&record);
+                let clean = line(&record);
                 assert!(!clean.contains(TOKEN), "the token in {clean}");
                 journal.push(clean);
             }

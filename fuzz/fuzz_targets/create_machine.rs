@@ -1,6 +1,6 @@
-//! `create::Create` driven as core/tests/create_machine.rs drives it, answering each request with
-//! the next outcome of a transcript (see `transcript` in src/lib.rs); the last outcome repeats
-//! for as long as the machine asks (none at all: timeouts).
+//! `Create` driven as core/tests/create_machine.rs drives it, answering each request with the
+//! next outcome of a transcript (see `transcript` in test-support/src/answers.rs); the last
+//! outcome repeats for as long as the machine asks (none at all: timeouts).
 //!
 //! Preamble, space-separated settings: `maxRetries=N` (taken mod 11; default 3),
 //! `refreshable` (the token is a function), `id` (the user state carries id `k1`),
@@ -20,8 +20,8 @@
 
 use intune_core::http::{Body, Method, Outcome, Response};
 use intune_core::model::check_user_state;
-use intune_core::call::Policy;
 use intune_core::validate::create_request;
+use intune_core::Policy;
 use intune_core::{Action, Create, Error, Json, Operation};
 use intune_script_user_state_fuzz::{allowed, transcript, whatwg_origin};
 use libfuzzer_sys::fuzz_target;
@@ -207,7 +207,11 @@ fuzz_target!(|data: &[u8]| {
             }
             Action::Answered => {
                 // The last answer, a POST's, is itself the result: a readable user state.
-                assert_eq!(last_method, Method::Post, "a look-up page is never the result");
+                assert_eq!(
+                    last_method,
+                    Method::Post,
+                    "a look-up page is never the result"
+                );
                 match &last {
                     Some(Outcome::Response(Response {
                         status: 200 | 201,

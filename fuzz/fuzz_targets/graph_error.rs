@@ -6,7 +6,7 @@
 //!
 //! Input: the secret on the first line (kept only when `validate::token` accepts it and it is
 //! at least 8 bytes long, as `redact` needs), then a transcript of answers (see
-//! `transcript` in src/lib.rs) in which `@@` stands for the secret.
+//! `transcript` in test-support/src/answers.rs) in which `@@` stands for the secret.
 #![no_main]
 
 use intune_core::error::INVALID_RESPONSE;

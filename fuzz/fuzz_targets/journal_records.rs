@@ -8,10 +8,10 @@
 //! read", or gives a machine whose first poll works and whose own records read back equal.
 #![no_main]
 
-use intune_core::call::Policy;
 use intune_core::validate::bulk_request;
+use intune_core::Policy;
 use intune_core::{Error, Json};
-use intune_script_user_state_fuzz::{record_text, resumed};
+use intune_script_user_state_fuzz::{line, resumed};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -39,11 +39,11 @@ fuzz_target!(|data: &[u8]| {
             let poll = b.poll(0.0);
             assert!(poll.sends.len() <= 4);
             for record in poll.append {
-                let line = record_text(&record);
+                let text = line(&record);
                 assert_eq!(
-                    serde_json::from_str::<Json>(&line).ok().as_ref(),
+                    serde_json::from_str::<Json>(&text).ok().as_ref(),
                     Some(&record),
-                    "the machine's own record {line:?} does not read back"
+                    "the machine's own record {text:?} does not read back"
                 );
             }
         }

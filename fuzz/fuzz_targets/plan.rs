@@ -28,7 +28,13 @@ fn name(b: &mut Bytes) -> String {
     let case = b.next();
     base.chars()
         .enumerate()
-        .map(|(i, c)| if case >> (i % 8) & 1 == 1 { c.to_ascii_uppercase() } else { c })
+        .map(|(i, c)| {
+            if case >> (i % 8) & 1 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -56,7 +62,9 @@ fn applied(server: &[Json], plan: &Plan, delete_extra: bool) -> Vec<Json> {
         }
         let mut s = s.clone();
         if let Some(u) = plan.update.iter().find(|u| u.id == id) {
-            let Json::Object(m) = &mut s else { unreachable!() };
+            let Json::Object(m) = &mut s else {
+                unreachable!()
+            };
             if let Json::Object(changes) = u.changes.fields_json() {
                 for (k, v) in changes.0 {
                     m.insert(k, v);
@@ -68,8 +76,14 @@ fn applied(server: &[Json], plan: &Plan, delete_extra: bool) -> Vec<Json> {
     for (n, c) in plan.create.iter().enumerate() {
         out.push(object(vec![
             ("id", format!("new{n}").into()),
-            ("userPrincipalName", c.user_state.user_principal_name.as_str().into()),
-            ("successDeviceCount", c.user_state.success_device_count.into()),
+            (
+                "userPrincipalName",
+                c.user_state.user_principal_name.as_str().into(),
+            ),
+            (
+                "successDeviceCount",
+                c.user_state.success_device_count.into(),
+            ),
             ("errorDeviceCount", c.user_state.error_device_count.into()),
         ]));
     }
@@ -82,7 +96,11 @@ fuzz_target!(|data: &[u8]| {
     let mut items = Vec::new();
     for _ in 0..n {
         let upn = name(&mut b);
-        let success = if b.next() % 16 == 0 { Json::Number(-1.0) } else { i32::from(b.next() % 3).into() };
+        let success = if b.next() % 16 == 0 {
+            Json::Number(-1.0)
+        } else {
+            i32::from(b.next() % 3).into()
+        };
         let error: Json = i32::from(b.next() % 3).into();
         let mut pairs = vec![
             ("userPrincipalName", Json::from(upn.as_str())),
@@ -99,7 +117,11 @@ fuzz_target!(|data: &[u8]| {
     let mut server = Vec::new();
     for _ in 0..m {
         let id = format!("k{}", b.next() % 8);
-        let upn = if b.next() % 8 == 0 { Json::Null } else { Json::from(name(&mut b).as_str()) };
+        let upn = if b.next() % 8 == 0 {
+            Json::Null
+        } else {
+            Json::from(name(&mut b).as_str())
+        };
         let mut pairs = vec![("id", Json::from(id.as_str())), ("userPrincipalName", upn)];
         match b.next() % 8 {
             0 => {}
@@ -111,13 +133,19 @@ fuzz_target!(|data: &[u8]| {
     }
     let delete_extra = b.next() % 2 == 1;
 
-    let request = object(vec![("scriptId", "s".into()), ("userStates", Json::Array(items))]);
+    let request = object(vec![
+        ("scriptId", "s".into()),
+        ("userStates", Json::Array(items)),
+    ]);
     let req = sync_request(&request, false).expect("the request itself is valid");
     let p = plan(&req.items, &server);
 
     // Every index once; invalid exactly the refused items.
     let mut seen = vec![0u8; n];
-    for i in p.create.iter().map(|c| c.index)
+    for i in p
+        .create
+        .iter()
+        .map(|c| c.index)
         .chain(p.update.iter().map(|u| u.index))
         .chain(p.unchanged.iter().map(|u| u.index))
         .chain(p.invalid.iter().map(|u| u.index))
@@ -129,7 +157,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(req.items[v.index].is_err());
     }
     // No object twice; extra = listed minus matched, once each, in list order.
-    let mut matched: Vec<&str> = p.update.iter().map(|u| u.id.as_str())
+    let mut matched: Vec<&str> = p
+        .update
+        .iter()
+        .map(|u| u.id.as_str())
         .chain(p.unchanged.iter().map(|u| u.id.as_str()))
         .collect();
     matched.sort_unstable();
@@ -154,7 +185,10 @@ fuzz_target!(|data: &[u8]| {
         match input.id.as_deref() {
             Some(own) if holds(own) => assert_eq!(own, id),
             _ => {
-                let upn = object.get("userPrincipalName").and_then(Json::as_str).unwrap();
+                let upn = object
+                    .get("userPrincipalName")
+                    .and_then(Json::as_str)
+                    .unwrap();
                 assert!(upn.eq_ignore_ascii_case(&input.user_principal_name));
             }
         }
@@ -174,8 +208,14 @@ fuzz_target!(|data: &[u8]| {
     // Converges: applied, it plans to nothing to write.
     let after = applied(&server, &p, delete_extra);
     let again = plan(&req.items, &after);
-    assert!(again.create.is_empty() && again.update.is_empty(), "{again:?}");
-    assert_eq!(again.unchanged.len(), p.unchanged.len() + p.update.len() + p.create.len());
+    assert!(
+        again.create.is_empty() && again.update.is_empty(),
+        "{again:?}"
+    );
+    assert_eq!(
+        again.unchanged.len(),
+        p.unchanged.len() + p.update.len() + p.create.len()
+    );
     if delete_extra {
         assert!(again.extra.is_empty(), "{again:?}");
     } else {

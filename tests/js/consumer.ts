@@ -91,6 +91,14 @@ async function main(signal: AbortSignal): Promise<string> {
   // @ts-expect-error deleteExtra is a boolean
   await syncUserStates({ token: "t", scriptId: "s", userStates: [], deleteExtra: "yes" });
   await web.syncUserStates({ token: "t", scriptId: "s", userStates: [] });
+  // One run per journal (issue 17): lock() resolves to the function that lets it go.
+  const release: () => Promise<void> = await fileJournal("users.csv.journal", {
+    onStaleLock: ({ lockPath, pid, hostname, since }) => console.error(`took over ${lockPath} (${pid} ${hostname} ${since})`),
+  }).lock();
+  await release();
+  await (await web.indexedDbJournal("import").lock())();
+  const own: Journal = { read: async () => [], append: async () => {}, clear: async () => {}, lock: async () => async () => {} };
+  if (own.lock) await (await own.lock())();
   const list: DeviceManagementScriptUserState[] = await listUserStates({ token: "t", scriptId: "s", top: 50 });
   for await (const page of listUserStatePages({ token: "t", scriptId: "s" })) void page.length;
   const patched: DeviceManagementScriptUserState | null = await updateUserState({
@@ -114,6 +122,10 @@ async function main(signal: AbortSignal): Promise<string> {
 
 // @ts-expect-error a journal has read, append and clear
 const badJournal: CreateUserStatesRequest = { token: "t", scriptId: "s", userStates: [], journal: { read: async () => [] } };
+// @ts-expect-error lock() resolves to a release function
+const badLock: Journal = { read: async () => [], append: async () => {}, clear: async () => {}, lock: async () => true };
+// @ts-expect-error onStaleLock is a function
+const badStale = fileJournal("j", { onStaleLock: true });
 // @ts-expect-error counts are numbers
 const badCount: CreateUserStateRequest = { token: "t", scriptId: "s", userState: { userPrincipalName: "a", successDeviceCount: "2", errorDeviceCount: 0 } };
 // @ts-expect-error the cloud must be one of four
@@ -132,7 +144,7 @@ const graphError = {} as GraphError;
 // @ts-expect-error status is a number
 const statusText: string = graphError.status;
 
-export { main, badCount, badCloud, noScript, badToken, badChange, statusText, badJournal, scriptsWithId, answeredId };
+export { main, badLock, badStale, badCount, badCloud, noScript, badToken, badChange, statusText, badJournal, scriptsWithId, answeredId };
 
 // readUserStatesCsv (issue 10): what the CSV reader gives is typed.
 import { readUserStatesCsv, type UserStatesCsv } from "intune-script-user-state";

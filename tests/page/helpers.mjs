@@ -46,7 +46,44 @@ export const mock = {
     }
     return out;
   },
+  /** Creates many user states fast: JSON $batch of 20, four at a time; returns how many were made. */
+  async seedMany(scriptId, states) {
+    const path = `/deviceManagement/deviceManagementScripts/${encodeURIComponent(scriptId)}/userRunStates`;
+    const batches = [];
+    for (let i = 0; i < states.length; i += 20) batches.push(states.slice(i, i + 20));
+    let made = 0;
+    const send = async (batch) => {
+      const requests = batch.map((s, j) => ({ id: String(j + 1), method: "POST", url: path, headers: { "content-type": "application/json" }, body: s }));
+      const r = await fetch(`${MOCK}/beta/$batch`, { method: "POST", headers: { authorization: "Bearer seed-token", "content-type": "application/json" }, body: JSON.stringify({ requests }) });
+      if (r.status !== 200) throw new Error(`seedMany: ${r.status} ${await r.text()}`);
+      const { responses } = await r.json();
+      const bad = responses.filter((x) => x.status !== 201);
+      if (bad.length) throw new Error(`seedMany: ${JSON.stringify(bad[0])}`);
+      made += responses.length;
+    };
+    let next = 0;
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < batches.length) await send(batches[next++]);
+    }));
+    return made;
+  },
 };
+
+/**
+ * Starts recording the main thread's long tasks in the page (PerformanceObserver, "longtask":
+ * tasks over 50 ms). `read()` returns their durations in ms, longest first.
+ */
+export async function watchLongTasks(page) {
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    window.__longTaskObserver?.disconnect();
+    window.__longTaskObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    });
+    window.__longTaskObserver.observe({ type: "longtask" });
+  });
+  return { read: () => page.evaluate(() => [...window.__longTasks].sort((a, b) => b - a)) };
+}
 
 /** One Chromium for the whole file, with a fresh profile in a temp dir. */
 export async function launch() {
@@ -73,8 +110,10 @@ export async function launch() {
  * Opens the page (demo mode by default) in a new tab and records what a test must check:
  * console messages, page errors, dialogs (none may fire) and CSP violations.
  */
-export async function open(context, path = "/?demo=1") {
+export async function open(context, path = "/?demo=1", { viewport, colorScheme } = {}) {
   const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  if (colorScheme) await page.emulateMedia({ colorScheme });
   const seen = { console: [], errors: [], dialogs: [] };
   page.on("console", (m) => seen.console.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => seen.errors.push(e.message));

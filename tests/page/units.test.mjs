@@ -260,3 +260,32 @@ test("reportCsv and exportName: what is shown, as the table shows it", () => {
   assert.equal(exportName("../a b?c"), "..-a-b-c-user-states.csv");
   assert.equal(exportName("///"), "script-user-states.csv");
 });
+
+test("rowResults: one status per CSV row; cancelled and stopped items are not failed", async () => {
+  const { rowResults } = await import("../../www/js/import.js");
+  const row = (line, upn, problems = []) => ({ line, userState: { userPrincipalName: upn }, problems, warnings: [] });
+  const rows = [row(2, "a"), row(3, "b", ["bad"]), row(4, "c"), row(5, "d"), row(6, "e"), row(7, "f")];
+  const valid = rows.filter((r) => r.problems.length === 0);
+  const outcome = {
+    results: [
+      { ok: true, userState: { id: "1" } },
+      { ok: false, error: { name: "GraphError", status: 403, code: "Forbidden" } },
+      { ok: false, error: { name: "AbortError" } },
+      { ok: false, error: { name: "TokenMissing", message: "no token" } },
+      { ok: false, error: { name: "TimeoutError", timeoutMs: 30000 } },
+    ],
+  };
+  assert.deepEqual(rowResults(rows, valid, outcome).map((r) => [r.line, r.status]), [[2, "created"], [3, "skipped"], [4, "failed"], [5, "cancelled"], [6, "cancelled"], [7, "failed"]]);
+  assert.deepEqual(rowResults(rows, valid, { failedRun: { name: "NetworkError" } }).map((r) => r.status), ["unknown", "skipped", "unknown", "unknown", "unknown", "unknown"]);
+});
+
+test("plainError: a thrown value crosses postMessage with what describeError reads", async () => {
+  const { plainError } = await import("../../www/js/worker-errors.js");
+  const err = Object.assign(new Error("Forbidden here"), { name: "GraphError", status: 403, code: "Forbidden", requestId: "r-1", retryAfter: 5, toJSON: undefined });
+  const plain = plainError(err);
+  assert.deepEqual(plain, { status: 403, code: "Forbidden", requestId: "r-1", retryAfter: 5, name: "GraphError", message: "Forbidden here" });
+  assert.deepEqual(structuredClone(plain), plain);
+  assert.equal(describeError(plain).title, describeError(err).title);
+  assert.deepEqual(plainError("boom"), { name: "Error", message: "boom" });
+  assert.deepEqual(plainError(Object.assign(new Error("bad"), { name: "ValidationError", field: "x", errors: [{ field: "x", message: "bad" }] })).errors, [{ field: "x", message: "bad" }]);
+});

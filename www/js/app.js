@@ -11,6 +11,7 @@ import { setupCreate } from "./create.js";
 import { setupManage } from "./manage.js";
 import { setupImport } from "./import.js";
 import { setupPicker } from "./picker.js";
+import { setupConnectionFold, setupScrollCues } from "./layout.js";
 
 const wantsDemo = new URLSearchParams(location.search).get("demo") === "1";
 const demoModule = wantsDemo ? await import("./demo.js") : null;
@@ -80,7 +81,9 @@ function renderConnection() {
   const where = demo ? demo.where : CLOUDS[settings.cloud].graph;
   const who = source === "paste" ? "pasted token" : account ? account.username : "not signed in";
   fill($("connection"), h("span", { class: "pill" }, demo ? demo.label : settings.cloud), ` ${where} · ${who}`);
+  refreshFold?.();
 }
+let refreshFold = null;
 
 function renderSettingsForm() {
   fill($("cloud"), Object.entries(CLOUDS).map(([value, c]) => h("option", { value }, c.label)));
@@ -188,10 +191,10 @@ const options = (extra = {}) => callOptions({ scriptId: picker.resolve($("script
 const picker = setupPicker({ api, callOptions });
 
 /** Shows a missing script id at the script field; true when there is one. */
-function checkScript() {
+function checkScript({ focus = true } = {}) {
   const missing = $("scriptId").value.trim() === "";
   showScriptProblem(missing ? "Choose a script, or enter its id, first." : "");
-  if (missing) $("scriptId").focus();
+  if (missing && focus) $("scriptId").focus();
   return !missing;
 }
 
@@ -223,8 +226,13 @@ const ctx = { api, options, checkScript, showScriptProblem, explainScriptError, 
 demo?.show();
 picker.showChosen();
 if (demo) picker.load();
+refreshFold = setupConnectionFold({
+  hasToken,
+  describe: () => `${demo ? demo.label : settings.cloud} · ${demo || settings.tokenSource === "paste" ? ($("token").value ? "pasted token" : "no token") : (session?.account?.username ?? "not signed in")}`,
+});
 renderSettingsForm();
 renderConnection();
+setupScrollCues();
 tabs($("tablist"));
 setupCreate(ctx);
 setupManage(ctx);

@@ -11,6 +11,7 @@ export function setupCreate({ api, options, checkScript, showScriptProblem, expl
   const submit = $("createSubmit");
   const touched = new Set();
   let waitTimer = null;
+  let busy = false; // one submit at a time: a second click or Enter while it runs sends nothing
 
   // Exactly what was typed: "" is null and "2.5" is 2.5, so the rules see it (never 0 or 2).
   const userState = () => ({
@@ -37,30 +38,51 @@ export function setupCreate({ api, options, checkScript, showScriptProblem, expl
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (busy) return;
     const problems = showProblems(true);
-    if (problems.length) {
-      $(problems[0].field)?.focus();
+    // The script field (above the form) is checked too; focus goes to the first bad field on screen.
+    const scriptOk = checkScript({ focus: false });
+    const bad = [...(scriptOk ? [] : ["scriptId"]), ...FIELDS.filter((f) => problems.some((p) => p.field === f))];
+    if (bad.length) {
+      $(bad[0]).focus();
       return;
     }
-    if (!checkScript()) return;
+    busy = true;
     const clientRequestId = crypto.randomUUID();
+    const label = submit.textContent;
     submit.disabled = true;
+    submit.textContent = "Creating…";
     form.setAttribute("aria-busy", "true");
     fill(result, h("p", { class: "muted" }, "Creating…"));
+    let waiting = false;
     try {
       const state = await api.createUserState(options({ userState: userState(), clientRequestId }));
       fill(result, created(state, clientRequestId, requestIdsFor(clientRequestId)));
+      // The outcome takes focus, so a keyboard or screen reader user hears it and goes on from there.
+      result.querySelector(".alert")?.focus();
     } catch (err) {
-      if (err?.name === "ValidationError" && String(err.field).startsWith("scriptId")) showScriptProblem(describeProblem({ field: "scriptId", message: err.errors?.[0]?.message ?? err.message }));
+      let scriptProblem = false;
+      if (err?.name === "ValidationError" && String(err.field).startsWith("scriptId")) {
+        showScriptProblem(describeProblem({ field: "scriptId", message: err.errors?.[0]?.message ?? err.message }));
+        scriptProblem = true;
+      }
       explainScriptError(err, "create");
       const d = describeError(err, "create");
       const wait = d.retryAfter ? h("p", { class: "countdown", id: "createWait" }) : null;
       fill(result, errorBox(d, wait));
-      if (wait) return countdown(wait, d.retryAfter);
+      // A wrong script: its field; anything else: the message, which says what to do.
+      if (scriptProblem || $("scriptId").getAttribute("aria-invalid") === "true") $("scriptId").focus();
+      else result.querySelector(".alert")?.focus();
+      if (wait) {
+        waiting = true;
+        countdown(wait, d.retryAfter);
+      }
     } finally {
       form.removeAttribute("aria-busy");
+      submit.textContent = label;
+      busy = false;
     }
-    submit.disabled = false;
+    if (!waiting) submit.disabled = false;
   });
 
   // After a 429: keep the button disabled for the seconds Graph asked for, counting down.
@@ -80,7 +102,7 @@ export function setupCreate({ api, options, checkScript, showScriptProblem, expl
 function created(state, clientRequestId, requestIds) {
   return h(
     "div",
-    { class: "alert success", role: "status" },
+    { class: "alert success", role: "status", tabindex: "-1" },
     h("p", { class: "alert-title" }, "User state created"),
     details(
       [

@@ -1,6 +1,9 @@
 // CSV for the bulk import. Reading is the package's (readUserStatesCsv, the same reader the
 // command line uses: RFC 4180 quoting, CRLF or LF, an optional BOM, errors naming the line);
-// writing the results download is here.
+// writing the results download is here (each cell by csv-cell.js, the command line's rule too).
+import { csvCell } from "./csv-cell.js";
+
+export { csvCell };
 
 export const COLUMNS = Object.freeze(["userPrincipalName", "successDeviceCount", "errorDeviceCount"]);
 
@@ -11,13 +14,6 @@ export const COLUMNS = Object.freeze(["userPrincipalName", "successDeviceCount",
  * each row with its own problems; rows without problems are ready to import.
  */
 export const readUserStatesCsv = (text, api) => api.readUserStatesCsv(text);
-
-/** One CSV cell: quoted when needed; a leading = + - @ tab or CR is defused for spreadsheets. */
-export function csvCell(value) {
-  let s = value === null || value === undefined ? "" : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 /** Rows of cells to CSV text with CRLF line ends (what spreadsheets expect). */
 export const toCsv = (rows) => rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";

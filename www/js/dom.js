@@ -37,7 +37,7 @@ export const details = (pairs, attrs = {}) => h("dl", { class: "facts", ...attrs
 export function errorBox(d, extra = []) {
   return h(
     "div",
-    { class: "alert error", role: "alert" },
+    { class: "alert error", role: "alert", tabindex: "-1" },
     h("p", { class: "alert-title" }, d.title),
     h("p", {}, d.advice),
     extra,

@@ -1,4 +1,7 @@
 // Small pure helpers: counts as typed, durations and the progress line of a bulk run.
+import { formatDuration } from "./format-duration.js";
+
+export { formatDuration };
 
 /**
  * A count as the user typed it, not coerced: "" stays visible as null (required), a plain
@@ -9,14 +12,6 @@ export function countFromText(text) {
   const t = String(text ?? "").trim();
   if (t === "") return null;
   return /^-?\d+(?:\.\d+)?$/.test(t) ? Number(t) : t;
-}
-
-/** "45 s", "3 min 05 s", "2 h 01 min". */
-export function formatDuration(seconds) {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
 }
 
 /** The numbers shown beside the progress bar: rate per second and time left, when known. */

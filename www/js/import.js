@@ -3,12 +3,19 @@
 // (indexedDbJournal) and its parsed rows (saved-imports.js), so one cut short by a closed tab
 // or a crash is offered again, for the same script, to resume or discard.
 import { $, errorBox, fill, h } from "./dom.js";
-import { forgetImport, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
+import { forgetImport, importRows, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
 import { readUserStatesCsv, resultsCsv } from "./csv.js";
 import { describeError } from "./errors.js";
 import { describeProblem, progressFigures } from "./format.js";
+import { createUserStates, readCsv } from "./worker-client.js";
 
 const PREVIEW_ROWS = 100;
+/** Result rows drawn at once; "Show more rows" draws the next as many. */
+export const RESULT_ROWS = 100;
+/** The progress line and bar repaint at most this often (ms). */
+const PAINT_MS = 250;
+/** How far the run got is saved at most this often (ms). */
+const SAVE_MS = 250;
 const MAX_BYTES = 10 * 1024 * 1024;
 
 export function setupImport({ api, options, checkScript }) {
@@ -32,22 +39,42 @@ export function setupImport({ api, options, checkScript }) {
       "An import of ",
       h("strong", {}, offered.fileName),
       ` into ${offered.scriptId}, started ${new Date(offered.startedAt).toLocaleString()}, did not finish: `,
-      h("strong", {}, `${offered.done} of ${offered.total}`),
+      h("strong", {}, `${doneOf(offered)} of ${offered.total}`),
       " done.",
     );
+    const created = offered.created ?? offered.done ?? 0;
+    const failed = offered.failed ?? 0;
+    const left = Math.max(0, offered.total - created - failed);
+    $("resumeCounts").textContent = `${created} created, ${failed} failed, ${left} not sent yet. Resume sends only those, and checks any that were in flight when it stopped: none is created twice.`;
   }
   for (const id of ["scriptId", "scriptKind"]) for (const type of ["input", "change"]) $(id).addEventListener(type, offerResume);
-  $("resumeImport").addEventListener("click", () => {
-    if (!offered || run) return;
-    file = { name: offered.fileName, rows: offered.rows };
-    start(offered);
+  let resuming = false; // one click, one resume (or discard)
+  $("resumeImport").addEventListener("click", async () => {
+    if (!offered || run || resuming) return;
+    resuming = true;
+    $("resumeImport").disabled = $("resumeDiscard").disabled = true;
+    try {
+      const saved = offered;
+      file = { name: saved.fileName, rows: saved.rows ?? (await importRows(saved.id)) };
+      await start(saved);
+    } finally {
+      resuming = false;
+      $("resumeImport").disabled = $("resumeDiscard").disabled = false;
+    }
   });
   $("resumeDiscard").addEventListener("click", async () => {
-    if (!offered || run) return;
-    const { id } = offered;
-    await api.indexedDbJournal(journalName(id)).clear();
-    await forgetImport(id);
-    await offerResume();
+    if (!offered || run || resuming) return;
+    resuming = true;
+    $("resumeImport").disabled = $("resumeDiscard").disabled = true;
+    try {
+      const { id } = offered;
+      await api.indexedDbJournal(journalName(id)).clear();
+      await forgetImport(id);
+      await offerResume();
+    } finally {
+      resuming = false;
+      $("resumeImport").disabled = $("resumeDiscard").disabled = false;
+    }
   });
   offerResume();
 
@@ -78,7 +105,9 @@ export function setupImport({ api, options, checkScript }) {
     if (run) return status(h("p", { class: "field-error" }, "An import is running: cancel it or wait before choosing another file."));
     $("preview").hidden = $("results").hidden = $("progress").hidden = true;
     if (chosen.size > MAX_BYTES) return status(errorLine(`${chosen.name} is larger than 10 MB.`));
-    const parsed = readUserStatesCsv(await chosen.text(), api);
+    // Read in a worker: a file of 10,000 rows takes the package hundreds of milliseconds.
+    const text = await chosen.text();
+    const parsed = await readCsv(text, api).catch(() => readUserStatesCsv(text, api));
     if (parsed.error) return status(errorLine(`${chosen.name}: ${parsed.error}`));
     status();
     file = { name: chosen.name, rows: parsed.rows };
@@ -139,45 +168,49 @@ export function setupImport({ api, options, checkScript }) {
     asked++;
     offered = null;
     $("resumeOffer").hidden = true;
+    $("importStart").disabled = true;
+    $("importStart").setAttribute("aria-busy", "true");
     const where = saved ? { scriptId: saved.scriptId, scriptKind: saved.scriptKind } : {};
     const id = saved?.id ?? crypto.randomUUID();
     if (!saved) {
       const o = options();
-      await saveImport({ id, fileName: file.name, startedAt: Date.now(), scriptId: o.scriptId, scriptKind: o.scriptKind, root: rootOf(o), rows: file.rows, done: 0, total: valid.length });
+      await saveImport({ id, fileName: file.name, startedAt: Date.now(), scriptId: o.scriptId, scriptKind: o.scriptKind, root: rootOf(o), rows: file.rows, total: valid.length }).catch(() => {});
     }
-    const journal = api.indexedDbJournal(journalName(id));
+    const journal = api.indexedDbJournal(journalName(id)); // the run's, kept by the worker; cleared here
     const started = performance.now();
     const bar = $("importProgress");
     bar.max = valid.length;
     bar.value = 0;
     let announced = 0;
-    // How far it got, kept current: one save at a time, the newest figures next.
-    let saving = false;
-    let unsaved = null;
-    const keep = async () => {
-      if (saving) return;
-      saving = true;
-      while (unsaved) {
-        const { done, total } = unsaved;
-        unsaved = null;
-        await saveProgress(id, done, total).catch(() => {});
-      }
-      saving = false;
-    };
-    const onProgress = (p) => {
+    let latest = { done: 0, total: valid.length, succeeded: 0, failed: 0 };
+    // The bar and the line repaint at most every PAINT_MS, whatever the rate of settling.
+    let paintTimer = null;
+    const paint = () => {
+      paintTimer = null;
+      const p = latest;
       bar.value = p.done;
       bar.setAttribute("aria-valuetext", `${p.done} of ${p.total}`);
       $("progressText").textContent = progressFigures(p, performance.now() - started).text;
-      const quarter = Math.floor((4 * p.done) / p.total);
+      const quarter = Math.floor((4 * p.done) / Math.max(1, p.total));
       if (quarter > announced) {
         announced = quarter;
         $("progressAnnounce").textContent = `${p.done} of ${p.total} done`;
       }
-      unsaved = p;
-      keep();
     };
-    const request = options({ ...where, userStates: valid.map((r) => r.userState), signal: controller.signal, concurrency: 4, maxRetries: 6, onProgress, journal });
-    onProgress({ done: 0, total: valid.length, succeeded: 0, failed: 0 });
+    // How far it got, saved at most every SAVE_MS (the small record only), the newest figures.
+    let saveTimer = null;
+    const keep = () => {
+      saveTimer = null;
+      if (controller.signal.aborted) return; // Cancel's last report counts the cancelled as failed
+      saveProgress(id, { created: latest.succeeded, failed: latest.failed, total: latest.total }).catch(() => {});
+    };
+    const onProgress = (p) => {
+      latest = p;
+      paintTimer ??= setTimeout(paint, PAINT_MS);
+      saveTimer ??= setTimeout(keep, SAVE_MS);
+    };
+    const request = options({ ...where, userStates: valid.map((r) => r.userState), signal: controller.signal, concurrency: 4, maxRetries: 6, onProgress });
+    paint();
     $("progressHeading").textContent = `Importing ${valid.length} user states into ${request.scriptId}`;
     $("preview").hidden = $("results").hidden = true;
     $("progress").hidden = false;
@@ -188,22 +221,29 @@ export function setupImport({ api, options, checkScript }) {
     window.addEventListener("beforeunload", stay);
     let outcome;
     try {
-      outcome = await api.createUserStates(request);
+      // In a worker: checking and converting 10,000 items would hold the main thread for long.
+      outcome = await createUserStates(request, { api, journalName: journalName(id) });
     } catch (err) {
       // The run as a whole failed (bad options, or stopped before it could report per row).
       outcome = { failedRun: err };
     } finally {
       window.removeEventListener("beforeunload", stay);
+      clearTimeout(paintTimer);
+      clearTimeout(saveTimer);
       run = null;
       $("progress").hidden = true;
+      $("importStart").disabled = false;
+      $("importStart").removeAttribute("aria-busy");
     }
-    const complete = !outcome.failedRun && !controller.signal.aborted;
-    if (complete) {
+    const shown = finish(valid, outcome, controller.signal.aborted, performance.now() - started);
+    if (shown.complete) {
       // Shown and downloadable now: the journal and the saved rows are done with.
       await journal.clear().catch(() => {});
       await forgetImport(id).catch(() => {});
+    } else {
+      // What the offer to resume says is what the results say: the cancelled are not failed.
+      await saveProgress(id, { created: shown.created, failed: shown.failed, total: valid.length }).catch(() => {});
     }
-    finish(valid, outcome, controller.signal.aborted, performance.now() - started);
     offerResume();
   }
 
@@ -214,34 +254,40 @@ export function setupImport({ api, options, checkScript }) {
     $("importCancel").textContent = "Cancelling…";
   });
 
+  /** Shows the outcome; returns its counts, and whether every row reached an end. */
   function finish(valid, outcome, cancelled, elapsedMs) {
-    const byRow = new Map();
-    valid.forEach((r, i) => byRow.set(r, outcome.results?.[i]));
-    results = file.rows.map((r) => {
-      const base = { line: r.line, userPrincipalName: r.userState.userPrincipalName };
-      if (r.problems.length) return { ...base, status: "skipped", error: r.problems.join("; ") };
-      const result = byRow.get(r);
-      if (!result) {
-        const why = outcome.failedRun ? describeError(outcome.failedRun, "create").title : "no result";
-        return { ...base, status: "unknown", error: `${why}: check the Manage view for this user` };
-      }
-      if (result.ok) return { ...base, status: "created", id: result.userState.id };
-      if (result.error?.name === "AbortError") return { ...base, status: "cancelled", error: "not created: the import was cancelled" };
-      return { ...base, status: "failed", error: errorText(result.error, valid) };
-    });
-    const count = (s) => results.filter((r) => r.status === s).length;
+    results = rowResults(file.rows, valid, outcome);
+    const counts = { created: 0, failed: 0, skipped: 0, cancelled: 0, unknown: 0 };
+    for (const r of results) counts[r.status] += 1;
     const parts = [
-      `${count("created")} created`,
-      `${count("failed")} failed`,
-      count("skipped") && `${count("skipped")} skipped (problems in the file)`,
-      count("cancelled") && `${count("cancelled")} cancelled`,
-      count("unknown") && `${count("unknown")} unknown`,
+      `${counts.created} created`,
+      `${counts.failed} failed`,
+      counts.skipped && `${counts.skipped} skipped (problems in the file)`,
+      counts.cancelled && `${counts.cancelled} cancelled`,
+      counts.unknown && `${counts.unknown} unknown`,
     ].filter(Boolean);
     fill($("resultsSummary"), `${cancelled ? "Cancelled. " : ""}${parts.join(", ")}, in ${Math.round(elapsedMs / 100) / 10} s.`);
+    const complete = counts.cancelled === 0 && counts.unknown === 0;
+    $("resultsResume").textContent = complete
+      ? ""
+      : "Rows in flight when the import stopped may have been created all the same. Resume (above) finishes the import: it checks those rows, so none is created twice.";
     if (outcome.failedRun && !cancelled) status(errorBox(describeError(outcome.failedRun, "create")));
+    limit = RESULT_ROWS;
+    drawResults();
+    $("results").hidden = false;
+    $("resultsDownload").focus();
+    return { complete, created: counts.created, failed: counts.failed };
+  }
+
+  // The results table draws RESULT_ROWS rows at a time (of those the filter keeps).
+  let limit = RESULT_ROWS;
+  const kept = () => (results ?? []).filter((r) => !$("resultsProblemsOnly").checked || r.status !== "created");
+  function drawResults() {
+    const rows = kept();
+    const shown = rows.slice(0, limit);
     fill(
       $("resultsBody"),
-      results.map((r) =>
+      shown.map((r) =>
         h(
           "tr",
           { class: `status-${r.status}`, "data-line": r.line },
@@ -252,12 +298,23 @@ export function setupImport({ api, options, checkScript }) {
         ),
       ),
     );
-    $("results").hidden = false;
-    $("resultsDownload").focus();
+    $("resultsShown").textContent = shown.length === rows.length ? `All ${rows.length} rows shown.` : `Rows 1 to ${shown.length} of ${rows.length} shown; the download has them all.`;
+    $("resultsMore").hidden = shown.length === rows.length;
+    $("resultsMore").textContent = `Show ${Math.min(RESULT_ROWS, rows.length - shown.length)} more rows`;
   }
+  $("resultsMore").addEventListener("click", () => {
+    const first = limit;
+    limit += RESULT_ROWS;
+    drawResults();
+    // Keyboard users go on from the first new row.
+    $("resultsBody").rows[first]?.cells[0]?.setAttribute("tabindex", "-1");
+    $("resultsBody").rows[first]?.cells[0]?.focus();
+  });
 
   $("resultsProblemsOnly").addEventListener("change", () => {
     $("resultsTable").classList.toggle("problems-only", $("resultsProblemsOnly").checked);
+    limit = RESULT_ROWS;
+    drawResults();
   });
 
   $("resultsDownload").addEventListener("click", () => {
@@ -273,6 +330,34 @@ export function setupImport({ api, options, checkScript }) {
 }
 
 const stay = (e) => e.preventDefault();
+
+/** Items done of a saved import: created and failed (a cancelled item is neither). */
+const doneOf = (saved) => (saved.created ?? saved.done ?? 0) + (saved.failed ?? 0);
+
+/** What a run stopped with, rather than what an item failed with: not sent, so not failed. */
+const STOPPED = (err) => !["ValidationError", "GraphError", "NetworkError", "TimeoutError"].includes(err?.name);
+
+/**
+ * One result per CSV row, in file order: skipped (problems in the file), created, failed,
+ * cancelled (not created: the run was cancelled or stopped first) or unknown (no result).
+ */
+export function rowResults(rows, valid, outcome) {
+  const byRow = new Map();
+  valid.forEach((r, i) => byRow.set(r, outcome.results?.[i]));
+  return rows.map((r) => {
+    const base = { line: r.line, userPrincipalName: r.userState.userPrincipalName };
+    if (r.problems.length) return { ...base, status: "skipped", error: r.problems.join("; ") };
+    const result = byRow.get(r);
+    if (!result) {
+      const why = outcome.failedRun ? describeError(outcome.failedRun, "create").title : "no result";
+      return { ...base, status: "unknown", error: `${why}: check the Manage view for this user` };
+    }
+    if (result.ok) return { ...base, status: "created", id: result.userState.id };
+    if (result.error?.name === "AbortError") return { ...base, status: "cancelled", error: "not created: the import was cancelled" };
+    if (STOPPED(result.error)) return { ...base, status: "cancelled", error: `not created: the import stopped (${describeError(result.error, "create").title})` };
+    return { ...base, status: "failed", error: errorText(result.error, valid) };
+  });
+}
 const show = (v) => (v === null ? h("span", { class: "empty" }, "(empty)") : v);
 const errorLine = (text) => h("p", { class: "alert error", role: "alert" }, text);
 const tagClass = (s) => ({ created: "ok", failed: "bad", skipped: "warn", cancelled: "muted", unknown: "warn" })[s];

@@ -1,6 +1,9 @@
 // "Manage": a script's user states as a report (totals, a chart of success against error
-// devices, a filter, sorting by any column, Export CSV of what is shown), loaded page by page;
-// the counts are edited in place, and a user state is deleted after confirming.
+// devices, a filter, sorting by any column, Export CSV of what is shown). "Load user states"
+// reads every page of the script (listUserStatePages), streamed in with a running count and a
+// Stop button; the totals, chart, filter, sort and export cover everything read, and the table
+// draws a page of rows at a time ("Load more" draws the next). The counts are edited in place,
+// and a user state is deleted after confirming.
 import { $, errorBox, fill, h } from "./dom.js";
 import { countFromText, describeProblem } from "./format.js";
 import { describeError } from "./errors.js";
@@ -8,101 +11,139 @@ import { drawBar, exportName, reportCsv, shownStates, totals } from "./report.js
 
 const COUNTS = ["successDeviceCount", "errorDeviceCount"];
 const COUNT_LABELS = { successDeviceCount: "Success devices", errorDeviceCount: "Error devices" };
+/** While pages stream in, the report redraws at most this often (ms). */
+const DRAW_MS = 300;
+/** Most rows the table draws at once, whatever the page size read from Graph. */
+const MAX_DRAWN = 100;
 
 export function setupManage({ api, options, checkScript, explainScriptError, answersFor }) {
   const body = $("listBody");
   const status = $("manageStatus");
   const more = $("listMore");
   const load = $("listLoad");
-  let pages = null; // the async iterator of the current listing, while it has more
-  let ahead = null; // the next page, read ahead
+  const stop = $("listStop");
   let target = null; // the script the table shows, { scriptId, scriptKind }
   let listingId = null; // the client-request-id of the listing's requests
-  const rows = new Map(); // id -> the row (<tr>, its user state in tr.state), in load order
+  const states = new Map(); // id -> user state, in load order
+  const rows = new Map(); // id -> its <tr> (made when first drawn; tr.state is its user state)
   let sort = null; // { key, dir } or null for load order
+  let limit = 0; // rows drawn in the table
+  let reading = null; // { controller, stopped } while pages stream in
+  let generation = 0; // only the latest listing may change the view
+  let moreWasShown = false;
 
   const say = (...content) => fill(status, ...content);
   const fail = (err, op) => {
     explainScriptError(err, op);
     say(errorBox(describeError(err, op)));
   };
+  const count = (n) => `${n} user state${n === 1 ? "" : "s"}`;
   const summary = () => {
-    const n = rows.size;
-    $("listSummary").textContent = `${n} user state${n === 1 ? "" : "s"}${pages ? " so far" : ""}`;
+    $("listSummary").textContent = reading ? "Loading user states…" : count(states.size);
   };
+  const pageSize = () => Number($("pageSize").value);
+  /** Rows the table draws at once (and adds per Load more): the page size, at most MAX_DRAWN. */
+  const step = () => Math.min(pageSize(), MAX_DRAWN);
 
   load.addEventListener("click", async () => {
     if (!checkScript()) return;
+    reading?.controller.abort();
+    const mine = ++generation;
     say();
     fill(body);
+    states.clear();
     rows.clear();
+    limit = step();
+    moreWasShown = false;
     $("listTable").hidden = true;
     $("report").hidden = true;
     $("listRequests").hidden = true;
     more.hidden = true;
-    const o = options({ top: Number($("pageSize").value) });
+    const controller = new AbortController();
+    const o = options({ top: pageSize(), signal: controller.signal });
     target = { scriptId: o.scriptId, scriptKind: o.scriptKind };
     listingId = o.clientRequestId;
-    discard();
+    let pages;
     try {
       const listing = api.listUserStatePages(o);
       pages = typeof listing.next === "function" ? listing : listing[Symbol.asyncIterator]();
     } catch (err) {
-      pages = null;
       return fail(err, "list");
     }
-    await nextPage();
-  });
-  more.addEventListener("click", nextPage);
-
-  // The listing holds memory in the wasm module until freed (never while a page is loading).
-  function discard() {
-    pages?.free?.();
-    pages = null;
-    ahead = null;
-  }
-
-  // Shows the page read ahead (or reads one), then reads the next one ahead, so "Load more"
-  // appears only when there is more.
-  async function nextPage() {
-    if (!pages) return;
-    load.disabled = more.disabled = true;
+    reading = { controller, stopped: false };
+    const mineReading = reading;
+    stop.hidden = false;
+    stop.disabled = false;
+    $("listLoading").hidden = false;
+    $("listCount").textContent = "0";
     $("listTable").setAttribute("aria-busy", "true");
-    $("listSummary").textContent = "Loading…";
+    summary();
+    let drawTimer = null;
+    const drawSoon = () => {
+      drawTimer ??= setTimeout(() => {
+        drawTimer = null;
+        if (mine === generation) render();
+      }, DRAW_MS);
+    };
+    let failed = null;
+    let read = 0;
     try {
-      const page = ahead ?? (await pages.next());
-      ahead = null;
-      if (!page.done) {
-        for (const state of page.value) rows.set(state.id, row(state));
-        render();
-        ahead = await pages.next();
-      }
-      if (page.done || ahead.done) {
-        discard();
-        if (rows.size > 0 && more.hidden === false) say(h("p", { class: "muted" }, "All user states are listed."));
+      for (;;) {
+        const page = await pages.next();
+        if (mine !== generation || page.done) break;
+        for (const state of page.value) states.set(state.id, state);
+        $("listCount").textContent = String(states.size);
+        // Drawn once the second page is there (so "Load more" shows with the first rows when
+        // there is more), then at most every DRAW_MS; the last page is drawn when reading ends.
+        read += 1;
+        if (read === 2) render();
+        else if (read > 2) drawSoon();
+        if (mineReading.stopped) break;
       }
     } catch (err) {
-      discard();
-      fail(err, "list");
+      if (!(mineReading.stopped && err?.name === "AbortError")) failed = err;
     } finally {
-      load.disabled = more.disabled = false;
-      $("listTable").removeAttribute("aria-busy");
+      pages.free?.();
+      clearTimeout(drawTimer);
     }
+    if (mine !== generation) return;
+    reading = null;
+    stop.hidden = true;
+    $("listLoading").hidden = true;
+    $("listTable").removeAttribute("aria-busy");
+    if (failed) fail(failed, "list");
+    else if (mineReading.stopped) say(h("p", { class: "muted" }, `Stopped after ${count(states.size)}: the report covers only those. Load user states reads them all again.`));
     render();
-    more.hidden = !pages;
-    if (rows.size === 0 && !pages && !status.firstChild) say(h("p", { class: "muted" }, "This script has no user states yet."));
+    if (states.size === 0 && !status.firstChild) say(h("p", { class: "muted" }, "This script has no user states yet."));
     summary();
     showRequests();
-  }
+  });
+
+  stop.addEventListener("click", () => {
+    if (!reading) return;
+    reading.stopped = true;
+    reading.controller.abort();
+    stop.disabled = true;
+  });
+
+  more.addEventListener("click", () => {
+    const first = limit;
+    limit += step();
+    render();
+    if (more.hidden) {
+      // Everything is drawn: focus the first new row, since the button has gone.
+      body.rows[first]?.querySelector("button")?.focus();
+    }
+  });
 
   // --- The report: what is shown (filter, sort), its totals and chart ------------------------
-  const states = () => [...rows.values()].map((tr) => tr.state);
-  const shown = () => shownStates(states(), { filter: $("reportFilter").value, sort });
+  const shown = () => shownStates([...states.values()], { filter: $("reportFilter").value, sort });
 
-  /** Puts the rows in the order shown (keeping each row element, so an open editor stays). */
+  /** Draws the first `limit` rows shown (keeping each row element, so an open editor stays). */
   function render() {
     const visible = shown();
-    body.replaceChildren(...visible.map((s) => rows.get(s.id)));
+    const drawn = visible.slice(0, limit);
+    body.replaceChildren(...drawn.map(rowFor));
     const t = totals(visible);
     $("totalUsers").textContent = t.users;
     $("totalSuccess").textContent = t.successDevices;
@@ -110,17 +151,29 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
     $("totalUsersWithErrors").textContent = t.usersWithErrors;
     drawBar($("chartDevices"), $("chartDevicesText"), t.successDevices, t.errorDevices, ["success", "with errors"]);
     drawBar($("chartUsers"), $("chartUsersText"), t.users - t.usersWithErrors, t.usersWithErrors, ["without errors", "with errors"]);
-    const all = rows.size;
+    const all = states.size;
     $("reportShown").textContent = visible.length === all ? `Showing all ${all}` : `Showing ${visible.length} of ${all}`;
+    $("listDrawn").textContent = drawn.length < visible.length ? `The table has the first ${drawn.length} of ${visible.length}; Load more adds ${Math.min(step(), visible.length - drawn.length)}. Export CSV has them all.` : "";
     $("report").hidden = all === 0;
     $("listTable").hidden = all === 0;
+    const hadMore = !more.hidden;
+    more.hidden = drawn.length >= visible.length;
+    if (!more.hidden) moreWasShown = true;
+    if (hadMore && more.hidden && !reading && moreWasShown && all > 0 && !status.firstChild) say(h("p", { class: "muted" }, "All user states are listed."));
     for (const th of document.querySelectorAll("#listTable th[aria-sort]")) {
       const key = th.querySelector("button.sort").dataset.sort;
       th.setAttribute("aria-sort", sort?.key === key ? (sort.dir === 1 ? "ascending" : "descending") : "none");
     }
+    $("listTable").closest(".table-wrap")?.dispatchEvent(new Event("redraw"));
   }
 
-  $("reportFilter").addEventListener("input", render);
+  let filterTimer = null;
+  $("reportFilter").addEventListener("input", () => {
+    clearTimeout(filterTimer);
+    // A large report redraws once typing pauses.
+    if (states.size > 2000) filterTimer = setTimeout(render, 150);
+    else render();
+  });
   for (const button of document.querySelectorAll("#listTable button.sort")) {
     button.addEventListener("click", () => {
       const key = button.dataset.sort;
@@ -149,15 +202,20 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
     $("listRequests").hidden = seen.length === 0;
   }
 
-  // One table row; `state` is kept on the row and replaced after each save.
-  function row(state) {
-    const tr = h("tr", { "data-id": state.id });
-    show(tr, state);
+  // One table row, made when first drawn; `state` is kept on the row and replaced after each save.
+  function rowFor(state) {
+    let tr = rows.get(state.id);
+    if (!tr) {
+      tr = h("tr", { "data-id": state.id });
+      show(tr, state);
+      rows.set(state.id, tr);
+    }
     return tr;
   }
 
   function show(tr, state) {
     tr.state = state;
+    states.set(state.id, state);
     const upn = state.userPrincipalName ?? "(none)";
     fill(
       tr,
@@ -261,6 +319,7 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
       dialog.close();
       const next = tr.nextElementSibling ?? tr.previousElementSibling;
       rows.delete(state.id);
+      states.delete(state.id);
       tr.remove();
       render();
       summary();

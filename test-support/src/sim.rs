@@ -3,18 +3,18 @@
 //! integer `Retry-After`), and paged look-ups. It never dedupes, so a doubled create shows up
 //! as a second object. It is `Clone`, so a test can keep the service as it stood at any
 //! moment and resume a cut run against it.
-//!
-//! Included with `#[path = "support/sim.rs"] mod sim;` by native tests (`support/mod.rs` is
-//! the browser tests' and needs wasm-bindgen).
-#![allow(dead_code)]
 
 use intune_core::bulk::{Bulk, BATCH_SIZE};
-use intune_core::call::Policy;
-use intune_core::http::{Body, Method, Outcome, Request, Response};
-use intune_core::json::deserialize_within as json_within;
-use intune_core::validate::{bulk_request, BulkRequest};
+use intune_core::http::{Method, Outcome, Request};
+use intune_core::validate::bulk_request;
+use intune_core::Policy;
 use intune_core::{journal, Error, Json};
 use std::collections::{HashMap, VecDeque};
+
+/// The helpers a bulk test uses beside the service, here too so that it reads them from one
+/// place.
+pub use crate::answers::{json, resp};
+pub use crate::journal::{line, lines, record, resumed};
 
 pub const ROOT: &str = "http://127.0.0.1:9";
 /// What the sim echoes in failures and objects when told to, as a hostile proxy might.
@@ -22,10 +22,6 @@ pub const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJzaW0iOiJ0b2tlbiJ9";
 /// Response header values a record must never hold.
 pub const DATE_MARK: &str = "Sun, 29 Nov 2026 13:00:00 GMT";
 pub const DIAG_MARK: &str = "diag-7f3a9c";
-
-pub fn json(text: &str) -> Json {
-    serde_json::from_str(text).unwrap()
-}
 
 /// What the service does to one inner create.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -67,17 +63,6 @@ pub struct Sim {
     pub omit_retry_after: bool,
     /// Users whose creates are always answered 403 (final), the token echoed when told to.
     pub forbidden: Vec<String>,
-}
-
-pub fn resp(status: u16, headers: &[(&str, &str)], body: Option<Json>) -> Response {
-    Response {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body: body.map_or(Body::Empty, Body::Json),
-    }
 }
 
 impl Sim {
@@ -409,41 +394,6 @@ pub fn batch_items(req: &Request) -> Vec<usize> {
         .iter()
         .map(|r| r.get("id").and_then(Json::as_str).unwrap().parse().unwrap())
         .collect()
-}
-
-/// A record as the journal keeps it: one line of compact JSON text.
-pub fn line(record: &Json) -> String {
-    serde_json::to_string(record).unwrap()
-}
-
-/// A bulk machine resumed from a journal's text, one record a line, each read as the edge
-/// reads it (`JSON.parse`; here serde_json, exact for every double), at most
-/// [`journal::MAX_RECORD_DEPTH`] deep.
-pub fn resumed<S: AsRef<str>>(
-    req: BulkRequest,
-    policy: Policy,
-    lines: &[S],
-) -> Result<Bulk, Error> {
-    let records = lines
-        .iter()
-        .map(|line| {
-            let mut de = serde_json::Deserializer::from_str(line.as_ref());
-            json_within(&mut de, journal::MAX_RECORD_DEPTH)
-                .and_then(|v| de.end().map(|()| v))
-                .map_err(|e| format!("is not JSON ({e})"))
-        })
-        .collect();
-    Bulk::with_records(req, policy, records)
-}
-
-/// Records as the journal keeps them.
-pub fn lines(records: Vec<Json>) -> Vec<String> {
-    records.iter().map(line).collect()
-}
-
-/// A record as serde_json reads it (any JSON reader must read them).
-pub fn record(text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("record {text:?} is not JSON: {e}"))
 }
 
 /// Write-ahead: a `send` record naming exactly the `$batch`'s items is already in the journal.
