@@ -1,16 +1,14 @@
 //! `planUserStates`: reads every user state of the script and says what an import of the
 //! given items would change ([`intune_core::plan`]); writes nothing.
 
+use crate::batched::drive;
 use crate::convert::{error_to_js, to_js};
-use crate::driver::{promise, Failure, Session, Success};
-use crate::prepare::{policy, prepare};
-use intune_core::endpoint::with_query;
-use intune_core::error::{Error, GraphError, INVALID_RESPONSE};
-use intune_core::json::Json;
-use intune_core::list::List;
-use intune_core::plan::{check_listing, plan, Plan};
-use intune_core::validate::{self, SyncRequest, MAX_TOP};
-use intune_core::Policy;
+use crate::driver::{promise, Failure, Session};
+use crate::prepare::{policy, prepare_with, read_items};
+use intune_core::error::Error;
+use intune_core::plan::Plan;
+use intune_core::sync::Sync;
+use intune_core::validate;
 use js_sys::{Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -21,37 +19,6 @@ struct InvalidOut {
     index: u32,
     #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
     error: JsValue,
-}
-
-/// Reads every user state of the request's script (every page, the largest the list allows)
-/// and plans the request's items against them. A list holding an object without an id is a
-/// `GraphError` (`invalidResponse`).
-pub(crate) async fn read_and_plan(
-    session: &Session<'_>,
-    req: &SyncRequest,
-    policy: &Policy,
-) -> Result<Plan, Failure> {
-    let o = &req.options;
-    let top = MAX_TOP.to_string();
-    let first = with_query(
-        o.endpoint.user_run_states(o.script_kind, &req.script_id),
-        &[("$top", Some(&top))],
-    );
-    let mut list = List::new(first, o.endpoint.clone(), policy.clone());
-    // A list always ends with the array of its items (a value, never a parsed body).
-    let Success::Value(Json::Array(server)) = session.run(&mut list).await? else {
-        return Err(Failure::Error(Error::from(GraphError {
-            status: 200,
-            code: INVALID_RESPONSE.to_owned(),
-            message: "the list of user states ended without its items".to_owned(),
-            request_id: None,
-            client_request_id: None,
-            date: None,
-            retry_after: None,
-        })));
-    };
-    check_listing(&server).map_err(Failure::Error)?;
-    Ok(plan(&req.items, &server))
 }
 
 /// The plan as JS: `{ create, update, unchanged, extra, invalid }`.
@@ -90,14 +57,22 @@ pub fn plan_user_states(
     #[wasm_bindgen(unchecked_param_type = "PlanUserStatesRequest")] request: JsValue,
 ) -> Promise {
     promise(Box::pin(async move {
-        let (req, edge) = prepare(&request, |json| {
+        // Read 5,000 items at a time with a turn of the event loop between (Ctrl-C is heard).
+        let user_states = read_items(&request).await?;
+        let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::sync_request(json, false).map_err(Error::Validation)
         })?;
         let p = policy(&req.options, &edge.tokens);
         let session = Session::new(&edge, &p);
-        let plan = read_and_plan(&session, &req, &p)
-            .await
-            .map_err(|f| session.to_js_error(f))?;
+        // The sync's own listing and plan, stopped there: every page at $top=999, a list
+        // holding an object without an id refused.
+        let mut sync = Sync::new(req, p).plan_only();
+        if let Some(thrown) = drive(&mut sync, &session, None, None).await {
+            return Err(thrown);
+        }
+        let plan = sync
+            .into_plan()
+            .map_err(|e| session.to_js_error(Failure::Error(e)))?;
         Ok(plan_to_js(&plan))
     }))
 }

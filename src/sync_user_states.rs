@@ -6,7 +6,7 @@ use crate::batched::drive;
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::plan_user_states::plan_to_js;
-use crate::prepare::{policy, prepare};
+use crate::prepare::{policy, prepare_with, read_items};
 use intune_core::error::Error;
 use intune_core::journal::Line;
 use intune_core::json::{Json, Map};
@@ -119,7 +119,9 @@ pub fn sync_user_states(
     #[wasm_bindgen(unchecked_param_type = "SyncUserStatesRequest")] request: JsValue,
 ) -> Promise {
     promise(Box::pin(async move {
-        let (req, edge) = prepare(&request, |json| {
+        // Read 5,000 items at a time with a turn of the event loop between (Ctrl-C is heard).
+        let user_states = read_items(&request).await?;
+        let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::sync_request(json, true).map_err(Error::Validation)
         })?;
         let p = policy(&req.options, &edge.tokens);

@@ -155,6 +155,8 @@ pub struct Sync {
     /// How the sync ended early: the list's failure, or an abort before the plan.
     failure: Option<Error>,
     aborted: bool,
+    /// `planUserStates`: end once the plan is made, writing nothing.
+    plan_only: bool,
 }
 
 impl Sync {
@@ -178,6 +180,7 @@ impl Sync {
             throttled: 0,
             failure: None,
             aborted: false,
+            plan_only: false,
         }
     }
 
@@ -201,6 +204,20 @@ impl Sync {
     /// The time limit of one attempt.
     pub fn timeout_ms(&self) -> u32 {
         self.policy.timeout_ms
+    }
+
+    /// A sync that ends once its plan is made: `planUserStates`, which writes nothing.
+    pub fn plan_only(mut self) -> Self {
+        self.plan_only = true;
+        self
+    }
+
+    /// The plan of a [`Sync::plan_only`] run, or the error that kept it from being made.
+    pub fn into_plan(self) -> Result<Plan, Error> {
+        let aborted = Error::Aborted {
+            client_request_id: self.policy.client_request_id,
+        };
+        self.plan.ok_or_else(|| self.failure.unwrap_or(aborted))
     }
 
     /// The plan, once the list has been read.
@@ -412,7 +429,11 @@ impl Sync {
         self.listed = listed;
         self.plan = Some(plan);
         self.stage_no += 1;
-        self.stage = Stage::Creating(Box::new(bulk));
+        self.stage = if self.plan_only {
+            Stage::Done
+        } else {
+            Stage::Creating(Box::new(bulk))
+        };
     }
 
     fn after_creates(&mut self) {

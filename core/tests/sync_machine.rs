@@ -587,3 +587,27 @@ fn a_tenant_without_the_write_route_stops_the_sync_after_one_write() {
     assert_eq!(out.deleted(), 0);
     assert_eq!(svc.state(), Service::new(seeded(), |_| Fault::None).state());
 }
+
+#[test]
+fn a_plan_only_run_lists_and_writes_nothing() {
+    let mut svc = Service::new(seeded(), faulty);
+    svc.page_size = 2;
+    let mut s = sync(&file(5, true), 12).plan_only();
+    assert!(run(&mut s, &mut svc, None, false));
+    assert_eq!(svc.write_requests, 0);
+    let plan = s.into_plan().unwrap();
+    assert_eq!(
+        (
+            plan.create.len(),
+            plan.update.len(),
+            plan.unchanged.len(),
+            plan.extra.len()
+        ),
+        (5, 3, 1, 3)
+    );
+    let mut svc = Service::new(seeded(), |_| Fault::None);
+    svc.pages_fail = true;
+    let mut s = sync(&file(5, true), 13).plan_only();
+    assert!(run(&mut s, &mut svc, None, false));
+    assert_eq!(s.into_plan().unwrap_err().name(), "GraphError");
+}
