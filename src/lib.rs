@@ -6,6 +6,7 @@
 #![warn(missing_debug_implementations)]
 
 mod answers;
+mod batched;
 mod caller_journal;
 mod convert;
 mod create_user_states;
@@ -15,10 +16,12 @@ mod driver;
 mod exports;
 mod global;
 mod pages;
+mod plan_user_states;
 mod prepare;
 mod read_user_states_csv;
 mod resource;
 mod scripts;
+mod sync_user_states;
 mod token;
 mod transport;
 mod types;
@@ -27,9 +30,11 @@ pub use create_user_states::create_user_states;
 pub use devices::{get_run_summary, list_device_run_state_pages, list_device_run_states};
 pub use exports::{create_user_state, validate_user_state};
 pub use pages::{list_user_state_pages, UserStatePages};
+pub use plan_user_states::plan_user_states;
 pub use read_user_states_csv::read_user_states_csv;
 pub use resource::{delete_user_state, get_user_state, list_user_states, update_user_state};
 pub use scripts::list_scripts;
+pub use sync_user_states::sync_user_states;
 
 /// lol_alloc's free-list allocator (sorted, coalescing; safe to construct, so the crate keeps
 /// `forbid(unsafe_code)`), with size classes in front of it (`heap/`): a free in lol_alloc's

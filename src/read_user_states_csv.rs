@@ -6,7 +6,9 @@ use intune_core::csv::{read_user_states, UserStatesCsv};
 use wasm_bindgen::prelude::*;
 
 /// Reads a user-state CSV the way the admin page and the command line do: a header naming
-/// `userPrincipalName`, `successDeviceCount` and `errorDeviceCount` in any order, separated by
+/// `userPrincipalName`, `successDeviceCount` and `errorDeviceCount` in any order (and
+/// optionally `id`, as `list --format csv` writes it: a non-empty cell becomes the row's
+/// `userState.id`, which `planUserStates` and `syncUserStates` match by), separated by
 /// commas, semicolons (as Excel writes where the decimal separator is a comma) or tabs, found
 /// from the header line and then used for every row; quoted fields (which keep any delimiter
 /// inside them), a BOM, CRLF or LF; blank lines are skipped. Returns `{ rows, error }`: `error` (a

@@ -21,7 +21,7 @@
 //! (see [`crate::journal`]) and resumes from them.
 
 mod answers;
-mod pace;
+pub(crate) mod pace;
 mod records;
 mod resume;
 mod settle;
@@ -143,6 +143,8 @@ pub struct Bulk {
     /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
     resume_lookup: bool,
     aborted: bool,
+    /// Ids of objects that existed before the run, sorted ([`Bulk::with_existing`]).
+    existing: Vec<(String, usize)>,
 }
 
 impl Bulk {
@@ -192,6 +194,7 @@ impl Bulk {
             resuming: false,
             resume_lookup: false,
             aborted: false,
+            existing: Vec::new(),
         };
         bulk.settled.1 = bulk.items.iter().filter(|i| i.result.is_some()).count();
         bulk.queue_unsettled();
@@ -234,6 +237,32 @@ impl Bulk {
     /// The write budget the run keeps to, once the service has said it was spent.
     pub fn budget(&self) -> Option<Budget> {
         self.pacer.budget()
+    }
+
+    /// Where the run writes, and its policy (a sync's writes after its creates go there too).
+    pub(crate) fn target(&self) -> (Endpoint, ScriptKind, String, Policy) {
+        (
+            self.endpoint.clone(),
+            self.kind,
+            self.script_id.clone(),
+            self.policy.clone(),
+        )
+    }
+
+    /// The pacer, for the writes that follow this run's creates in a sync: one run, one
+    /// write budget. The run is over; a fresh pacer is left in its place.
+    pub(crate) fn take_pacer(&mut self) -> Pacer {
+        std::mem::replace(&mut self.pacer, Pacer::new())
+    }
+
+    /// Objects that existed before this run (a sync's plan listed them): a look-up never takes
+    /// one of them for an item's create.
+    pub fn with_existing(mut self, ids: Vec<String>) -> Self {
+        // Sorted as (String, usize): the sort every look-up table of the crate uses.
+        let mut ids: Vec<(String, usize)> = ids.into_iter().map(|id| (id, 0)).collect();
+        ids.sort_unstable();
+        self.existing = ids;
+        self
     }
 
     /// Counts include items settled by an earlier run of the journal.

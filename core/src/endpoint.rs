@@ -277,7 +277,7 @@ fn split_origin(url: &str) -> Result<(String, &str), &'static str> {
 
 /// Appends `segment` percent-encoded so that it stays one path segment: everything but
 /// RFC 3986's unreserved characters is encoded, `/`, `?`, `#`, `%` and `\` included.
-fn push_segment(url: &mut String, segment: &str) {
+pub(crate) fn push_segment(url: &mut String, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -42,9 +42,12 @@ pub mod http;
 pub mod journal;
 pub mod json;
 pub mod model;
+pub mod plan;
+pub mod sync;
 pub mod text;
 pub mod uuid;
 pub mod validate;
+pub mod writes;
 
 pub use call::{Action, Operation, Policy};
 pub use create::Create;

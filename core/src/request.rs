@@ -122,3 +122,19 @@ pub struct DeviceRunStatesRequest {
     /// The common options.
     pub options: CallOptions,
 }
+
+/// A checked `planUserStates` or `syncUserStates` request. Each item is checked on its own,
+/// as in `createUserStates`: a bad one is reported in its place and does not stop the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncRequest {
+    /// The script whose user states are synced.
+    pub script_id: String,
+    /// Each item as the rules checked it, in input order.
+    pub items: Vec<Result<UserStateInput, ValidationError>>,
+    /// `syncUserStates` only: delete the server's objects no item matched. Default `false`.
+    pub delete_extra: bool,
+    /// `$batch` requests in flight at most (`syncUserStates`).
+    pub concurrency: u32,
+    /// The common options.
+    pub options: CallOptions,
+}

@@ -7,7 +7,7 @@ use crate::json::{Json, Map};
 use crate::model::{UserStateInput, MAX_UPN_CHARS, ODATA_TYPE};
 pub use crate::request::{
     BulkRequest, CallOptions, Changes, CreateRequest, DeviceRunStatesRequest, DevicesCall,
-    ItemRequest, ListRequest, ScriptsRequest, UpdateRequest,
+    ItemRequest, ListRequest, ScriptsRequest, SyncRequest, UpdateRequest,
 };
 
 mod devices;
@@ -417,64 +417,115 @@ pub const DEFAULT_CONCURRENCY: u32 = 4;
 /// `userPrincipalName` ignoring ASCII case) is refused: a script has one user state per user,
 /// and the look-up that keeps creates exactly-once matches on that.
 pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
-    let ((script_id, items, concurrency), options) =
-        request(value, "a createUserStates request", |f| {
-            let script_id = f.required("scriptId", segment);
-            let concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
-            let items = nested(f, "userStates", |v| match v {
-                Json::Array(items) if items.len() <= MAX_BULK_ITEMS => Ok(bulk_items(items)),
-                Json::Array(_) => Err(vec![FieldError::new(
-                    "userStates",
-                    format!("must hold at most {MAX_BULK_ITEMS} items"),
-                )]),
-                other => Err(vec![FieldError::new(
-                    "userStates",
-                    format!("must be an array, not {}", other.kind()),
-                )]),
-            });
-            Some((
-                script_id?,
-                items?,
-                concurrency.unwrap_or(DEFAULT_CONCURRENCY),
-            ))
-        })?;
+    let req = items_request(value, Items::Create)?;
     Ok(BulkRequest {
+        script_id: req.script_id,
+        items: req.items,
+        concurrency: req.concurrency,
+        options: req.options,
+    })
+}
+
+/// Which request of many items is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// `createUserStates`: `concurrency`; a user is its id, else its name.
+    Create,
+    /// `planUserStates`: no option of its own; a user is its id and its name.
+    Plan,
+    /// `syncUserStates`: `concurrency`, `deleteExtra`; as a plan.
+    Sync,
+}
+
+/// Reads a request of many items: the three share one reader (their fields are read in this
+/// order, so the first error is the first of these).
+fn items_request(value: &Json, kind: Items) -> Result<SyncRequest, ValidationError> {
+    let what = match kind {
+        Items::Create => "a createUserStates request",
+        Items::Plan => "a planUserStates request",
+        Items::Sync => "a syncUserStates request",
+    };
+    let ((script_id, items, concurrency, delete_extra), options) = request(value, what, |f| {
+        let script_id = f.required("scriptId", segment);
+        let mut concurrency = None;
+        let mut delete_extra = None;
+        if kind != Items::Plan {
+            concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
+        }
+        if kind == Items::Sync {
+            delete_extra = f.optional("deleteExtra", |v| match v {
+                Json::Bool(b) => Ok(*b),
+                other => Err(format!("must be a boolean, not {}", other.kind())),
+            });
+        }
+        let items = nested(f, "userStates", |v| match v {
+            Json::Array(items) if items.len() <= MAX_BULK_ITEMS => {
+                Ok(one_per_user(check_items(items), kind != Items::Create))
+            }
+            Json::Array(_) => Err(vec![FieldError::new(
+                "userStates",
+                format!("must hold at most {MAX_BULK_ITEMS} items"),
+            )]),
+            other => Err(vec![FieldError::new(
+                "userStates",
+                format!("must be an array, not {}", other.kind()),
+            )]),
+        });
+        Some((
+            script_id?,
+            items?,
+            concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            delete_extra.unwrap_or(false),
+        ))
+    })?;
+    Ok(SyncRequest {
         script_id,
         items,
+        delete_extra,
         concurrency,
         options,
     })
 }
 
-fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
-    let mut checked: Vec<_> = items
+/// Each item checked on its own with the rules of a user state, its errors under
+/// `userStates[i]`.
+fn check_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
+    items
         .iter()
         .enumerate()
         .map(|(i, item)| {
             user_state(item, &format!("userStates[{i}]"))
                 .map_err(|errors| ValidationError { errors })
         })
-        .collect();
-    // One user state per user: sorted by user, every valid item after the first of its user
-    // is refused, naming that first one. (A sort keeps a hash table's code out of the module.)
-    let mut users: Vec<(String, usize)> = checked
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| {
-            let input = c.as_ref().ok()?;
-            Some(match &input.id {
-                Some(id) => (format!("id:{id}"), i),
-                None => (
-                    format!("upn:{}", input.user_principal_name.to_ascii_lowercase()),
-                    i,
-                ),
-            })
-        })
-        .collect();
+        .collect()
+}
+
+/// One user state per user: sorted by user, every valid item after the first of its user is
+/// refused, naming that first one. A user is the `id` when an item gives one, else the
+/// `userPrincipalName` ignoring ASCII case; with `both`, an item with an `id` is also that
+/// name's user (a sync matches by either). (A sort keeps a hash table's code out of the module.)
+fn one_per_user(
+    mut checked: Vec<Result<UserStateInput, ValidationError>>,
+    both: bool,
+) -> Vec<Result<UserStateInput, ValidationError>> {
+    let mut users: Vec<(String, usize)> = Vec::new();
+    for (i, c) in checked.iter().enumerate() {
+        let Ok(input) = c else { continue };
+        if let Some(id) = &input.id {
+            users.push((format!("id:{id}"), i));
+        }
+        if input.id.is_none() || both {
+            let upn = input.user_principal_name.to_ascii_lowercase();
+            users.push((format!("upn:{upn}"), i));
+        }
+    }
     users.sort_unstable();
     for pair in users.chunk_by(|a, b| a.0 == b.0) {
         let first = pair[0].1;
         for &(ref key, i) in &pair[1..] {
+            if checked[i].is_err() {
+                continue;
+            }
             let field = if key.starts_with("id:") {
                 "id"
             } else {
@@ -489,6 +540,15 @@ fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
         }
     }
     checked
+}
+
+/// Checks a `planUserStates` request (`sync`: false) or a `syncUserStates` request (which
+/// also takes `deleteExtra`, `concurrency` and `onProgress`). The items follow the rules and
+/// limits of `createUserStates`; a repeated user (same `id`, or same `userPrincipalName`
+/// ignoring ASCII case, whether or not the items give ids) is refused naming the first item
+/// of that user.
+pub fn sync_request(value: &Json, sync: bool) -> Result<SyncRequest, ValidationError> {
+    items_request(value, if sync { Items::Sync } else { Items::Plan })
 }
 
 #[cfg(test)]

@@ -203,7 +203,7 @@ test("a semicolon file from a European Excel (BOM, CRLF) and a tab file import l
   assert.equal(status(pipe), 2);
   assert.equal(
     pipe.stderr,
-    "error: pipe.csv: Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order; comma, semicolon or tab separated), found userPrincipalName|successDeviceCount|errorDeviceCount\n",
+    "error: pipe.csv: Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order, optionally with id; comma, semicolon or tab separated), found userPrincipalName|successDeviceCount|errorDeviceCount\n",
   );
   assert.deepEqual(await requests(`cli-pipe-${RUN}`), []);
 });

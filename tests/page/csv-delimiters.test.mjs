@@ -88,7 +88,7 @@ test("a file with another delimiter is refused with what was found and what is e
     await status.getByText("the header must be").waitFor();
     assert.equal(
       (await status.innerText()).trim(),
-      "pipe.csv: Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order; comma, semicolon or tab separated), found userPrincipalName|successDeviceCount|errorDeviceCount",
+      "pipe.csv: Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order, optionally with id; comma, semicolon or tab separated), found userPrincipalName|successDeviceCount|errorDeviceCount",
     );
     assert.ok(await page.locator("#preview").isHidden());
     assert.deepEqual(await mock.requests(scriptId), []);

@@ -46,7 +46,7 @@ pub struct Budget {
 }
 
 #[derive(Debug)]
-pub(super) struct Pacer {
+pub(crate) struct Pacer {
     /// Writes the service took, as (sent, answered) times, in the order their answers came.
     taken: Vec<(f64, f64)>,
     budget: Option<Budget>,

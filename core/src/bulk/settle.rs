@@ -57,6 +57,13 @@ impl Bulk {
     /// twice. Looked at only for an object that matches an item being looked for (rare: two
     /// items never share a user), so it costs nothing per page.
     pub(super) fn claimed(&self, id: &str) -> bool {
+        if self
+            .existing
+            .binary_search_by(|e| e.0.as_str().cmp(id))
+            .is_ok()
+        {
+            return true;
+        }
         self.items.iter().any(|item| match &item.result {
             Some(Ok(object)) => object.get("id").and_then(Json::as_str) == Some(id),
             _ => false,
