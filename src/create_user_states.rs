@@ -4,14 +4,15 @@
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::global::now_ms;
-use crate::prepare::{policy, prepare};
+use crate::prepare::{policy, prepare_with, read_items};
+use crate::transport::sleep;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use intune_core::bulk::{Bulk, Progress};
 use intune_core::error::Error;
 use intune_core::json::Json;
 use intune_core::validate;
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
 use serde::Serialize;
 use std::pin::pin;
 use wasm_bindgen::prelude::*;
@@ -25,14 +26,19 @@ struct ProgressOut {
     failed: u32,
 }
 
-/// What the run resolves to.
+/// What the run resolves to; `results` is the array of [`ItemOut`]s, made a chunk at a time.
 #[derive(Serialize)]
 struct BulkOut {
     succeeded: u32,
     failed: u32,
     throttled: u32,
-    results: Vec<ItemOut>,
+    #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
+    results: JsValue,
 }
+
+/// Results turned into JS values between two turns of the event loop: a signal (Ctrl-C,
+/// SIGTERM) is heard between chunks, however many items the run has.
+const RESULTS_PER_TURN: usize = 5_000;
 
 /// `{ ok: true, userState }` or `{ ok: false, error }`, the error a real JS `Error` (or what
 /// the token function threw) passed through as it is.
@@ -78,7 +84,8 @@ pub fn create_user_states(
     #[wasm_bindgen(unchecked_param_type = "CreateUserStatesRequest")] request: JsValue,
 ) -> Promise {
     promise(Box::pin(async move {
-        let (req, edge) = prepare(&request, |json| {
+        let user_states = read_items(&request).await?;
+        let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::bulk_request(json).map_err(Error::Validation)
         })?;
         let p = policy(&req.options, &edge.tokens);
@@ -102,7 +109,7 @@ pub fn create_user_states(
             let poll = bulk.poll(now_ms());
             if let Some(journal) = &edge.journal {
                 // Write-ahead: what this poll's $batch requests carry is durable before they go.
-                if let Err(thrown) = journal.append(&session, poll.append).await {
+                if let Err(thrown) = journal.append(session.redacted(poll.append)).await {
                     stopped_by = Some(thrown);
                     bulk.abort();
                     break;
@@ -150,7 +157,7 @@ pub fn create_user_states(
         if let (Some(journal), None) = (&edge.journal, &stopped_by) {
             // Stopped by the signal: what settled meanwhile saves the next run a look-up
             // (best effort: the journal is consistent without it).
-            let _ = journal.append(&session, bulk.take_records()).await;
+            let _ = journal.append(session.redacted(bulk.take_records())).await;
         }
         let progress = bulk.progress();
         if reported != Some(progress) {
@@ -158,10 +165,12 @@ pub fn create_user_states(
         }
 
         let throttled = bulk.throttled();
-        let results = bulk
-            .into_results()
-            .into_iter()
-            .map(|result| match result {
+        let results = Array::new();
+        for (i, result) in bulk.into_results().into_iter().enumerate() {
+            if i > 0 && i % RESULTS_PER_TURN == 0 {
+                let _ = sleep(0, None).await;
+            }
+            let item = match result {
                 Ok(user_state) => ItemOut::Created {
                     ok: true,
                     user_state,
@@ -173,13 +182,14 @@ pub fn create_user_states(
                         _ => session.to_js_error(Failure::Error(e)),
                     },
                 },
-            })
-            .collect();
+            };
+            results.push(&to_js(&item));
+        }
         Ok(to_js(&BulkOut {
             succeeded: progress.succeeded as u32,
             failed: progress.failed as u32,
             throttled,
-            results,
+            results: results.into(),
         }))
     }))
 }

@@ -29,8 +29,9 @@ pub use resource::{delete_user_state, get_user_state, list_user_states, update_u
 pub use scripts::list_scripts;
 
 /// lol_alloc's free-list allocator (sorted, coalescing; safe to construct, so the crate keeps
-/// `forbid(unsafe_code)`): smaller than Rust's default dlmalloc, and the memory test
-/// (tests/memory_browser.rs) stays flat with it (docs/size.md).
+/// `forbid(unsafe_code)`), with size classes in front of it (`heap/`): a free in lol_alloc's
+/// sorted list walks the list, which a long bulk run makes long, so small blocks (nearly every
+/// block the machines make) are freed and taken again from a list per size instead.
 #[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
+static ALLOCATOR: lol_alloc::LockedAllocator<heap::SizeClasses<lol_alloc::FreeListAllocator>> =
+    lol_alloc::LockedAllocator::new(heap::SizeClasses::new(lol_alloc::FreeListAllocator::new()));

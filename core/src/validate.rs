@@ -5,6 +5,10 @@ use crate::endpoint::{check_segment, Cloud, Endpoint, ScriptKind};
 use crate::error::{FieldError, ValidationError};
 use crate::json::{Json, Map};
 use crate::model::{UserStateInput, MAX_UPN_CHARS, ODATA_TYPE};
+pub use crate::request::{
+    BulkRequest, CallOptions, Changes, CreateRequest, ItemRequest, ListRequest, ScriptsRequest,
+    UpdateRequest,
+};
 
 /// Default time one attempt may take.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -14,32 +18,6 @@ pub const MAX_TIMEOUT_MS: u32 = 600_000;
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Largest `maxRetries` accepted.
 pub const MAX_RETRIES: u32 = 10;
-
-/// The options every call shares, checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallOptions {
-    /// The Graph root (`cloud` or `baseUrl`).
-    pub endpoint: Endpoint,
-    /// `scriptKind`: which collection of scripts.
-    pub script_kind: ScriptKind,
-    /// `timeoutMs`: the time limit of one attempt.
-    pub timeout_ms: u32,
-    /// `maxRetries`.
-    pub max_retries: u32,
-    /// The caller's `clientRequestId`; the edge makes a fresh UUID when it is `None`.
-    pub client_request_id: Option<String>,
-}
-
-/// A checked `createUserState` request (the token and signal are the edge's).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userState`, checked.
-    pub user_state: UserStateInput,
-    /// The common options.
-    pub options: CallOptions,
-}
 
 /// The members of an object being checked, remembering which were read so the rest can be
 /// reported as unknown.
@@ -330,17 +308,6 @@ pub fn create_request(value: &Json) -> Result<CreateRequest, ValidationError> {
     })
 }
 
-/// A request about one user state: `getUserState`, `deleteUserState`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userStateId`.
-    pub user_state_id: String,
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `getUserState` or `deleteUserState` request (`what` names it in errors).
 pub fn item_request(value: &Json, what: &str) -> Result<ItemRequest, ValidationError> {
     let ((script_id, user_state_id), options) = request(value, what, |f| {
@@ -353,48 +320,6 @@ pub fn item_request(value: &Json, what: &str) -> Result<ItemRequest, ValidationE
         user_state_id,
         options,
     })
-}
-
-/// The fields an update changes; at least one is set.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Changes {
-    /// A new `successDeviceCount`.
-    pub success_device_count: Option<i32>,
-    /// A new `errorDeviceCount`.
-    pub error_device_count: Option<i32>,
-    /// A new `userPrincipalName`.
-    pub user_principal_name: Option<String>,
-}
-
-impl Changes {
-    /// The PATCH body: `@odata.type` and only the given fields.
-    pub fn to_json(&self) -> Json {
-        let mut body = Map::new();
-        body.insert("@odata.type", ODATA_TYPE.into());
-        if let Some(n) = self.success_device_count {
-            body.insert("successDeviceCount", n.into());
-        }
-        if let Some(n) = self.error_device_count {
-            body.insert("errorDeviceCount", n.into());
-        }
-        if let Some(upn) = &self.user_principal_name {
-            body.insert("userPrincipalName", upn.as_str().into());
-        }
-        Json::Object(body)
-    }
-}
-
-/// A checked `updateUserState` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userStateId`.
-    pub user_state_id: String,
-    /// `changes`, checked.
-    pub changes: Changes,
-    /// The common options.
-    pub options: CallOptions,
 }
 
 /// Checks `changes`: the same rules as a create, every field optional, at least one given.
@@ -440,19 +365,6 @@ pub fn update_request(value: &Json) -> Result<UpdateRequest, ValidationError> {
 /// Largest `top` (page size) accepted.
 pub const MAX_TOP: u32 = 999;
 
-/// A checked `listUserStates` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `$top`: the page size asked for.
-    pub top: Option<u32>,
-    /// `$filter`, passed to the service as given.
-    pub filter: Option<String>,
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `listUserStates` / `listUserStatePages` request.
 pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
     let ((script_id, top, filter), options) = request(value, "a listUserStates request", |f| {
@@ -476,14 +388,6 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
     })
 }
 
-/// A checked `listScripts` request: the common options only (`scriptKind` says which
-/// collection).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScriptsRequest {
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `listScripts` request. A `scriptId` (or any field but the common options) is
 /// refused, naming it.
 pub fn scripts_request(value: &Json) -> Result<ScriptsRequest, ValidationError> {
@@ -497,20 +401,6 @@ pub const MAX_BULK_ITEMS: usize = 100_000;
 pub const MAX_CONCURRENCY: u32 = 8;
 /// Default `concurrency`.
 pub const DEFAULT_CONCURRENCY: u32 = 4;
-
-/// A checked `createUserStates` request. Each item is checked on its own: a bad one is
-/// reported in its place and does not stop the rest.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BulkRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userStates`, each checked on its own, in order.
-    pub items: Vec<Result<UserStateInput, ValidationError>>,
-    /// `concurrency`: most `$batch` requests in flight.
-    pub concurrency: u32,
-    /// The common options.
-    pub options: CallOptions,
-}
 
 /// Checks a `createUserStates` request. A second item for the same user (same `id`, or same
 /// `userPrincipalName` ignoring ASCII case) is refused: a script has one user state per user,
