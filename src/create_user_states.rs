@@ -4,15 +4,15 @@
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::global::now_ms;
-use crate::prepare::{policy, prepare_with, read_items};
+use crate::prepare::{policy, prepare_with, read_items, Edge};
 use crate::transport::sleep;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use intune_core::bulk::{Bulk, Progress};
 use intune_core::error::Error;
 use intune_core::json::Json;
-use intune_core::validate;
-use js_sys::{Array, Function, Promise};
+use intune_core::validate::{self, BulkRequest};
+use js_sys::{Array, Function, Promise, Reflect};
 use serde::Serialize;
 use std::pin::pin;
 use wasm_bindgen::prelude::*;
@@ -79,6 +79,13 @@ fn report(on_progress: Option<&Function>, p: Progress) {
 /// called as items settle. `signal` stops the run at once: items already created are reported
 /// as created, the rest fail with `AbortError`. If the token function throws, the run stops and
 /// the unsettled items fail with what it threw.
+///
+/// The first write goes alone, the rest once its answer is in. An answer that says the run
+/// cannot succeed (401 after the token was asked again, 403, 404 for the script, 405, 501, 400
+/// `No method match route template`) stops it: nothing more is written, the unsettled items
+/// fail with that one `GraphError` (also the result's `stopped`), which is not journaled. A
+/// `journal` with `lock()` is held from before it is read until the run ends; one held by
+/// another run rejects with a `ValidationError` on `journal` and nothing read or sent.
 #[wasm_bindgen(js_name = createUserStates, unchecked_return_type = "Promise<BulkResult>")]
 pub fn create_user_states(
     #[wasm_bindgen(unchecked_param_type = "CreateUserStatesRequest")] request: JsValue,
@@ -88,108 +95,135 @@ pub fn create_user_states(
         let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::bulk_request(json).map_err(Error::Validation)
         })?;
-        let p = policy(&req.options, &edge.tokens);
-        let session = Session::new(&edge, &p);
-        let mut bulk = match &edge.journal {
-            None => Bulk::new(req, p),
-            Some(journal) => {
-                let records = journal.read().await.map_err(|e| error_to_js(&e))?;
-                Bulk::with_records(req, p, records).map_err(|e| error_to_js(&e))?
-            }
+        // One run per journal: held from before it is read until the run ends, however.
+        let held = match &edge.journal {
+            None => None,
+            Some(journal) => journal.lock().await.map_err(|(e, thrown)| {
+                let err = error_to_js(&e);
+                if !thrown.is_undefined() {
+                    let _ = Reflect::set(&err, &"cause".into(), &thrown);
+                }
+                err
+            })?,
         };
-        let mut stopped_by: Option<JsValue> = None;
-        let mut in_flight = FuturesUnordered::new();
-        let mut reported = None;
+        let out = run(req, &edge).await;
+        if let Some(held) = held {
+            held.release().await;
+        }
+        out
+    }))
+}
 
-        loop {
-            if session.aborted() {
+/// The run itself, with the journal (if any) held.
+async fn run(req: BulkRequest, edge: &Edge) -> Result<JsValue, JsValue> {
+    let p = policy(&req.options, &edge.tokens);
+    let session = Session::new(edge, &p);
+    let mut bulk = match &edge.journal {
+        None => Bulk::new(req, p),
+        Some(journal) => {
+            let records = journal.read().await.map_err(|e| error_to_js(&e))?;
+            Bulk::with_records(req, p, records).map_err(|e| error_to_js(&e))?
+        }
+    };
+    let mut stopped_by: Option<JsValue> = None;
+    let mut in_flight = FuturesUnordered::new();
+    let mut reported = None;
+
+    loop {
+        if session.aborted() {
+            bulk.abort();
+            break;
+        }
+        let poll = bulk.poll(now_ms());
+        if let Some(journal) = &edge.journal {
+            // Write-ahead: what this poll's $batch requests carry is durable before they go.
+            if let Err(thrown) = journal.append(session.redacted(poll.append)).await {
+                stopped_by = Some(thrown);
                 bulk.abort();
                 break;
             }
-            let poll = bulk.poll(now_ms());
-            if let Some(journal) = &edge.journal {
-                // Write-ahead: what this poll's $batch requests carry is durable before they go.
-                if let Err(thrown) = journal.append(session.redacted(poll.append)).await {
-                    stopped_by = Some(thrown);
-                    bulk.abort();
-                    break;
-                }
-            }
-            for (tag, request) in poll.sends {
-                let session = &session;
-                in_flight.push(async move { (tag, session.send(&request).await) });
-            }
-            let progress = bulk.progress();
-            if reported != Some(progress) {
-                report(edge.on_progress.as_ref(), progress);
-                reported = Some(progress);
-            }
-            if bulk.is_done() {
-                break;
-            }
-            let event = match (in_flight.is_empty(), poll.wake_in_ms) {
-                (true, None) => {
-                    // Nothing in flight and nothing to wait for: cannot happen; end rather than hang.
-                    bulk.abort();
-                    break;
-                }
-                (true, Some(ms)) => session.wait(ms).await.err().map(Err),
-                (false, None) => in_flight.next().await.map(Ok),
-                (false, Some(ms)) => match select(in_flight.next(), pin!(session.wait(ms))).await {
-                    Either::Left((answer, _)) => answer.map(Ok),
-                    Either::Right((waited, _)) => waited.err().map(Err),
-                },
-            };
-            match event {
-                None => {}
-                Some(Ok((tag, Ok(outcome)))) => bulk.on_outcome(tag, outcome, now_ms()),
-                Some(Ok((_, Err(failure)))) | Some(Err(failure)) => {
-                    if !session.aborted() {
-                        // The token source failed: stop, and say why on every unsettled item.
-                        stopped_by = Some(session.to_js_error(failure));
-                    }
-                    bulk.abort();
-                    break;
-                }
-            }
         }
-        drop(in_flight);
-        if let (Some(journal), None) = (&edge.journal, &stopped_by) {
-            // Stopped by the signal: what settled meanwhile saves the next run a look-up
-            // (best effort: the journal is consistent without it).
-            let _ = journal.append(session.redacted(bulk.take_records())).await;
+        for (tag, request) in poll.sends {
+            let session = &session;
+            in_flight.push(async move { (tag, session.send(&request).await) });
         }
         let progress = bulk.progress();
         if reported != Some(progress) {
             report(edge.on_progress.as_ref(), progress);
+            reported = Some(progress);
         }
-
-        let throttled = bulk.throttled();
-        let results = Array::new();
-        for (i, result) in bulk.into_results().into_iter().enumerate() {
-            if i > 0 && i % RESULTS_PER_TURN == 0 {
-                let _ = sleep(0, None).await;
+        if bulk.is_done() {
+            break;
+        }
+        let event = match (in_flight.is_empty(), poll.wake_in_ms) {
+            (true, None) => {
+                // Nothing in flight and nothing to wait for: cannot happen; end rather than hang.
+                bulk.abort();
+                break;
             }
-            let item = match result {
-                Ok(user_state) => ItemOut::Created {
-                    ok: true,
-                    user_state,
-                },
-                Err(e) => ItemOut::Failed {
-                    ok: false,
-                    error: match (&e, &stopped_by) {
-                        (Error::Aborted { .. }, Some(why)) => why.clone(),
-                        _ => session.to_js_error(Failure::Error(e)),
-                    },
-                },
-            };
-            results.push(&to_js(&item));
+            (true, Some(ms)) => session.wait(ms).await.err().map(Err),
+            (false, None) => in_flight.next().await.map(Ok),
+            (false, Some(ms)) => match select(in_flight.next(), pin!(session.wait(ms))).await {
+                Either::Left((answer, _)) => answer.map(Ok),
+                Either::Right((waited, _)) => waited.err().map(Err),
+            },
+        };
+        match event {
+            None => {}
+            Some(Ok((tag, Ok(outcome)))) => bulk.on_outcome(tag, outcome, now_ms()),
+            Some(Ok((_, Err(failure)))) | Some(Err(failure)) => {
+                if !session.aborted() {
+                    // The token source failed: stop, and say why on every unsettled item.
+                    stopped_by = Some(session.to_js_error(failure));
+                }
+                bulk.abort();
+                break;
+            }
         }
-        Ok(to_js(&BulkOut {
-            succeeded: progress.succeeded as u32,
-            failed: progress.failed as u32,
-            throttled,
-            results: results.into(),
-        }))
-    }))
+    }
+    drop(in_flight);
+    if let (Some(journal), None) = (&edge.journal, &stopped_by) {
+        // Stopped by the signal: what settled meanwhile saves the next run a look-up
+        // (best effort: the journal is consistent without it).
+        let _ = journal.append(session.redacted(bulk.take_records())).await;
+    }
+    let progress = bulk.progress();
+    if reported != Some(progress) {
+        report(edge.on_progress.as_ref(), progress);
+    }
+
+    let throttled = bulk.throttled();
+    let stopped = bulk
+        .stopped()
+        .map(|e| session.to_js_error(Failure::Error(e.clone())));
+    let results = Array::new();
+    for (i, result) in bulk.into_results().into_iter().enumerate() {
+        if i > 0 && i % RESULTS_PER_TURN == 0 {
+            let _ = sleep(0, None).await;
+        }
+        let item = match result {
+            Ok(user_state) => ItemOut::Created {
+                ok: true,
+                user_state,
+            },
+            Err(e) => ItemOut::Failed {
+                ok: false,
+                error: match (&e, &stopped_by) {
+                    (Error::Aborted { .. }, Some(why)) => why.clone(),
+                    _ => session.to_js_error(Failure::Error(e)),
+                },
+            },
+        };
+        results.push(&to_js(&item));
+    }
+    let out = to_js(&BulkOut {
+        succeeded: progress.succeeded as u32,
+        failed: progress.failed as u32,
+        throttled,
+        results: results.into(),
+    });
+    if let Some(stopped) = stopped {
+        let _ = Reflect::set(&out, &"stopped".into(), &stopped);
+    }
+    Ok(out)
 }
