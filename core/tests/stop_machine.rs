@@ -1,20 +1,16 @@
-//! Runs that fail safe (issue 17), natively against the simulated Graph (`support/sim.rs`):
+//! Runs that fail safe (issue 17), natively against the simulated Graph (`test_support::sim`):
 //! the first write goes alone, and an answer that says the run cannot succeed (401 after the
 //! token was asked again, 403, 404, 405, 501, 400 `No method match route template`; inner or
 //! outer) stops the run at once, is reported on every unsettled item, and is not journaled as
 //! their result, so a run resumed once the service accepts the write goes on.
 #![cfg(not(target_arch = "wasm32"))]
 
-#[path = "support/sim.rs"]
-mod sim;
-
 use intune_core::bulk::{Bulk, NO_ROUTE};
-use intune_core::call::Policy;
 use intune_core::http::Method;
-use intune_core::{Error, Json};
-use sim::{
-    assert_exactly_once, batch_items, bulk, items, lines, policy, record, request, run, run_from,
-    Fault, Sim,
+use intune_core::{Error, Json, Policy};
+use test_support::sim::{
+    self, assert_exactly_once, batch_items, bulk, items, lines, policy, record, request, run,
+    run_from, Fault, Sim,
 };
 
 const REFUSALS: [(u16, &str); 5] = [
