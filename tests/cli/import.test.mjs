@@ -112,6 +112,10 @@ test("killed with SIGKILL mid-import, then the same command again: exactly one o
     const results = path.join(dir, "kill-results.csv");
     const again = await run(dir, importArgs("kill.csv", scriptId, "--results", results), ENV);
     assert.equal(status(again), 0, again.stderr);
+    // The killed run's lock is taken over, in one line.
+    const took = again.stderr.split("\n").filter((l) => l.startsWith("Took over the lock"));
+    assert.equal(took.length, 1, again.stderr);
+    assert.match(took[0], /^Took over the lock of a run that is gone \(process \d+ on \S+, since \S+\): \S+kill\.csv\.journal\.lock$/);
     assertOnePerUser(assert, await objects(scriptId), upns(1000, "kill"));
     const rows = splitCsv(readFileSync(results, "utf8")).slice(1);
     assert.equal(rows.length, 1000, "the results cover every row, resumed ones included");
