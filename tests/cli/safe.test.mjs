@@ -23,7 +23,7 @@ test("two imports of one file at once: one runs, the other exits 2 saying the jo
     const codes = [status(a), status(b)].sort();
     assert.deepEqual(codes, [0, 2], `${a.stderr}\n---\n${b.stderr}`);
     const refused = status(a) === 2 ? a : b;
-    assert.match(refused.stderr, /the journal "twice\.csv\.journal" is in use by another run: process \d+ on "[^"]+" since \S+; nothing was sent/);
+    assert.match(refused.stderr, /the journal "twice\.csv\.journal" is in use by another run: process \d+ on "[^"]+" since \S+ \(lock file \S+twice\.csv\.journal\.lock\); nothing was sent$/m);
     assert.match(refused.stderr, /Only one run may use a journal at a time/);
     assert.ok(!/Importing|Done:/.test(refused.stderr), refused.stderr);
     assertOnePerUser(assert, await objects(scriptId), upns(600, "twice"));
