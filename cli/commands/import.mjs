@@ -1,10 +1,11 @@
 // `import <file.csv>`: reads the file with the package's readUserStatesCsv and creates every
 // good row with createUserStates and a fileJournal, so a stopped run resumes exactly once.
 import { readFile } from "node:fs/promises";
-import { NAME, callOptions, required, whole } from "../lib/args.mjs";
+import { NAME, callOptions, whole } from "../lib/args.mjs";
 import { EXIT, Stop, TokenCommandError, describe } from "../lib/errors.mjs";
 import { csvLine, err, scrub, writeWhole } from "../lib/output.mjs";
 import { progress } from "../lib/progress.mjs";
+import { checkScriptOptions, missingScript, resolveScript, scriptOptions } from "../lib/script.mjs";
 import { catchStopSignals } from "../lib/signals.mjs";
 import { refreshOn401, tokenSource } from "../lib/token.mjs";
 
@@ -15,14 +16,15 @@ export default {
   args: "<file.csv>",
   summary: "Create a user state for every good row of a CSV file, resumably",
   description: "Create a user state for every good row of a CSV file (JSON $batch, exactly once).",
-  usage: "import <file.csv> --script-id <id> [options]",
+  usage: "import <file.csv> (--script-id <id> | --script <name>) [options]",
   about: `The file needs the header userPrincipalName,successDeviceCount,errorDeviceCount (columns in
-any order; quoted fields, a BOM and CRLF accepted). Rows with problems are named by line on
+any order; separated by commas, semicolons or tabs, as the header line shows; quoted fields, a
+BOM and CRLF accepted). Rows with problems are named by line on
 stderr and skipped. The run is recorded in a journal: stopped by Ctrl-C, a crash or a lost
 connection, the same command run again resumes it, with no row created twice or lost. Run
 again after it finished, it sends nothing and reports the same results.`,
   options: {
-    "script-id": { type: "string", arg: "<id>", help: "The script whose user states to create (required)" },
+    ...scriptOptions("create"),
     journal: { type: "string", arg: "<path>", help: "The run's journal [default: <file.csv>.journal]" },
     results: {
       type: "string",
@@ -40,24 +42,26 @@ in use by another run: nothing is sent), 130 stopped by Ctrl-C, 143 by SIGTERM.`
 };
 
 async function run(api, values, [file]) {
-  if (file === undefined) throw new Stop("the CSV file to import is missing", EXIT.usage, `Usage: ${NAME} import <file.csv> --script-id <id>`);
-  const scriptId = required(values, "script-id");
+  if (file === undefined) throw new Stop("the CSV file to import is missing", EXIT.usage, `Usage: ${NAME} import <file.csv> (--script-id <id> | --script <name>)`);
+  checkScriptOptions(values);
   const concurrency = whole(values, "concurrency");
   const token = tokenSource(values);
   const options = callOptions(values, token);
   const journalPath = values.journal ?? `${file}.journal`;
 
   const rows = await readRows(api, file, values);
+  const { id: scriptId, label } = await resolveScript(api, values, token);
   const good = rows.filter((r) => r.problems.length === 0);
   const lineOf = (i) => good[i]?.line ?? "?";
 
   const started = Date.now();
   let outcome = null;
   let stoppedBy = null; // the signal's name
+  let missing = null; // the service's 404 when it said the script is not there
   if (good.length > 0) {
     const bad = rows.length - good.length;
     const announce = () =>
-      err(`Importing ${good.length} user state${good.length === 1 ? "" : "s"} from ${file} into ${scriptId}${bad ? ` (${bad} row${bad === 1 ? "" : "s"} skipped)` : ""}; journal: ${journalPath}`);
+      err(`Importing ${good.length} user state${good.length === 1 ? "" : "s"} from ${file} into ${label}${bad ? ` (${bad} row${bad === 1 ? "" : "s"} skipped)` : ""}; journal: ${journalPath}`);
     let announced = false;
     const controller = new AbortController();
     const bar = progress(process.stderr, good.length);
@@ -66,10 +70,21 @@ async function run(api, values, [file]) {
       bar.freeze();
       err("Stopping: waiting for the requests in flight to be recorded (press Ctrl-C again to quit at once).");
     });
+    // A 404 before any row was created: the script is not there. Nothing more is sent.
+    const refresh = refreshOn401(token).onResponse;
+    let created = false;
+    const onResponse = (r) => {
+      refresh?.(r);
+      if (r.status === 201) created = true;
+      if (r.status === 404 && !created && !missing) {
+        missing = r;
+        controller.abort();
+      }
+    };
     try {
       outcome = await api.createUserStates({
         ...options,
-        ...refreshOn401(token),
+        onResponse,
         scriptId,
         userStates: good.map((r) => r.userState),
         journal: api.fileJournal(journalPath, {
@@ -108,6 +123,12 @@ async function run(api, values, [file]) {
   const count = (status) => lines.filter((l) => l[2] === status).length;
   if (values.results) {
     await writeWhole(values.results, scrub(csvLine(["row", "userPrincipalName", "status", "id", "error"]) + lines.map((l) => csvLine(l.slice(0, 5))).join("")));
+  }
+  if (missing) {
+    const e = outcome.results.find((r) => !r.ok && r.error?.name === "GraphError" && r.error.status === 404)?.error;
+    const stop = missingScript(values, scriptId, e ?? missing);
+    const note = count("created") ? "" : `\nNothing was created. The journal ${journalPath} holds this run: delete it, or give --journal another path, before importing into another script.`;
+    throw new Stop(stop.message, stop.code, stop.hint + note);
   }
   // A stop (the service said the run cannot succeed): one sentence, not a line per row.
   const stopped = outcome?.stopped;

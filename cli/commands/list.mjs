@@ -1,8 +1,9 @@
 // `list`: every user state of a script to stdout, page by page as they come
 // (listUserStatePages), as CSV or JSON.
-import { callOptions, format, required } from "../lib/args.mjs";
+import { callOptions, format } from "../lib/args.mjs";
 import { EXIT } from "../lib/errors.mjs";
 import { csvLine, out } from "../lib/output.mjs";
+import { checkScriptOptions, noSuchScript, resolveScript, scriptOptions } from "../lib/script.mjs";
 import { refreshOn401, tokenSource } from "../lib/token.mjs";
 
 export default {
@@ -10,9 +11,9 @@ export default {
   args: "",
   summary: "Print every user state of a script to stdout, as CSV or JSON",
   description: "Print every user state of a script to stdout.",
-  usage: "list --script-id <id> [options]",
+  usage: "list (--script-id <id> | --script <name>) [options]",
   options: {
-    "script-id": { type: "string", arg: "<id>", help: "The script whose user states to list (required)" },
+    ...scriptOptions("list"),
     format: {
       type: "string",
       arg: "<format>",
@@ -25,22 +26,28 @@ export default {
 };
 
 async function run(api, values) {
-  const scriptId = required(values, "script-id");
+  checkScriptOptions(values);
   const how = format(values);
   const token = tokenSource(values);
-  const options = { ...callOptions(values, token), ...refreshOn401(token), scriptId };
+  const { id } = await resolveScript(api, values, token);
+  const options = { ...callOptions(values, token), ...refreshOn401(token), scriptId: id };
   let n = 0;
   let started = false;
   const pages = api.listUserStatePages(options);
-  for await (const page of pages) {
-    // Nothing on stdout before the first page came: a failure leaves it empty.
-    let chunk = started ? "" : how === "csv" ? csvLine(["id", "userPrincipalName", "successDeviceCount", "errorDeviceCount"]) : "[";
-    started = true;
-    for (const s of page) {
-      chunk += how === "csv" ? csvLine([s.id, s.userPrincipalName, s.successDeviceCount, s.errorDeviceCount]) : `${n ? "," : ""}\n  ${JSON.stringify(s)}`;
-      n += 1;
+  try {
+    for await (const page of pages) {
+      // Nothing on stdout before the first page came: a failure leaves it empty.
+      let chunk = started ? "" : how === "csv" ? csvLine(["id", "userPrincipalName", "successDeviceCount", "errorDeviceCount"]) : "[";
+      started = true;
+      for (const s of page) {
+        chunk += how === "csv" ? csvLine([s.id, s.userPrincipalName, s.successDeviceCount, s.errorDeviceCount]) : `${n ? "," : ""}\n  ${JSON.stringify(s)}`;
+        n += 1;
+      }
+      await out(chunk);
     }
-    await out(chunk);
+  } catch (e) {
+    // A 404 before the first page: the script is not there (later, it went while listing).
+    throw started ? e : noSuchScript(e, values, id);
   }
   if (how === "json") await out(`${started ? "" : "["}${n ? "\n" : ""}]\n`);
   return EXIT.ok;

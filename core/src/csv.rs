@@ -2,16 +2,18 @@
 //!
 //! RFC 4180 records (a header row, quoted fields with `""` for a quote, line breaks inside
 //! quotes, CRLF, LF or a lone CR, an optional UTF-8 BOM, blank lines skipped) are split by the
-//! `csv-core` crate. `csv-core` never fails: it prefers *a* parse to none. A file with broken
-//! quoting is more likely a mistake than data, so [`records`] checks each field as it was
-//! written and refuses a quote inside an unquoted field, text after a closing quote and a
-//! quoted field that is never closed, naming the line. [`read_user_states`] then reads the
-//! header (the three columns in any order, names in any case) and each row with the rules of
+//! `csv-core` crate, with the delimiter [`delimiter`] finds on the header line: a comma, a
+//! semicolon (what Excel writes where the comma is the decimal separator) or a tab. `csv-core`
+//! never fails: it prefers *a* parse to none. A file with broken quoting is more likely a
+//! mistake than data, so [`records_with`] checks each field as it was written and refuses a
+//! quote inside an unquoted field, text after a closing quote and a quoted field that is never
+//! closed, naming the line. [`read_user_states`] then reads the header (the three columns in any
+//! order, names in any case) and each row with the rules of
 //! [`validate::user_state_problems`], as the page's preview and the command show them.
 
 use crate::json::{Json, Map};
 use crate::validate;
-use csv_core::{ReadFieldResult, Reader};
+use csv_core::{ReadFieldResult, ReaderBuilder};
 use serde::Serialize;
 use std::fmt;
 
@@ -26,6 +28,21 @@ pub const COLUMNS: [&str; 3] = [
 const HEADER: &str = "userPrincipalName,successDeviceCount,errorDeviceCount";
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The delimiter of a CSV text: the first comma, semicolon or tab outside quotes, which in a
+/// file whose header can be right is on the header line (the header names hold none); a comma
+/// when there is none.
+pub fn delimiter(text: &str) -> u8 {
+    let mut quoted = false;
+    for b in text.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' | b';' | b'\t' if !quoted => return b,
+            _ => {}
+        }
+    }
+    b','
+}
 
 /// One record and the line (1-based) it starts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +98,12 @@ impl Lines<'_> {
 
 /// Checks one field as it was written: `raw` is the field's bytes from `start`, then the
 /// delimiter or line break that ended it, if any (`csv-core` consumes at most one).
-fn check_quoting(raw: &[u8], start: usize, lines: &mut Lines<'_>) -> Result<(), CsvError> {
+fn check_quoting(
+    raw: &[u8],
+    start: usize,
+    delimiter: u8,
+    lines: &mut Lines<'_>,
+) -> Result<(), CsvError> {
     let error = |lines: &mut Lines<'_>, at: usize, message| {
         Err(CsvError {
             line: lines.line_at(at),
@@ -99,7 +121,8 @@ fn check_quoting(raw: &[u8], start: usize, lines: &mut Lines<'_>) -> Result<(), 
             }
         }
         match &raw[i + 1..] {
-            [] | [b','] | [b'\r'] | [b'\n'] => Ok(()),
+            [] | [b'\r'] | [b'\n'] => Ok(()),
+            [d] if *d == delimiter => Ok(()),
             _ => error(lines, start + i, TEXT_AFTER_QUOTE),
         }
     } else if let Some(q) = raw.iter().position(|&b| b == b'"') {
@@ -109,13 +132,19 @@ fn check_quoting(raw: &[u8], start: usize, lines: &mut Lines<'_>) -> Result<(), 
     }
 }
 
-/// Splits CSV text into records, each with the line it starts on. Blank lines are skipped (a
-/// line holding only `""` is a record with one empty field). A leading BOM is dropped.
+/// Splits comma-separated text into records: [`records_with`] a comma.
 pub fn records(text: &str) -> Result<Vec<Record>, CsvError> {
+    records_with(text, b',')
+}
+
+/// Splits CSV text whose fields are separated by `delimiter` into records, each with the line
+/// it starts on. Blank lines are skipped (a line holding only `""` is a record with one empty
+/// field). A leading BOM is dropped. Quoted fields keep any delimiter inside them.
+pub fn records_with(text: &str, delimiter: u8) -> Result<Vec<Record>, CsvError> {
     let input = text.as_bytes();
     // csv-core drops a BOM at the very start itself, counted in what it consumed.
     let bom = if input.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut reader = Reader::new();
+    let mut reader = ReaderBuilder::new().delimiter(delimiter).build();
     let mut lines = Lines {
         bytes: input,
         at: 0,
@@ -150,7 +179,7 @@ pub fn records(text: &str) -> Result<Vec<Record>, CsvError> {
             }
             record_line = lines.line_at(start);
         }
-        check_quoting(&input[start..pos], start, &mut lines)?;
+        check_quoting(&input[start..pos], start, delimiter, &mut lines)?;
         // csv-core only removes ASCII quotes from UTF-8 text, so the value stays UTF-8.
         let Ok(value) = String::from_utf8(value) else {
             return Err(CsvError {
@@ -304,7 +333,8 @@ fn column_index(header: &Record) -> Option<[usize; 3]> {
 /// quoting, empty, a wrong header, no rows); otherwise every data row is returned in file
 /// order, and those without problems are ready to import.
 pub fn read_user_states(text: &str) -> UserStatesCsv {
-    let records = match records(text) {
+    let delimiter = delimiter(text);
+    let records = match records_with(text, delimiter) {
         Ok(r) => r,
         Err(e) => return UserStatesCsv::unusable(e.to_string()),
     };
@@ -312,15 +342,16 @@ pub fn read_user_states(text: &str) -> UserStatesCsv {
         return UserStatesCsv::unusable("The file is empty.");
     };
     let Some(index) = column_index(header) else {
+        // What was found: the names, joined by the delimiter they were split at.
         let mut found = String::new();
         for (i, f) in header.fields.iter().enumerate() {
             if i > 0 {
-                found.push(',');
+                found.push(char::from(delimiter));
             }
             found.push_str(f);
         }
         return UserStatesCsv::unusable(format!(
-            "Line {}: the header must be {HEADER} (in any order), found {found}",
+            "Line {}: the header must be {HEADER} (in any order; comma, semicolon or tab separated), found {found}",
             header.line
         ));
     };

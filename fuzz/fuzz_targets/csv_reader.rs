@@ -1,31 +1,39 @@
-//! The bulk import's CSV reader (`csv::records`, `csv::read_user_states`) on any text.
+//! The bulk import's CSV reader (`csv::delimiter`, `csv::records_with`,
+//! `csv::read_user_states`) on any text.
 //!
 //! Input: the CSV text (bytes that are not UTF-8 are replaced, as a JS string would hold
 //! them). If it starts with a NUL byte, the rest is data instead: records split at 0x01 and
-//! fields at 0x02, written out as CSV (every field quoted, quotes doubled, random-looking line
-//! ends) and read back.
+//! fields at 0x02, written out as CSV with each delimiter in turn (comma, semicolon, tab; every
+//! field quoted, quotes doubled, random-looking line ends) and read back.
 //!
-//! Invariants: nothing panics. Records start on increasing lines within the text, and what was
-//! read, written back as CSV and read again gives the same fields. `read_user_states` either
-//! says why the file is unusable (a fixed sentence, or "Line N: ..." with N within the text) or
-//! gives rows on increasing lines after the header; a row without problems passes the
-//! package's own `validate::user_state` (what createUserStates will check) with counts in
-//! 0..=2147483647, and only such rows carry warnings.
+//! Invariants: nothing panics. With each delimiter, records start on increasing lines within
+//! the text, and what was read, written back as CSV and read again gives the same fields; data
+//! written with a delimiter reads back as written with it, and when its first record has
+//! several fields `delimiter` finds that delimiter. `read_user_states` either says why the file
+//! is unusable (a fixed sentence, or "Line N: ..." with N within the text) or gives rows on
+//! increasing lines after the header; a row without problems passes the package's own
+//! `validate::user_state` (what createUserStates will check) with counts in 0..=2147483647, and
+//! only such rows carry warnings.
 #![no_main]
 
-use intune_core::csv::{read_user_states, records, Record};
+use intune_core::csv::{delimiter, read_user_states, records_with, Record};
 use intune_core::validate;
 use libfuzzer_sys::fuzz_target;
 
-/// Every field quoted, inner quotes doubled; records ended by `ends` in turn.
-fn write(records: &[Vec<String>], ends: &[&str]) -> String {
+/// The delimiters the reader takes.
+const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
+
+/// Every field quoted, inner quotes doubled, fields separated by `delimiter`; records ended by
+/// `ends` in turn.
+fn write(records: &[Vec<String>], delimiter: u8, ends: &[&str]) -> String {
+    let separator = char::from(delimiter).to_string();
     let mut out = String::new();
     for (i, fields) in records.iter().enumerate() {
         let cells: Vec<String> = fields
             .iter()
             .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
             .collect();
-        out.push_str(&cells.join(","));
+        out.push_str(&cells.join(&separator));
         out.push_str(ends[i % ends.len()]);
     }
     out
@@ -49,31 +57,40 @@ fuzz_target!(|data: &[u8]| {
             .split('\u{1}')
             .map(|r| r.split('\u{2}').map(str::to_owned).collect())
             .collect();
-        let csv = write(&data, &["\r\n", "\n", "\r"]);
-        let back = records(&csv).unwrap_or_else(|e| panic!("{csv:?} written by us: {e}"));
-        assert_eq!(fields_of(&back), data, "{csv:?}");
+        for d in DELIMITERS {
+            let csv = write(&data, d, &["\r\n", "\n", "\r"]);
+            let back =
+                records_with(&csv, d).unwrap_or_else(|e| panic!("{csv:?} written by us: {e}"));
+            assert_eq!(fields_of(&back), data, "{csv:?}");
+            if data[0].len() > 1 {
+                assert_eq!(delimiter(&csv), d, "{csv:?}");
+            }
+        }
         return;
     }
     let text = String::from_utf8_lossy(data);
     let lines = line_count(&text);
-    match records(&text) {
-        Ok(read) => {
-            let mut last = 0;
-            for r in &read {
-                assert!(
-                    r.line > last && r.line <= lines,
-                    "line {} after {last} of {lines}",
-                    r.line
-                );
-                assert!(!r.fields.is_empty());
-                last = r.line;
+    assert!(DELIMITERS.contains(&delimiter(&text)));
+    for d in DELIMITERS {
+        match records_with(&text, d) {
+            Ok(read) => {
+                let mut last = 0;
+                for r in &read {
+                    assert!(
+                        r.line > last && r.line <= lines,
+                        "line {} after {last} of {lines}",
+                        r.line
+                    );
+                    assert!(!r.fields.is_empty());
+                    last = r.line;
+                }
+                let data = fields_of(&read);
+                let csv = write(&data, d, &["\n", "\r\n"]);
+                let again = records_with(&csv, d).unwrap_or_else(|e| panic!("{csv:?}: {e}"));
+                assert_eq!(fields_of(&again), data, "{csv:?}");
             }
-            let data = fields_of(&read);
-            let csv = write(&data, &["\n", "\r\n"]);
-            let again = records(&csv).unwrap_or_else(|e| panic!("{csv:?}: {e}"));
-            assert_eq!(fields_of(&again), data, "{csv:?}");
+            Err(e) => assert!(e.line >= 1 && e.line <= lines, "{e} of {lines} lines"),
         }
-        Err(e) => assert!(e.line >= 1 && e.line <= lines, "{e} of {lines} lines"),
     }
 
     let out = read_user_states(&text);

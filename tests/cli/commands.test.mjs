@@ -18,7 +18,7 @@ test("--help for the command and each subcommand names every option; --version; 
   const main = await run(dir, ["--help"]);
   assert.equal(status(main), 0);
   for (const word of ["import <file.csv>", "list", "scripts", "--version", "GRAPH_TOKEN", "--token-command", "Exit codes"]) assert.ok(main.stdout.includes(word), word);
-  const want = { import: [...OPTIONS, "--script-id", "--journal", "--results", "--concurrency"], list: [...OPTIONS, "--script-id", "--format"], scripts: [...OPTIONS, "--format"] };
+  const want = { import: [...OPTIONS, "--script-id", "--script", "--journal", "--results", "--concurrency"], list: [...OPTIONS, "--script-id", "--script", "--format"], scripts: [...OPTIONS, "--format"] };
   for (const [command, options] of Object.entries(want)) {
     const help = await run(dir, [command, "--help"]);
     assert.equal(status(help), 0);
@@ -66,10 +66,20 @@ test("list prints every user state, as CSV and as JSON; a Graph failure is one s
   const empty = await run(dir, ["list", "--script-id", `cli-empty-${RUN}`, "--base-url", MOCK, "--format", "json"], env);
   assert.deepEqual(JSON.parse(empty.stdout), []);
 
+  // A missing script: one sentence, Graph's status, code and ids in the hint (tests/cli/script.test.mjs).
   const missing = await run(dir, ["list", "--script-id", "missing-script", "--base-url", MOCK], env);
   assert.equal(status(missing), 1);
   assert.equal(missing.stdout, "", "nothing on stdout when the first page failed");
-  assert.match(missing.stderr, /^error: GraphError 404 ResourceNotFound: .+ \(request-id [0-9a-f-]{36}, client-request-id [0-9a-f-]{36}\)\n$/);
+  assert.match(missing.stderr, /^error: no script with id missing-script in deviceManagementScripts \(Windows PowerShell scripts\)\nGraph answered 404 ResourceNotFound \(request-id [0-9a-f-]{36}, client-request-id [0-9a-f-]{36}\)\. .+\n$/);
+  // Any other failure of the first page is Graph's own sentence, as before.
+  await fault({ scriptId, op: "list", status: 503, code: "ServiceUnavailable", message: "Try later.", times: 100 });
+  try {
+    const failed = await run(dir, ["list", "--script-id", scriptId, "--base-url", MOCK, "--max-retries", "0"], env);
+    assert.equal(status(failed), 1);
+    assert.match(failed.stderr, /^error: GraphError 503 ServiceUnavailable: Try later\. \(request-id [0-9a-f-]{36}, client-request-id [0-9a-f-]{36}\)\n$/);
+  } finally {
+    await fault([]);
+  }
 });
 
 test("scripts: the scripts of a kind with their ids and names, as CSV and as JSON", async () => {

@@ -3,7 +3,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { MOCK, RUN, assertOnePerUser, config, createdIn, environment, objects, project, requests, run, splitCsv, start, status, until, writeUsers } from "./helpers.mjs";
 
@@ -176,3 +176,38 @@ test("progress: a bar redrawn in place in a pseudo-terminal, plain lines without
     assert.ok(!/\x1b\[[\d;]*m/.test(tty.text), "no colour");
     assert.ok(!/^\d+ of 1000 \(/m.test(tty.text), "no plain progress lines in a terminal");
   }));
+
+test("a semicolon file from a European Excel (BOM, CRLF) and a tab file import like a comma file; a refused header says what was found", async () => {
+  const scriptId = `cli-semicolon-${RUN}`;
+  // Quoted fields keep the other delimiters; a decimal comma in a count is a problem of that row.
+  const semicolon = [
+    "userPrincipalName;successDeviceCount;errorDeviceCount",
+    "semi0@contoso.com;2;0",
+    '"semi1@contoso.com";0;1',
+    '"o\'brien, pat; semi2@contoso.com";1;1',
+    "semi3@contoso.com;2,5;0",
+  ];
+  writeFileSync(path.join(dir, "semicolon.csv"), "\uFEFF" + semicolon.join("\r\n") + "\r\n");
+  const out = await run(dir, importArgs("semicolon.csv", scriptId, "--results", "semicolon-results.csv"), ENV);
+  assert.equal(status(out), 1, out.stderr);
+  assert.match(out.stderr, /^semicolon\.csv line 5: Success device count must be a number, not a string \(skipped\)$/m);
+  assert.match(out.stderr, /Done: 3 created, 0 failed, 1 skipped \(problems in the file\)/);
+  assertOnePerUser(assert, await objects(scriptId), ["semi0@contoso.com", "semi1@contoso.com", "o'brien, pat; semi2@contoso.com"]);
+
+  const tabId = `cli-tab-${RUN}`;
+  writeFileSync(path.join(dir, "tab.csv"), "errorDeviceCount\tuserPrincipalName\tsuccessDeviceCount\n0\ttab0@contoso.com\t3\n1\t\"tab1,;@contoso.com\"\t0\n");
+  const tab = await run(dir, importArgs("tab.csv", tabId), ENV);
+  assert.equal(status(tab), 0, tab.stderr);
+  const held = await objects(tabId);
+  assertOnePerUser(assert, held, ["tab0@contoso.com", "tab1,;@contoso.com"]);
+  assert.deepEqual(held.map((o) => [o.successDeviceCount, o.errorDeviceCount]).sort(), [[0, 1], [3, 0]]);
+
+  writeFileSync(path.join(dir, "pipe.csv"), "userPrincipalName|successDeviceCount|errorDeviceCount\na|1|1\n");
+  const pipe = await run(dir, importArgs("pipe.csv", `cli-pipe-${RUN}`), ENV);
+  assert.equal(status(pipe), 2);
+  assert.equal(
+    pipe.stderr,
+    "error: pipe.csv: Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order; comma, semicolon or tab separated), found userPrincipalName|successDeviceCount|errorDeviceCount\n",
+  );
+  assert.deepEqual(await requests(`cli-pipe-${RUN}`), []);
+});

@@ -266,7 +266,7 @@ fn whole_file_problems() {
     );
     assert_eq!(
         error("upn,success,errors\na,1,1\n"),
-        "Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order), found upn,success,errors"
+        "Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order; comma, semicolon or tab separated), found upn,success,errors"
     );
     assert!(error(&format!("{HEADER},notes\na,1,1,x\n")).starts_with("Line 1: the header must be"));
     assert!(error(&format!("\n\n{HEADER},{HEADER}\n")).starts_with("Line 3: the header must be"));
@@ -295,5 +295,125 @@ fn rows_serialize_as_the_page_reads_them() {
             }],
             "error": null,
         })
+    );
+}
+
+#[test]
+fn the_delimiter_comes_from_the_header_line() {
+    assert_eq!(delimiter(&format!("{HEADER}\na;b;c\n")), b',');
+    assert_eq!(
+        delimiter("\u{FEFF}userPrincipalName;successDeviceCount;errorDeviceCount\r\na,b,c,d\r\n"),
+        b';'
+    );
+    assert_eq!(delimiter("a\tb\tc"), b'\t');
+    // Blank lines (and a BOM) before the header change nothing.
+    assert_eq!(delimiter("\r\n\n\ra;b;c\nx,y,z,w,v\n"), b';');
+    assert_eq!(delimiter("\u{FEFF}\r\n\r\na\tb\n"), b'\t');
+    // Delimiters inside quotes do not count, nor do line breaks inside quotes.
+    assert_eq!(delimiter("\"a,b,c\";\"d\";e\n"), b';');
+    assert_eq!(delimiter("\"a\nb,c,d\"\tx\ty\n"), b'\t');
+    assert_eq!(delimiter("\"a\"\"b,c\"\"\";d\n"), b';');
+    // The first one decides.
+    assert_eq!(delimiter("a;b,c,d\n"), b';');
+    assert_eq!(delimiter("a\tb;c\n"), b'\t');
+    assert_eq!(delimiter("a b,c;d\n"), b',');
+    // None at all (one column, an empty text): a comma. A header with none is refused
+    // whatever the rows hold, since the header names hold no delimiter.
+    assert_eq!(delimiter("a|b|c\n"), b',');
+    assert_eq!(delimiter(""), b',');
+    assert_eq!(delimiter("\u{FEFF}"), b',');
+}
+
+#[test]
+fn records_with_another_delimiter_keep_quoted_fields_whole() {
+    let text = "a;b\r\n\"x; y, z\";\"tab\there\"\r\n1,5;\"say \"\"hi\"\"\"\r\n";
+    assert_eq!(
+        records_with(text, b';').unwrap(),
+        vec![
+            rec(1, &["a", "b"]),
+            rec(2, &["x; y, z", "tab\there"]),
+            rec(3, &["1,5", "say \"hi\""]),
+        ]
+    );
+    assert_eq!(
+        records_with("a\tb\n\"c\td\"\t,;\n", b'\t').unwrap(),
+        vec![rec(1, &["a", "b"]), rec(2, &["c\td", ",;"])]
+    );
+    // A closing quote must be followed by this file's delimiter, not another one.
+    assert_eq!(
+        records_with("a;b\n\"x\",y\n", b';').unwrap_err(),
+        CsvError {
+            line: 2,
+            message: TEXT_AFTER_QUOTE
+        }
+    );
+    assert_eq!(
+        records("a;b\n\"x\";y\n").unwrap_err().message,
+        TEXT_AFTER_QUOTE
+    );
+}
+
+#[test]
+fn a_semicolon_file_from_excel_and_a_tab_file_read_like_a_comma_file() {
+    let comma = format!("{HEADER}\nada@contoso.com,2,0\n\"o'brien, pat@contoso.com\",0,1\n");
+    let want = read_user_states(&comma);
+    assert_eq!(want.error, None);
+    let semicolon = "\u{FEFF}userPrincipalName;successDeviceCount;errorDeviceCount\r\nada@contoso.com;2;0\r\n\"o'brien, pat@contoso.com\";0;1\r\n";
+    assert_eq!(read_user_states(semicolon), want);
+    let tab = "userPrincipalName\tsuccessDeviceCount\terrorDeviceCount\nada@contoso.com\t2\t0\no'brien, pat@contoso.com\t0\t1\n";
+    assert_eq!(read_user_states(tab), want);
+    // Any order and case, as with commas; a quoted semicolon stays in its field.
+    let read = read_user_states(
+        "ErrorDeviceCount; userprincipalname ;successDeviceCount\n4;\"a;b@contoso.com\";5\n",
+    );
+    assert_eq!(
+        read.rows[0].user_state,
+        state("a;b@contoso.com", 5.into(), 4.into())
+    );
+    // A row written with another delimiter than the header's is one field.
+    let rows =
+        problems("userPrincipalName;successDeviceCount;errorDeviceCount\nada@contoso.com,2,0\n");
+    assert_eq!(rows, vec![(2, vec!["has 1 field, expected 3".to_owned()])]);
+    // A decimal comma in a count is not a number (the rules then say so).
+    let rows =
+        problems("userPrincipalName;successDeviceCount;errorDeviceCount\nada@contoso.com;2,5;0\n");
+    assert_eq!(
+        rows,
+        vec![(
+            2,
+            vec!["Success device count must be a number, not a string".to_owned()]
+        )]
+    );
+}
+
+#[test]
+fn a_refused_header_says_what_was_found_and_what_was_expected() {
+    let error = |t: &str| read_user_states(t).error.unwrap();
+    let expected = "the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order; comma, semicolon or tab separated), found";
+    assert_eq!(
+        error("upn;success;errors\r\na;1;1\r\n"),
+        format!("Line 1: {expected} upn;success;errors")
+    );
+    assert_eq!(
+        error("\n\nupn\tsuccess\n"),
+        format!("Line 3: {expected} upn\tsuccess")
+    );
+    assert_eq!(
+        error("\u{FEFF}userPrincipalName|successDeviceCount|errorDeviceCount\na|1|1\n"),
+        format!("Line 1: {expected} userPrincipalName|successDeviceCount|errorDeviceCount")
+    );
+    assert_eq!(
+        error("userPrincipalName;successDeviceCount;errorDeviceCount;notes\na;1;1;x\n"),
+        format!("Line 1: {expected} userPrincipalName;successDeviceCount;errorDeviceCount;notes")
+    );
+    // A header with no delimiter is refused whatever delimiter the rows use.
+    assert_eq!(
+        error("userPrincipalName\na;1;1\n"),
+        format!("Line 1: {expected} userPrincipalName")
+    );
+    // A quoted name keeps its delimiter; what was found shows the names as read.
+    assert_eq!(
+        error("\"user;name\";successDeviceCount;errorDeviceCount\na;1;1\n"),
+        format!("Line 1: {expected} user;name;successDeviceCount;errorDeviceCount")
     );
 }
