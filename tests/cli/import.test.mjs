@@ -106,6 +106,17 @@ test("killed with SIGKILL mid-import, then the same command again: exactly one o
     first.signal("SIGKILL");
     const killed = await first.done;
     assert.equal(killed.signal, "SIGKILL");
+    // The command's own process (npx's child) is reaped by init, not by us: until it is, it
+    // still counts as alive, and the journal's lock as held. Wait until it is gone.
+    const holder = JSON.parse(readFileSync(`${path.resolve(journal)}.lock`, "utf8")).pid;
+    await until(() => {
+      try {
+        process.kill(holder, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
     const created = createdIn(journal);
     assert.ok(created < 1000, `killed after ${created} created`);
 
