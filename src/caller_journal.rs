@@ -13,6 +13,9 @@ use js_sys::{Array, Function, JsString, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+/// The `code` of a journal's refusal because another run holds it.
+const IN_USE: &str = "JOURNAL_IN_USE";
+
 /// Records read between two turns of the event loop.
 const RECORDS_PER_TURN: usize = 5_000;
 
@@ -36,6 +39,21 @@ pub struct Journal {
     target: JsValue,
     read: Function,
     append: Function,
+    /// The optional `lock()`: holds the journal for one run.
+    lock: Option<Function>,
+}
+
+/// The journal held by this run: `release` is what `lock()` resolved to.
+pub struct Held {
+    release: Function,
+}
+
+impl Held {
+    /// Lets the journal go. Best effort: what the release throws does not change how the run
+    /// ended.
+    pub async fn release(self) {
+        let _ = call(&JsValue::UNDEFINED, &self.release, None).await;
+    }
 }
 
 fn method(target: &JsValue, name: &str) -> Result<Function, Error> {
@@ -71,11 +89,53 @@ impl Journal {
                 "must be a journal: an object with read(), append(records) and clear()",
             ));
         }
+        let lock = Reflect::get(&value, &"lock".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
         Ok(Some(Journal {
             read: method(&value, "read")?,
             append: method(&value, "append")?,
+            lock,
             target: value,
         }))
+    }
+
+    /// Holds the journal for this run if it offers `lock()` (`None` if it does not). A
+    /// refusal is a `ValidationError` on `journal`, handed back with what `lock()` threw (its
+    /// `cause`): in use by another run, keeping the journal's own message (for a file, the
+    /// process and host that hold it), or, for a rejection with an error code of another
+    /// kind (a file system error), that it cannot be locked. Nothing is read or sent then.
+    pub async fn lock(&self) -> Result<Option<Held>, (Error, JsValue)> {
+        let Some(lock) = &self.lock else {
+            return Ok(None);
+        };
+        let release = call(&self.target, lock, None).await.map_err(|thrown| {
+            let text = match thrown.dyn_ref::<js_sys::Error>() {
+                Some(e) => String::from(e.message()),
+                None => thrown_text(&thrown),
+            };
+            let code = Reflect::get(&thrown, &"code".into())
+                .ok()
+                .and_then(|c| c.as_string());
+            let message = match code.as_deref() {
+                Some(code) if code != IN_USE => {
+                    format!("cannot be locked; nothing was read or sent ({text})")
+                }
+                _ => format!("is in use by another run; nothing was read or sent ({text})"),
+            };
+            (Error::field("journal", message), thrown)
+        })?;
+        match release.dyn_into::<Function>() {
+            Ok(release) => Ok(Some(Held { release })),
+            Err(_) => Err((
+                Error::field(
+                    "journal",
+                    "cannot be locked: its lock() must resolve to a function that releases it; \
+                     nothing was read or sent",
+                ),
+                JsValue::UNDEFINED,
+            )),
+        }
     }
 
     /// Every record, in the order appended, as its JSON value or why its text is not one. A

@@ -4,13 +4,13 @@
 use crate::batched::drive;
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
-use crate::prepare::{policy, prepare_with, read_items};
+use crate::prepare::{policy, prepare_with, read_items, Edge};
 use crate::transport::sleep;
 use intune_core::bulk::{Bulk, Progress};
 use intune_core::error::Error;
 use intune_core::json::Json;
-use intune_core::validate;
-use js_sys::{Array, Function, Promise};
+use intune_core::validate::{self, BulkRequest};
+use js_sys::{Array, Function, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -85,55 +85,90 @@ pub fn create_user_states(
         let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::bulk_request(json).map_err(Error::Validation)
         })?;
-        let p = policy(&req.options, &edge.tokens);
-        let session = Session::new(&edge, &p);
-        let mut bulk = match &edge.journal {
-            None => Bulk::new(req, p),
-            Some(journal) => {
-                let records = journal.read().await.map_err(|e| error_to_js(&e))?;
-                Bulk::with_records(req, p, records).map_err(|e| error_to_js(&e))?
-            }
-        };
-        let stopped_by = drive(
-            &mut bulk,
-            &session,
-            edge.journal.as_ref(),
-            edge.on_progress.as_ref(),
-        )
-        .await;
-        if let (Some(journal), None) = (&edge.journal, &stopped_by) {
-            // Stopped by the signal: what settled meanwhile saves the next run a look-up
-            // (best effort: the journal is consistent without it).
-            let _ = journal.append(session.redacted(bulk.take_records())).await;
+        let held = hold_journal(&edge).await?;
+        let out = run(req, &edge).await;
+        if let Some(held) = held {
+            held.release().await;
         }
-        let progress = bulk.progress();
-
-        let throttled = bulk.throttled();
-        let results = Array::new();
-        for (i, result) in bulk.into_results().into_iter().enumerate() {
-            if i > 0 && i % RESULTS_PER_TURN == 0 {
-                let _ = sleep(0, None).await;
-            }
-            let item = match result {
-                Ok(user_state) => ItemOut::Created {
-                    ok: true,
-                    user_state,
-                },
-                Err(e) => ItemOut::Failed {
-                    ok: false,
-                    error: match (&e, &stopped_by) {
-                        (Error::Aborted { .. }, Some(why)) => why.clone(),
-                        _ => session.to_js_error(Failure::Error(e)),
-                    },
-                },
-            };
-            results.push(&to_js(&item));
-        }
-        Ok(to_js(&BulkOut {
-            succeeded: progress.succeeded as u32,
-            failed: progress.failed as u32,
-            throttled,
-            results: results.into(),
-        }))
+        out
     }))
+}
+
+/// One run per journal: the caller's journal held (when it has `lock`) from before it is read
+/// until the run ends, however it ends; a refusal is a `ValidationError` on `journal` with what
+/// the journal threw as its `cause`. `createUserStates` and `syncUserStates` both hold it.
+pub(crate) async fn hold_journal(
+    edge: &Edge,
+) -> Result<Option<crate::caller_journal::Held>, JsValue> {
+    match &edge.journal {
+        None => Ok(None),
+        Some(journal) => journal.lock().await.map_err(|(e, thrown)| {
+            let err = error_to_js(&e);
+            if !thrown.is_undefined() {
+                let _ = Reflect::set(&err, &"cause".into(), &thrown);
+            }
+            err
+        }),
+    }
+}
+
+/// The run itself, with the journal (if any) held.
+async fn run(req: BulkRequest, edge: &Edge) -> Result<JsValue, JsValue> {
+    let p = policy(&req.options, &edge.tokens);
+    let session = Session::new(edge, &p);
+    let mut bulk = match &edge.journal {
+        None => Bulk::new(req, p),
+        Some(journal) => {
+            let records = journal.read().await.map_err(|e| error_to_js(&e))?;
+            Bulk::with_records(req, p, records).map_err(|e| error_to_js(&e))?
+        }
+    };
+    let stopped_by = drive(
+        &mut bulk,
+        &session,
+        edge.journal.as_ref(),
+        edge.on_progress.as_ref(),
+    )
+    .await;
+    if let (Some(journal), None) = (&edge.journal, &stopped_by) {
+        // Stopped by the signal: what settled meanwhile saves the next run a look-up
+        // (best effort: the journal is consistent without it).
+        let _ = journal.append(session.redacted(bulk.take_records())).await;
+    }
+    let progress = bulk.progress();
+
+    let throttled = bulk.throttled();
+    let stopped = bulk
+        .stopped()
+        .map(|e| session.to_js_error(Failure::Error(e.clone())));
+    let results = Array::new();
+    for (i, result) in bulk.into_results().into_iter().enumerate() {
+        if i > 0 && i % RESULTS_PER_TURN == 0 {
+            let _ = sleep(0, None).await;
+        }
+        let item = match result {
+            Ok(user_state) => ItemOut::Created {
+                ok: true,
+                user_state,
+            },
+            Err(e) => ItemOut::Failed {
+                ok: false,
+                error: match (&e, &stopped_by) {
+                    (Error::Aborted { .. }, Some(why)) => why.clone(),
+                    _ => session.to_js_error(Failure::Error(e)),
+                },
+            },
+        };
+        results.push(&to_js(&item));
+    }
+    let out = to_js(&BulkOut {
+        succeeded: progress.succeeded as u32,
+        failed: progress.failed as u32,
+        throttled,
+        results: results.into(),
+    });
+    if let Some(stopped) = stopped {
+        let _ = Reflect::set(&out, &"stopped".into(), &stopped);
+    }
+    Ok(out)
 }

@@ -4,14 +4,15 @@
 
 use crate::batched::drive;
 use crate::convert::{error_to_js, to_js};
+use crate::create_user_states::hold_journal;
 use crate::driver::{promise, Failure, Session};
 use crate::plan_user_states::plan_to_js;
-use crate::prepare::{policy, prepare_with, read_items};
+use crate::prepare::{policy, prepare_with, read_items, Edge};
 use intune_core::error::Error;
 use intune_core::journal::Line;
 use intune_core::json::{Json, Map};
 use intune_core::sync::Sync;
-use intune_core::validate;
+use intune_core::validate::{self, SyncRequest};
 use js_sys::{Array, Promise};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -124,86 +125,96 @@ pub fn sync_user_states(
         let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::sync_request(json, true).map_err(Error::Validation)
         })?;
-        let p = policy(&req.options, &edge.tokens);
-        let session = Session::new(&edge, &p);
-        let script_id = req.script_id.clone();
-        let mut sync = Sync::new(req, p);
-        if let Some(journal) = &edge.journal {
-            let records = journal.read().await.map_err(|e| error_to_js(&e))?;
-            if cut_short(&records).map_err(|e| error_to_js(&e))? {
-                sync = sync.after_cut();
-            }
-            journal
-                .append(session.redacted(vec![mark("started", Some(&script_id))]))
-                .await?;
+        let held = hold_journal(&edge).await?;
+        let out = run(req, &edge).await;
+        if let Some(held) = held {
+            held.release().await;
         }
-        // No journal here: a sync's poll appends nothing (its marks are written above and
-        // below).
-        let stopped_by = drive(&mut sync, &session, None, edge.on_progress.as_ref()).await;
-        let finished = !session.aborted() && stopped_by.is_none();
-        let outcome = match sync.into_outcome() {
-            Ok(outcome) => outcome,
-            Err(e) => {
-                return Err(match (&e, stopped_by) {
-                    (Error::Aborted { .. }, Some(why)) => why,
-                    _ => session.to_js_error(Failure::Error(e)),
-                })
-            }
+        out
+    }))
+}
+
+/// The sync itself, with the journal (if any) held.
+async fn run(req: SyncRequest, edge: &Edge) -> Result<JsValue, JsValue> {
+    let p = policy(&req.options, &edge.tokens);
+    let session = Session::new(edge, &p);
+    let script_id = req.script_id.clone();
+    let mut sync = Sync::new(req, p);
+    if let Some(journal) = &edge.journal {
+        let records = journal.read().await.map_err(|e| error_to_js(&e))?;
+        if cut_short(&records).map_err(|e| error_to_js(&e))? {
+            sync = sync.after_cut();
+        }
+        journal
+            .append(session.redacted(vec![mark("started", Some(&script_id))]))
+            .await?;
+    }
+    // No journal here: a sync's poll appends nothing (its marks are written above and
+    // below).
+    let stopped_by = drive(&mut sync, &session, None, edge.on_progress.as_ref()).await;
+    let finished = !session.aborted() && stopped_by.is_none();
+    let outcome = match sync.into_outcome() {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            return Err(match (&e, stopped_by) {
+                (Error::Aborted { .. }, Some(why)) => why,
+                _ => session.to_js_error(Failure::Error(e)),
+            })
+        }
+    };
+    if let (true, Some(journal)) = (finished, &edge.journal) {
+        journal
+            .append(session.redacted(vec![mark("finished", None)]))
+            .await?;
+    }
+    let error = |e: Error| match (&e, &stopped_by) {
+        (Error::Aborted { .. }, Some(why)) => why.clone(),
+        _ => session.to_js_error(Failure::Error(e)),
+    };
+    let counts = (
+        outcome.created() as u32,
+        outcome.updated() as u32,
+        outcome.unchanged() as u32,
+        outcome.deleted() as u32,
+        outcome.failed() as u32,
+    );
+    let plan = plan_to_js(&outcome.plan);
+    let results = Array::new();
+    for r in outcome.results {
+        let item = match r {
+            Ok((action, user_state)) => ItemOut::Done {
+                ok: true,
+                action: action.as_str(),
+                user_state,
+            },
+            Err(e) => ItemOut::Failed {
+                ok: false,
+                error: error(e),
+            },
         };
-        if let (true, Some(journal)) = (finished, &edge.journal) {
-            journal
-                .append(session.redacted(vec![mark("finished", None)]))
-                .await?;
-        }
-        let error = |e: Error| match (&e, &stopped_by) {
-            (Error::Aborted { .. }, Some(why)) => why.clone(),
-            _ => session.to_js_error(Failure::Error(e)),
+        results.push(&to_js(&item));
+    }
+    let deletions = Array::new();
+    for (id, r) in outcome.deletions {
+        let d = match r {
+            Ok(()) => DeletionOut::Done { ok: true, id },
+            Err(e) => DeletionOut::Failed {
+                ok: false,
+                id,
+                error: error(e),
+            },
         };
-        let counts = (
-            outcome.created() as u32,
-            outcome.updated() as u32,
-            outcome.unchanged() as u32,
-            outcome.deleted() as u32,
-            outcome.failed() as u32,
-        );
-        let plan = plan_to_js(&outcome.plan);
-        let results = Array::new();
-        for r in outcome.results {
-            let item = match r {
-                Ok((action, user_state)) => ItemOut::Done {
-                    ok: true,
-                    action: action.as_str(),
-                    user_state,
-                },
-                Err(e) => ItemOut::Failed {
-                    ok: false,
-                    error: error(e),
-                },
-            };
-            results.push(&to_js(&item));
-        }
-        let deletions = Array::new();
-        for (id, r) in outcome.deletions {
-            let d = match r {
-                Ok(()) => DeletionOut::Done { ok: true, id },
-                Err(e) => DeletionOut::Failed {
-                    ok: false,
-                    id,
-                    error: error(e),
-                },
-            };
-            deletions.push(&to_js(&d));
-        }
-        Ok(to_js(&SyncOut {
-            plan,
-            created: counts.0,
-            updated: counts.1,
-            unchanged: counts.2,
-            deleted: counts.3,
-            failed: counts.4,
-            throttled: outcome.throttled,
-            results: results.into(),
-            deletions: deletions.into(),
-        }))
+        deletions.push(&to_js(&d));
+    }
+    Ok(to_js(&SyncOut {
+        plan,
+        created: counts.0,
+        updated: counts.1,
+        unchanged: counts.2,
+        deleted: counts.3,
+        failed: counts.4,
+        throttled: outcome.throttled,
+        results: results.into(),
+        deletions: deletions.into(),
     }))
 }

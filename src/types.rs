@@ -219,6 +219,13 @@ export interface BulkResult {
   throttled: number;
   /** One per input item, in input order. */
   results: BulkItemResult[];
+  /**
+   * Present when an answer said the run cannot succeed (401 after the token was asked again,
+   * 403, 404 for the script, 405, 501, 400 `No method match route template`): the run stopped
+   * there, and every item it had not settled failed with this same error. Not journaled: a run
+   * resumed from the journal tries again, its first write alone.
+   */
+  stopped?: GraphError;
 }
 
 /** What a call rejects with (or whatever a token function threw). */

@@ -35,7 +35,9 @@ again after it finished, it sends nothing and reports the same results.`,
   },
   positionals: 1,
   exitCodes: `0 every row of the file created, 1 some rows skipped, failed or not sent (a failed
-token command), 2 bad usage or an unusable file or journal, 130 stopped by Ctrl-C.`,
+token command, or an answer that stops the run: 401 after the token was asked again, 403, 404,
+405, 501, 400 No method match route template), 2 bad usage or an unusable file or journal (one
+in use by another run: nothing is sent), 130 stopped by Ctrl-C, 143 by SIGTERM.`,
   run,
 };
 
@@ -85,7 +87,10 @@ async function run(api, values, [file]) {
         onResponse,
         scriptId,
         userStates: good.map((r) => r.userState),
-        journal: api.fileJournal(journalPath),
+        journal: api.fileJournal(journalPath, {
+          onStaleLock: ({ lockPath, pid, hostname, since }) =>
+            err(`Took over the lock of a run that is gone (process ${pid} on ${hostname}, since ${since}): ${lockPath}`),
+        }),
         signal: controller.signal,
         onProgress: (p) => {
           if (!announced) announce();
@@ -96,6 +101,10 @@ async function run(api, values, [file]) {
       });
     } catch (e) {
       bar.end();
+      if (e?.name === "ValidationError" && e.field === "journal" && e.cause?.code === "JOURNAL_IN_USE") {
+        // Another run holds it: nothing was read or sent. The journal's own words name it.
+        throw new Stop(`${String(e.cause.message).replace(/^fileJournal: /, "")}; nothing was sent`, EXIT.usage, "Only one run may use a journal at a time: let that run finish (the same command then reports its results).");
+      }
       if (e?.name === "ValidationError" && e.field === "journal") {
         throw new Stop(`the journal ${journalPath} ${e.message.replace(/^journal /, "")}`, EXIT.usage, "Finish that run with the file and options it was started with, or give this one another --journal (rows that run created would be sent again).");
       }
@@ -113,7 +122,7 @@ async function run(api, values, [file]) {
   const lines = resultLines(rows, good, outcome, lineOf);
   const count = (status) => lines.filter((l) => l[2] === status).length;
   if (values.results) {
-    await writeWhole(values.results, scrub(csvLine(["row", "userPrincipalName", "status", "id", "error"]) + lines.map(csvLine).join("")));
+    await writeWhole(values.results, scrub(csvLine(["row", "userPrincipalName", "status", "id", "error"]) + lines.map((l) => csvLine(l.slice(0, 5))).join("")));
   }
   if (missing) {
     const e = outcome.results.find((r) => !r.ok && r.error?.name === "GraphError" && r.error.status === 404)?.error;
@@ -121,7 +130,11 @@ async function run(api, values, [file]) {
     const note = count("created") ? "" : `\nNothing was created. The journal ${journalPath} holds this run: delete it, or give --journal another path, before importing into another script.`;
     throw new Stop(stop.message, stop.code, stop.hint + note);
   }
-  const failed = lines.filter((l) => l[2] === "failed");
+  // A stop (the service said the run cannot succeed): one sentence, not a line per row.
+  const stopped = outcome?.stopped;
+  const byStop = (l) => stopped && l[5] === stopped.message;
+  if (stopped) err(`The import stopped: ${scrub(stopped.message)}`);
+  const failed = lines.filter((l) => l[2] === "failed" && !byStop(l));
   for (const l of failed.slice(0, values.verbose ? Infinity : MAX_LISTED)) err(`${file} line ${l[0]}: ${l[1]}: ${l[4]}`);
   if (!values.verbose && failed.length > MAX_LISTED) err(`${file}: ${failed.length - MAX_LISTED} more failed rows${values.results ? ` (all of them in ${values.results})` : " (--results lists them all)"}`);
 
@@ -129,7 +142,7 @@ async function run(api, values, [file]) {
   if (count("skipped")) summary.push(`${count("skipped")} skipped (problems in the file)`);
   if (count("cancelled")) summary.push(`${count("cancelled")} not sent`);
   const seconds = Math.round((Date.now() - started) / 100) / 10;
-  err(`${stoppedBy ? "Stopped" : "Done"}: ${summary.join(", ")}, in ${seconds} s.${values.results ? ` Results: ${values.results}` : ""}`);
+  err(`${stoppedBy || stopped ? "Stopped" : "Done"}: ${summary.join(", ")}, in ${seconds} s.${values.results ? ` Results: ${values.results}` : ""}`);
 
   if (stoppedBy) {
     err(`Stopped. Run the same command again to resume (journal: ${journalPath}).`);
@@ -137,6 +150,7 @@ async function run(api, values, [file]) {
   }
   const tokenFailure = outcome?.results.find((r) => !r.ok && r.error instanceof TokenCommandError)?.error;
   if (tokenFailure) throw new Stop(tokenFailure.message, EXIT.failed, `Run the same command again to resume (journal: ${journalPath}).`);
+  if (stopped) err(`Once that is fixed, run the same command again: it goes on where this run stopped (journal: ${journalPath}).`);
   return count("created") === rows.length ? EXIT.ok : EXIT.failed;
 }
 
@@ -174,6 +188,6 @@ function resultLines(rows, good, outcome, lineOf) {
     const e = result?.error;
     if (e instanceof TokenCommandError) return [...base, "cancelled", "", `not created: ${e.message}`];
     if (!result || e?.name === "AbortError") return [...base, "cancelled", "", "not created: the import was stopped; run the same command again to resume"];
-    return [...base, "failed", "", describe(e, lineOf)];
+    return [...base, "failed", "", describe(e, lineOf), e?.message];
   });
 }

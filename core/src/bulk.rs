@@ -13,7 +13,12 @@
 //!   settles every uncertain item at once, found ones resolving with the object, absent ones
 //!   going back in the queue;
 //! - a 401 is answered once per item by asking the token function again;
+//! - an answer that says the run cannot succeed (a 401 after that, 403, 404, 405, 501, 400
+//!   `No method match route template`; inner or outer) stops the run (see `bulk/stop.rs`);
 //! - any other failure fails that item alone.
+//!
+//! The run's first write goes alone, and the rest only once its answer is in, so a run that
+//! cannot succeed learns it from one request (see `bulk/stop.rs`).
 //!
 //! The machine does no I/O and reads no clock: the edge asks [`Bulk::poll`] what to append
 //! to the journal and what to send now, and when to wake, and reports each answer with
@@ -25,8 +30,10 @@ pub(crate) mod pace;
 mod records;
 mod resume;
 mod settle;
+mod stop;
 
 pub use pace::Budget;
+pub use stop::{stop_error, stops_run, NO_ROUTE};
 
 use crate::batch;
 use crate::call::Policy;
@@ -41,6 +48,7 @@ use crate::retry::{backoff_ms, wait_until_ms, Rng, MAX_TIMER_MS};
 use crate::validate::BulkRequest;
 use pace::Pacer;
 use std::collections::VecDeque;
+use stop::Probe;
 
 pub use crate::batch::BATCH_SIZE;
 
@@ -90,6 +98,8 @@ enum Flight {
         items: Vec<usize>,
         sent_at: f64,
         era: u32,
+        /// The run's first write, sent alone.
+        probe: bool,
     },
     Page,
 }
@@ -142,6 +152,10 @@ pub struct Bulk {
     resuming: bool,
     /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
     resume_lookup: bool,
+    /// The first write alone: until one answer is in, one write at a time.
+    probe: Probe,
+    /// The answer that said the run cannot succeed, as every unsettled item reports it.
+    stopped: Option<Error>,
     aborted: bool,
     /// Ids of objects that existed before the run, sorted ([`Bulk::with_existing`]).
     existing: Vec<(String, usize)>,
@@ -193,6 +207,8 @@ impl Bulk {
             journal: None,
             resuming: false,
             resume_lookup: false,
+            probe: Probe::Due,
+            stopped: None,
             aborted: false,
             existing: Vec::new(),
         };
@@ -294,6 +310,8 @@ impl Bulk {
     pub fn is_done(&self) -> bool {
         self.all_settled()
             && (self.aborted
+                || (self.stopped.is_some()
+                    && self.journal.as_ref().is_none_or(|j| j.pending.is_empty()))
                 || self
                     .journal
                     .as_ref()
@@ -357,6 +375,8 @@ impl Bulk {
     pub fn poll(&mut self, now: f64) -> Poll {
         let mut poll = Poll::default();
         let mut wake = f64::INFINITY;
+        // After a stop, no write: the answers still coming in and the look-up are heard out.
+        self.end_stopped();
         if std::mem::take(&mut self.resume_lookup) {
             // A commit of the interrupted run may still be landing: wait as after a 5xx.
             self.schedule_lookup(None, now);
@@ -388,7 +408,7 @@ impl Bulk {
             }
         }
 
-        while !self.resuming && !self.queue.is_empty() {
+        while !self.resuming && self.stopped.is_none() && !self.queue.is_empty() {
             let (batches, writes, oldest) = self.in_flight();
             if batches >= self.max_in_flight {
                 break;
@@ -412,6 +432,11 @@ impl Bulk {
                 wake = wake.min(soonest);
                 break;
             }
+            let probe = self.probe != Probe::Passed;
+            if probe && self.probe == Probe::Flying {
+                // The rest waits for the first write's answer.
+                break;
+            }
             let (free, frees_at) = self.pacer.allowance(now, writes, oldest, ready);
             if free == 0 {
                 if let Some(at) = frees_at {
@@ -419,7 +444,10 @@ impl Bulk {
                 }
                 break;
             }
-            let batch = self.take_ready(now, free.min(BATCH_SIZE));
+            let batch = self.take_ready(now, if probe { 1 } else { free.min(BATCH_SIZE) });
+            if probe {
+                self.probe = Probe::Flying;
+            }
             let request = self.batch_request(&batch);
             if let Some(j) = &mut self.journal {
                 // Write-ahead: the edge appends this before it sends the batch.
@@ -436,6 +464,7 @@ impl Bulk {
                 items: batch,
                 sent_at: now,
                 era: self.pacer.era(),
+                probe,
             });
             poll.sends.push((tag, request));
         }
@@ -495,9 +524,27 @@ impl Bulk {
                 items,
                 sent_at,
                 era,
-            } => self.on_batch(items, (sent_at, era), outcome, now),
+                probe,
+            } => {
+                let first = if probe { items.first().copied() } else { None };
+                let throttles = first.map(|i| self.items[i].throttles);
+                self.on_batch(items, (sent_at, era), outcome, now);
+                if let Some(i) = first {
+                    // Settled by its answer, or throttled (the service took the write in and
+                    // said when; the pacer governs from here): the rest may go. Uncertain,
+                    // or to be sent again with a token asked for anew: it goes alone again.
+                    let throttled = throttles != Some(self.items[i].throttles);
+                    self.probe = match self.items[i].result {
+                        _ if self.stopped.is_some() => Probe::Due,
+                        Some(_) => Probe::Passed,
+                        None if throttled => Probe::Passed,
+                        None => Probe::Due,
+                    };
+                }
+            }
             Flight::Page => self.on_page(outcome, now),
         }
+        self.end_stopped();
     }
 
     /// How long to wait: all of the service's `Retry-After` (however long), or backoff step

@@ -35,8 +35,11 @@ fn throttling_and_uncertain_commits_end_exactly_once() {
     assert!(sim.throttled > 50);
     // Scattered 429s while most gets through must not crush the pace: 50 batches of 20 at
     // 20 ms, four in flight, is 250 ms unthrottled, plus the waits and look-ups. The rate
-    // pacer before the sliding window took 3,177 ms here: no slower than that.
-    assert!(took <= 3177.0, "took {took} ms of virtual time");
+    // pacer before the sliding window took 3,177 ms here. The first write alone moves where
+    // these faults fall in the batches, and with them when the look-ups end (over eight
+    // offsets of this pattern: 2,594-3,141 ms before, 3,116-3,658 ms with it): no slower
+    // than that.
+    assert!(took <= 3700.0, "took {took} ms of virtual time");
     eprintln!("faults: {} 429s, {took} ms", sim.throttled);
 }
 
@@ -80,13 +83,16 @@ fn the_bench_budget_is_kept_to_within_five_percent_of_its_minimum() {
         r.budget,
         Some(Budget {
             writes: 100,
-            window_ms: 2011.0
+            window_ms: 2016.0
         }),
-        "learnt from the first 429: 100 taken, the first sent at 0, leaving 2 s (+1 ms) after 10"
+        "learnt from the first 429: 100 taken, the first sent at 0, leaving 2 s (+1 ms) after 15 \
+         (the first write's round trip alone, then 10)"
     );
     // The first burst: 3 batches in flight when the first 429 came, and one sent between
-    // the answers of that same burst. Nothing could have told the run sooner.
-    assert!(sim.throttled_at.iter().filter(|&&t| t < 2000.0).count() <= 80);
+    // the answers of that same burst, all one write later than they would have been
+    // without the first write alone. Nothing could have told the run sooner.
+    let first = sim.throttled_at.iter().filter(|&&t| t < 2000.0).count();
+    assert!(first <= 81, "{first} 429s in the first burst");
     assert!(
         after_first_burst(&sim, 2000.0) <= 1000 / 100,
         "{} 429s after the first burst",
@@ -135,11 +141,12 @@ fn slow_answers_cost_a_round_trip_and_the_rounding_a_window() {
 
 #[test]
 fn without_a_budget_the_run_is_as_fast_as_its_concurrency() {
-    // 50 batches, 4 in flight, 5 ms each: 13 round trips, the floor.
+    // The first write alone, then 50 batches, 4 in flight, 5 ms each: 1 + 13 round trips,
+    // the floor.
     let mut sim = Sim::new(|_| Fault::None);
     let (results, took) = run(bulk(&items(1000), 3), &mut sim, 5.0);
     assert_exactly_once(&results, &sim, 1000);
-    assert_eq!(took, 65.0);
+    assert_eq!(took, 70.0);
 }
 
 #[test]
@@ -161,7 +168,9 @@ fn a_budget_partly_spent_before_the_run_is_found_again_by_probing() {
     // At best 50 in the first 15 s, then 200 per 20 s: 415 s. Probing climbs from +1 a
     // window, doubling: allow a third more.
     assert!(r.took < 1.35 * 415_000.0, "{} ms", r.took);
-    assert!(sim.throttled < 200, "{} 429s", sim.throttled);
+    // 153 429s in 521 s before the first write went alone; with it, one round trip later,
+    // probing reaches the budget sooner (466 s, learnt 200) and meets it more often (225).
+    assert!(sim.throttled < 250, "{} 429s", sim.throttled);
 }
 
 #[test]
@@ -205,21 +214,27 @@ fn invalid_and_repeated_items_are_reported_in_place_and_never_sent() {
 
 #[test]
 fn an_abort_reports_what_was_created() {
-    let mut b = bulk(&items(60), 3);
+    let mut b = bulk(&items(61), 3);
     let mut sim = Sim::new(|_| Fault::None);
+    // The first write alone, then three batches.
     let poll = b.poll(0.0);
+    assert_eq!(poll.sends.len(), 1);
+    let (tag, req) = &poll.sends[0];
+    let outcome = sim.handle(req, 0.5);
+    b.on_outcome(*tag, outcome, 0.5);
+    let poll = b.poll(0.5);
     assert_eq!(poll.sends.len(), 3);
     let (tag, req) = &poll.sends[0];
     let outcome = sim.handle(req, 1.0);
     b.on_outcome(*tag, outcome, 1.0);
     b.abort();
     let results = b.into_results();
-    // The first batch's 20, each with the object the service made for it.
-    for (r, object) in results[..20].iter().zip(&sim.objects) {
+    // The first write and the first batch's 20, each with the object the service made for it.
+    for (r, object) in results[..21].iter().zip(&sim.objects) {
         assert_eq!(r.as_ref().unwrap(), object);
     }
-    assert_eq!(sim.objects.len(), 20);
-    assert!(results[20..]
+    assert_eq!(sim.objects.len(), 21);
+    assert!(results[21..]
         .iter()
         .all(|r| matches!(r, Err(Error::Aborted { .. }))));
 }

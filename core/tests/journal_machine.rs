@@ -19,7 +19,8 @@ fn journaled(user_states: &str, records: &[String]) -> Result<Bulk, Error> {
 }
 
 /// Transient faults by call (429s, commits answered 503, 503s, one dropped batch after its
-/// commit) and two users always refused with a 403.
+/// commit) and two users always refused with a 409 (final for
+/// those items alone).
 fn faulty() -> Sim {
     let mut sim = Sim::new(|n| match n % 41 {
         3 | 4 => Fault::Throttle,
@@ -28,12 +29,12 @@ fn faulty() -> Sim {
         _ if n == 37 => Fault::DropBatchAfterCommit,
         _ => Fault::None,
     });
-    sim.forbidden = vec!["user5@contoso.com".into(), "user33@contoso.com".into()];
+    sim.refused = vec!["user5@contoso.com".into(), "user33@contoso.com".into()];
     sim.page_size = 7;
     sim
 }
 
-/// Each item ended as it must: a forbidden user failed with its 403 and has no object;
+/// Each item ended as it must: a refused user failed with its 409 and has no object;
 /// every other item resolved with the one object the service holds for it.
 fn assert_outcome(results: &[Result<Json, Error>], sim: &Sim, n: usize) {
     assert_eq!(results.len(), n);
@@ -41,10 +42,10 @@ fn assert_outcome(results: &[Result<Json, Error>], sim: &Sim, n: usize) {
     for (i, r) in results.iter().enumerate() {
         let upn = format!("user{i}@contoso.com");
         let objects = held.get(&upn).map_or(&[][..], Vec::as_slice);
-        if sim.forbidden.contains(&upn) {
+        if sim.refused.contains(&upn) {
             match r {
                 Err(Error::Graph(g)) => {
-                    assert_eq!((g.status, g.code.as_str()), (403, "Forbidden"), "{upn}")
+                    assert_eq!((g.status, g.code.as_str()), (409, "Conflict"), "{upn}")
                 }
                 other => panic!("{upn}: {other:?}"),
             }
@@ -56,7 +57,7 @@ fn assert_outcome(results: &[Result<Json, Error>], sim: &Sim, n: usize) {
     }
     assert_eq!(
         sim.objects.len(),
-        n - sim.forbidden.len(),
+        n - sim.refused.len(),
         "objects on the service"
     );
 }
@@ -308,7 +309,7 @@ fn records_hold_what_was_sent_and_answered_and_never_the_token() {
             settled[i] += 1;
             assert_eq!(
                 r["error"],
-                serde_json::json!({"name": "GraphError", "status": 403, "code": "Forbidden",
+                serde_json::json!({"name": "GraphError", "status": 409, "code": "Conflict",
                     "message": "not for [redacted]", "requestId": format!("inner-{i}"),
                     "clientRequestId": "c"})
             );
@@ -482,8 +483,9 @@ fn a_journal_that_cannot_be_read_is_refused_and_says_which_record() {
         false,
     );
     let j = run.journal.clone();
-    // header, send [0,1,2], created 0..2 (in answer order), finished
-    assert_eq!(j.len(), 6, "{j:?}");
+    // header, send [0] (the first write alone), created 0, send [1,2], created 1 and 2 (in
+    // answer order), finished
+    assert_eq!(j.len(), 7, "{j:?}");
     let created0 = j
         .iter()
         .position(|r| r.starts_with(r#"{"created":0,"#))
@@ -545,8 +547,8 @@ fn a_journal_that_cannot_be_read_is_refused_and_says_which_record() {
             ),
         ),
         (
-            edit(5, r#"{"finished":true,"succeeded":2,"failed":1}"#),
-            "record 6 ends the run with other counts than its records".into(),
+            edit(6, r#"{"finished":true,"succeeded":2,"failed":1}"#),
+            "record 7 ends the run with other counts than its records".into(),
         ),
         (
             {
@@ -554,7 +556,7 @@ fn a_journal_that_cannot_be_read_is_refused_and_says_which_record() {
                 j.push(j[1].clone());
                 j
             },
-            "record 7 follows the end of the run".into(),
+            "record 8 follows the end of the run".into(),
         ),
         (
             {
@@ -587,7 +589,13 @@ fn an_aborted_journaled_run_resumes_without_doubling() {
     let mut sim = Sim::new(|_| Fault::None);
     let mut b = journaled(&items(n), &[]).unwrap();
     let mut journal = Vec::new();
+    // The first write alone, answered; then three batches.
     let poll = b.poll(0.0);
+    journal.extend(lines(poll.append));
+    assert_eq!(poll.sends.len(), 1);
+    let outcome = sim.handle(&poll.sends[0].1, 0.5);
+    b.on_outcome(poll.sends[0].0, outcome, 0.5);
+    let poll = b.poll(0.5);
     journal.extend(lines(poll.append));
     assert_eq!(poll.sends.len(), 3);
     // The first batch is answered; the second is processed but the run is aborted before
@@ -599,17 +607,18 @@ fn an_aborted_journaled_run_resumes_without_doubling() {
     assert!(b.is_done());
     journal.extend(lines(b.take_records()));
     let results = b.into_results();
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 20);
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 21);
     assert!(!journal.last().unwrap().contains("finished"));
-    // Resumed: the first 20 as recorded, the second batch found by the look-up, the rest sent.
+    // Resumed: the first 21 as recorded, the second batch found by the look-up, the rest sent.
     let b = journaled(&items(n), &journal).unwrap();
-    assert_eq!(b.progress().done, 20);
+    assert_eq!(b.progress().done, 21);
     let run = run_from(b, &mut sim, 5.0, 10.0, false);
     sim::assert_exactly_once(&run.results, &sim, n);
     assert!(!run.batch_before_lookup);
-    // Two $batch requests reached the service before the abort; after the look-up only the
-    // third batch's items (in flight, never processed, absent) went out again, once.
-    assert_eq!(sim.requests.1, 2 + 1);
+    // The first write and two $batch requests reached the service before the abort; after
+    // the look-up only the third batch's items (in flight, never processed, absent) went out
+    // again, once each: the resumed run's first write alone, then the rest.
+    assert_eq!(sim.requests.1, 3 + 2);
     assert_eq!(
         sim.requests.0, 1,
         "one look-up page (50 objects, pages of 100)"
@@ -621,11 +630,15 @@ fn a_resumed_run_with_nothing_uncertain_sends_at_once() {
     let n = 40;
     let mut sim = Sim::new(|_| Fault::None);
     let mut b = journaled(&items(n), &[]).unwrap();
-    let poll = b.poll(0.0);
-    let mut journal = lines(poll.append);
-    for (tag, req) in poll.sends {
-        let outcome = sim.handle(&req, 1.0);
-        b.on_outcome(tag, outcome, 1.0);
+    let mut journal = Vec::new();
+    // The first write alone, then the rest.
+    for now in [0.0, 1.0] {
+        let poll = b.poll(now);
+        journal.extend(lines(poll.append));
+        for (tag, req) in poll.sends {
+            let outcome = sim.handle(&req, now + 0.5);
+            b.on_outcome(tag, outcome, now + 0.5);
+        }
     }
     journal.extend(lines(b.take_records()));
     // Everything settled but the `finished` record: cut before it, and drop it.
@@ -635,14 +648,17 @@ fn a_resumed_run_with_nothing_uncertain_sends_at_once() {
     assert!(poll.sends.is_empty());
     assert_eq!(poll.append.len(), 1);
     assert!(b.is_done());
-    // Half sent and settled, half never sent: no look-up, the rest goes at once.
+    // Half sent and settled (the first write and the next batch), half never sent: no
+    // look-up, the rest goes at once, its first write alone.
     let half: Vec<String> = journal
         .iter()
         .filter(|r| {
             let v = record(r);
             v.get("v").is_some()
-                || v["items"].as_array().is_some_and(|i| i[0] == 0)
-                || v["created"].as_u64().is_some_and(|i| i < 20)
+                || v["items"]
+                    .as_array()
+                    .is_some_and(|i| i[0].as_u64() <= Some(1))
+                || v["created"].as_u64().is_some_and(|i| i <= 20)
         })
         .cloned()
         .collect();
@@ -650,9 +666,14 @@ fn a_resumed_run_with_nothing_uncertain_sends_at_once() {
     let poll = b.poll(3.0);
     assert_eq!(poll.sends.len(), 1);
     assert_eq!(poll.sends[0].1.method, Method::Post);
+    assert_eq!(sim::batch_items(&poll.sends[0].1), vec![21]);
+    let outcome = sim.handle(&poll.sends[0].1, 3.5);
+    b.on_outcome(poll.sends[0].0, outcome, 3.5);
+    let poll = b.poll(3.5);
+    assert_eq!(poll.sends.len(), 1);
     assert_eq!(
         sim::batch_items(&poll.sends[0].1),
-        (20..40).collect::<Vec<_>>()
+        (22..40).collect::<Vec<_>>()
     );
     let _ = json("{}");
 }

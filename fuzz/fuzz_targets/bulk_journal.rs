@@ -16,7 +16,8 @@
 //! look-up has ended; never two objects for one user; an item that resolved did so with its own
 //! user's object, which exists; an item that failed with a 4xx has no object; no record
 //! holds the token once redacted; the whole journal of a finished run reads back as
-//! finished with the same results and sends nothing. A corrupted journal is refused with a
+//! finished with the same results and sends nothing (of a run stopped by a 401 after the
+//! token was asked again: as unfinished, the stop not journaled). A corrupted journal is refused with a
 //! `ValidationError` on `journal`, or (when the corruption still reads as a journal) the run
 //! must still end, but the exactly-once checks are off for that input.
 #![no_main]
@@ -248,7 +249,7 @@ fuzz_target!(|data: &[u8]| {
     let mut trusted = true;
     let mut steps = 0;
 
-    let results = 'sessions: loop {
+    let (stopped, results) = 'sessions: loop {
         let mut b = match resumed(
             request(n, max_retries, concurrency),
             policy(max_retries),
@@ -343,7 +344,7 @@ fuzz_target!(|data: &[u8]| {
                 continue 'sessions;
             }
             if b.is_done() {
-                break 'sessions b.into_results();
+                break 'sessions (b.stopped().is_some(), b.into_results());
             }
             in_flight.sort_by(|a, b| a.0.total_cmp(&b.0));
             let next_answer = in_flight.first().map(|f| f.0);
@@ -415,6 +416,21 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(_) => {}
         }
+    }
+    if stopped {
+        // A stop (a 401 after the token was asked again) is not journaled: the journal reads
+        // back as unfinished, the stopped items open for a later run.
+        let again = resumed(
+            request(n, max_retries, concurrency),
+            policy(max_retries),
+            &journal,
+        )
+        .expect("the journal of a stopped run reads");
+        assert!(
+            !again.is_done(),
+            "a stopped run's journal reads as finished"
+        );
+        return;
     }
     // The finished journal reads back as finished, with the same results.
     let mut again = resumed(

@@ -1,8 +1,9 @@
 //! `bulk::Bulk` (createUserStates over `$batch`) run to the end against an honest simulated
 //! service in virtual time, as core/tests/bulk_machine.rs runs it, with every fault chosen by the
 //! fuzzer: per inner create (201, 429 with a Retry-After, committed then 503, 503, committed
-//! then the batch dropped, 400, 401, committed with no inner answer), per batch (outer 429,
-//! 503, committed then timeout) and per look-up page (429, 503).
+//! then the batch dropped, 400, 401, committed with no inner answer, and the answers that stop
+//! a run: 400 `No method match route template`, 403, 404, 405, 501), per batch (outer 429,
+//! 503, committed then timeout, 403) and per look-up page (429, 503).
 //!
 //! Input: bytes, read one at a time (0 once used up, which answers everything cleanly):
 //! item count, maxRetries, concurrency, then one byte per decision as the run goes.
@@ -10,10 +11,13 @@
 //! Invariants: the run ends; never two objects for one user on the service; an item that
 //! resolved did so with its own user's object, which exists; an item that failed with a 429
 //! or another 4xx has no object; no batch is sent before an outer 429's Retry-After has
-//! passed, and no item before its own inner 429's; every wake-up fits JS's setTimeout (at most 2^31 - 1 ms).
+//! passed, and no item before its own inner 429's; every wake-up fits JS's setTimeout (at most 2^31 - 1 ms);
+//! the first write goes alone and nothing else is written before its answer is in; after an
+//! answer that stops the run no write is sent, and every item that fails with the stop's
+//! status has no object.
 #![no_main]
 
-use intune_core::bulk::Bulk;
+use intune_core::bulk::{Bulk, NO_ROUTE};
 use intune_core::http::{Method, Outcome, Request};
 use intune_core::retry::retry_after_seconds;
 use intune_core::validate::bulk_request;
@@ -154,6 +158,13 @@ impl Sim {
                             Some(error_body("ServiceUnavailable", "m")),
                         ))
                     }
+                    4 if d.next() % 8 == 0 => {
+                        return Outcome::Response(response(
+                            403,
+                            vec![],
+                            Some(error_body("Forbidden", "m")),
+                        ))
+                    }
                     _ => {}
                 }
                 let body = req.body.as_ref().unwrap();
@@ -189,7 +200,14 @@ impl Sim {
                             drop = true;
                             None
                         }
-                        12 => Some((400, vec![], Some(error_body("BadRequest", "m")))),
+                        12 => Some(match d.next() % 8 {
+                            0 => (400, vec![], Some(error_body(NO_ROUTE, "No OData route"))),
+                            1 => (403, vec![], Some(error_body("Forbidden", "m"))),
+                            2 => (404, vec![], Some(error_body("ResourceNotFound", "m"))),
+                            3 => (405, vec![], Some(error_body("MethodNotAllowed", "m"))),
+                            4 => (501, vec![], Some(error_body("NotImplemented", "m"))),
+                            _ => (400, vec![], Some(error_body("BadRequest", "m"))),
+                        }),
                         13 => Some((
                             401,
                             vec![],
@@ -257,13 +275,30 @@ fuzz_target!(|data: &[u8]| {
     let mut now = START_MS;
     let mut in_flight: Vec<(f64, u64, Request)> = Vec::new();
     let mut steps = 0;
+    // The first write's tag, and whether its answer is in.
+    let mut first_write: Option<(u64, bool)> = None;
     while !b.is_done() {
         steps += 1;
         assert!(steps < 100_000, "the run does not end");
+        let stopped = b.stopped().is_some();
         let poll = b.poll(now);
         for (tag, req) in poll.sends {
             if req.method == Method::Post {
                 sim.check_send(&req, now);
+                assert!(!stopped, "a write sent after the run was stopped");
+                match first_write {
+                    None => {
+                        let count = match req.body.as_ref().and_then(|b| b.get("requests")) {
+                            Some(Json::Array(a)) => a.len(),
+                            _ => 0,
+                        };
+                        assert_eq!(count, 1, "the first write goes alone");
+                        first_write = Some((tag, false));
+                    }
+                    Some((_, answered)) => {
+                        assert!(answered, "a write sent before the first write's answer")
+                    }
+                }
             }
             in_flight.push((now + LATENCY_MS, tag, req));
         }
@@ -281,6 +316,9 @@ fuzz_target!(|data: &[u8]| {
                 now = at;
                 let outcome = sim.handle(&req, now, &mut d);
                 b.on_outcome(tag, outcome, now);
+                if let Some((first, answered)) = &mut first_write {
+                    *answered |= *first == tag;
+                }
             }
             (_, Some(w)) => now = w,
             (None, None) => panic!("stuck: nothing in flight, nothing to wait for, not done"),

@@ -35,8 +35,9 @@ pub enum Fault {
     Unavailable,
     /// Created, then the whole `$batch` connection drops.
     DropBatchAfterCommit,
-    /// 403, final, with the token echoed in the message.
-    Forbidden,
+    /// 409, final for that item alone (not an answer that stops the run), with the token
+    /// echoed in the message.
+    Refused,
 }
 
 #[derive(Clone)]
@@ -55,14 +56,20 @@ pub struct Sim {
     pub throttled: u32,
     /// Times of the 429s the budget answered.
     pub throttled_at: Vec<f64>,
-    /// Echo [`TOKEN`] in 403 messages and in created objects.
+    /// Echo [`TOKEN`] in 409 messages and in created objects.
     pub echo_token: bool,
     /// Requests handled, by method: (GETs, POSTs).
     pub requests: (u32, u32),
     /// Answer budget 429s without `Retry-After`, as Intune often does.
     pub omit_retry_after: bool,
-    /// Users whose creates are always answered 403 (final), the token echoed when told to.
-    pub forbidden: Vec<String>,
+    /// Users whose creates are always answered 409 (final for the item), the token echoed
+    /// when told to.
+    pub refused: Vec<String>,
+    /// While set, every inner create is answered with this status and code, as a tenant
+    /// that refuses the write answers (reads still work).
+    pub refuse_writes: Option<(u16, &'static str)>,
+    /// While set, every `$batch` itself is answered with this status and code.
+    pub refuse_batches: Option<(u16, &'static str)>,
 }
 
 impl Sim {
@@ -80,7 +87,9 @@ impl Sim {
             echo_token: false,
             requests: (0, 0),
             omit_retry_after: false,
-            forbidden: Vec::new(),
+            refused: Vec::new(),
+            refuse_writes: None,
+            refuse_batches: None,
         }
     }
 
@@ -156,10 +165,26 @@ impl Sim {
                     r#"{{"request-id":"r-{}","client-request-id":"c","date":"{DATE_MARK}","x-ms-ags-diagnostic":"{DIAG_MARK}""#,
                     self.calls
                 );
+                if let Some((status, code)) = self.refuse_batches {
+                    return Outcome::Response(resp(
+                        status,
+                        &[("request-id", "outer"), ("client-request-id", "c")],
+                        Some(json(&format!(
+                            r#"{{"error":{{"code":"{code}","message":"refused"}}}}"#
+                        ))),
+                    ));
+                }
                 let mut out = Vec::new();
                 let mut drop = false;
                 for inner in requests {
                     self.calls += 1;
+                    if let Some((status, code)) = self.refuse_writes {
+                        let id = inner.get("id").unwrap().as_str().unwrap();
+                        out.push(format!(
+                            r#"{{"id":"{id}","status":{status},"headers":{headers}}},"body":{{"error":{{"code":"{code}","message":"No OData route exists that match template ~/singleton/navigation/key/navigation with http verb POST","innerError":{{"request-id":"inner-{id}","client-request-id":"c"}}}}}}}}"#
+                        ));
+                        continue;
+                    }
                     let id = inner.get("id").unwrap().as_str().unwrap().to_owned();
                     assert_eq!(
                         inner.get("url").unwrap().as_str(),
@@ -170,8 +195,8 @@ impl Sim {
                         .get("userPrincipalName")
                         .and_then(Json::as_str)
                         .unwrap();
-                    let fault = if self.forbidden.iter().any(|f| f == upn) {
-                        Fault::Forbidden
+                    let fault = if self.refused.iter().any(|f| f == upn) {
+                        Fault::Refused
                     } else {
                         (self.fault)(self.calls)
                     };
@@ -208,10 +233,10 @@ impl Sim {
                                 drop = true;
                                 String::new()
                             }
-                            Fault::Forbidden => {
+                            Fault::Refused => {
                                 let echo = if self.echo_token { TOKEN } else { "-" };
                                 format!(
-                                    r#"{{"id":"{id}","status":403,"headers":{headers}}},"body":{{"error":{{"code":"Forbidden","message":"not for {echo}","innerError":{{"request-id":"inner-{id}","date":"{DATE_MARK}"}}}}}}}}"#
+                                    r#"{{"id":"{id}","status":409,"headers":{headers}}},"body":{{"error":{{"code":"Conflict","message":"not for {echo}","innerError":{{"request-id":"inner-{id}","date":"{DATE_MARK}"}}}}}}}}"#
                                 )
                             }
                             Fault::None => {

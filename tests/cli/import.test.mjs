@@ -106,12 +106,27 @@ test("killed with SIGKILL mid-import, then the same command again: exactly one o
     first.signal("SIGKILL");
     const killed = await first.done;
     assert.equal(killed.signal, "SIGKILL");
+    // The command's own process (npx's child) is reaped by init, not by us: until it is, it
+    // still counts as alive, and the journal's lock as held. Wait until it is gone.
+    const holder = JSON.parse(readFileSync(`${path.resolve(journal)}.lock`, "utf8")).pid;
+    await until(() => {
+      try {
+        process.kill(holder, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
     const created = createdIn(journal);
     assert.ok(created < 1000, `killed after ${created} created`);
 
     const results = path.join(dir, "kill-results.csv");
     const again = await run(dir, importArgs("kill.csv", scriptId, "--results", results), ENV);
     assert.equal(status(again), 0, again.stderr);
+    // The killed run's lock is taken over, in one line.
+    const took = again.stderr.split("\n").filter((l) => l.startsWith("Took over the lock"));
+    assert.equal(took.length, 1, again.stderr);
+    assert.match(took[0], /^Took over the lock of a run that is gone \(process \d+ on \S+, since \S+\): \S+kill\.csv\.journal\.lock$/);
     assertOnePerUser(assert, await objects(scriptId), upns(1000, "kill"));
     const rows = splitCsv(readFileSync(results, "utf8")).slice(1);
     assert.equal(rows.length, 1000, "the results cover every row, resumed ones included");

@@ -62,6 +62,8 @@ async function main(signal: AbortSignal): Promise<string> {
     if (r.ok) void r.userState.id;
     else void r.error.name;
   }
+  // A run stopped by an answer that says it cannot succeed (issue 17).
+  if (bulk.stopped) void [bulk.stopped.status, bulk.stopped.code, bulk.stopped.requestId];
   const journal: Journal = fileJournal("users.csv.journal");
   await createUserStates({ token: "t", scriptId: "s", userStates: [request.userState], journal });
   await journal.clear();

@@ -739,14 +739,15 @@ test("bulk import: a row that fails says why, with its CSV line; the filter show
     assert.deepEqual(await page.locator("#previewProblems li").allInnerTexts(), [
       "Line 4: same user principal name as line 2: a script has one user state per user, so this row will fail",
     ]);
-    await mock.fault({ scriptId, op: "create", status: 403, code: "Forbidden" });
+    // A failure of the row's own (a 403 would stop the whole import: issue 17).
+    await mock.fault({ scriptId, op: "create", status: 409, code: "Conflict" });
     await page.click("#importStart");
     await page.locator("#results").waitFor();
     const rows = await page.locator("#resultsBody tr").evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
     assert.equal(rows.length, 3);
-    const denied = rows.filter((r) => r[3].startsWith("Access denied"));
+    const denied = rows.filter((r) => r[3].startsWith("Microsoft Graph refused the request"));
     assert.equal(denied.length, 1, JSON.stringify(rows));
-    assert.match(denied[0][3], /^Access denied \(HTTP status 403, Graph code Forbidden, request-id [0-9a-f-]{36}\)$/);
+    assert.match(denied[0][3], /^Microsoft Graph refused the request \(HTTP status 409, Graph code Conflict, request-id [0-9a-f-]{36}\)$/);
     assert.deepEqual(rows[2], ["4", "FIRST@contoso.com", "failed", "User principal name repeats the user of line 2: a script has one user state per user"]);
     assert.match(await page.locator("#resultsSummary").innerText(), /^1 created, 2 failed, in/);
     await page.check("#resultsProblemsOnly");

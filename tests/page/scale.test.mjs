@@ -151,8 +151,9 @@ test("counts that agree: Cancel with failed rows, then Resume; the offer, the re
     await page.fill("#scriptId", scriptId);
     await page.setInputFiles("#csvFile", { name: "agree.csv", mimeType: "text/csv", buffer: Buffer.from(csvOf(n, "agree")) });
     await page.locator("#preview").waitFor();
-    // Ten rows refused for good, and a write budget that keeps the run going long enough to cancel.
-    await mock.fault({ scriptId, op: "create", status: 403, code: "Forbidden", times: 10 });
+    // Ten rows refused for good (each for its own reason: a 403 would stop the whole import,
+    // issue 17), and a write budget that keeps the run going long enough to cancel.
+    await mock.fault({ scriptId, op: "create", status: 409, code: "Conflict", times: 10 });
     await mock.config({ writeBudget: { writes: 100, windowMs: 1000 } });
     await page.click("#importStart");
     await page.waitForFunction(() => document.querySelector("#importProgress").value >= 300, null, { timeout: 60_000 });

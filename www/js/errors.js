@@ -8,6 +8,25 @@ import { describeProblem } from "./format.js";
  * @param op "create" | "list" | "get" | "update" | "delete" | "scripts" (words the 404 advice)
  * @returns {{ title: string, advice: string, retryAfter: number | null, support: Array<[string, string]> }}
  */
+/** Graph's code for a route the service does not have (docs/retries.md). */
+const NO_ROUTE = "No method match route template";
+
+/**
+ * An import stopped by an answer that says the run cannot succeed (BulkResult.stopped): one
+ * message for the whole import, what the answer means and that a resume goes on.
+ */
+export function describeStop(err) {
+  const d = describeError(err, "create");
+  return {
+    ...d,
+    title: `The import stopped: ${d.title.charAt(0).toLowerCase()}${d.title.slice(1)}`,
+    advice: `${d.advice} Nothing more was sent after that answer, and no row that was not created is counted as failed: once this is fixed, Resume (above) goes on with them, none created twice.`,
+  };
+}
+
+/** The journal of this import is held by a run elsewhere (another tab, window or Worker). */
+export const inUseElsewhere = (err) => err?.name === "ValidationError" && err.field === "journal" && err.cause?.code === "JOURNAL_IN_USE";
+
 export function describeError(err, op = "create") {
   const e = err ?? {};
   const support = supportDetails(e);
@@ -65,6 +84,15 @@ function graphError(e, op, out) {
         retry === null ? "Too many requests for this tenant. Wait a minute, then try again." : `Too many requests for this tenant. Waiting ${retry} seconds before you can try again.`,
         retry,
       );
+  }
+  if (e.status === 400 && e.code === NO_ROUTE) {
+    return out(
+      "This tenant does not offer this write",
+      "Microsoft Graph has no such write route in this tenant: Intune computes script run states from the devices that run the script, so the documented write may not be available.",
+    );
+  }
+  if (e.status === 405 || e.status === 501) {
+    return out("This tenant does not offer this write", `Microsoft Graph does not allow this write here (HTTP ${e.status}${e.code ? `, ${e.code}` : ""}): the documented write may not be available.`);
   }
   if (e.code === "invalidResponse") {
     return out("Unexpected answer", `The answer (HTTP ${e.status}) was not Microsoft Graph's: a proxy or firewall may be in the way.`);

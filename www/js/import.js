@@ -5,7 +5,7 @@
 import { $, errorBox, fill, h } from "./dom.js";
 import { forgetImport, importRows, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
 import { readUserStatesCsv, resultsCsv } from "./csv.js";
-import { describeError } from "./errors.js";
+import { describeError, describeStop, inUseElsewhere } from "./errors.js";
 import { describeProblem, progressFigures } from "./format.js";
 import { createUserStates, readCsv } from "./worker-client.js";
 
@@ -235,6 +235,12 @@ export function setupImport({ api, options, checkScript }) {
       $("importStart").disabled = false;
       $("importStart").removeAttribute("aria-busy");
     }
+    if (inUseElsewhere(outcome.failedRun)) {
+      // Another tab (or window) runs this import: it goes on there; this one did nothing.
+      status(errorBox({ title: "This import is running in another tab", advice: "It goes on there, and its results show there. Nothing was sent from this tab.", support: [] }));
+      offerResume();
+      return;
+    }
     const shown = finish(valid, outcome, controller.signal.aborted, performance.now() - started);
     if (shown.complete) {
       // Shown and downloadable now: the journal and the saved rows are done with.
@@ -272,6 +278,7 @@ export function setupImport({ api, options, checkScript }) {
       ? ""
       : "Rows in flight when the import stopped may have been created all the same. Resume (above) finishes the import: it checks those rows, so none is created twice.";
     if (outcome.failedRun && !cancelled) status(errorBox(describeError(outcome.failedRun, "create")));
+    else if (outcome.stopped) status(errorBox(describeStop(outcome.stopped)));
     limit = RESULT_ROWS;
     drawResults();
     $("results").hidden = false;
@@ -353,6 +360,8 @@ export function rowResults(rows, valid, outcome) {
       return { ...base, status: "unknown", error: `${why}: check the Manage view for this user` };
     }
     if (result.ok) return { ...base, status: "created", id: result.userState.id };
+    // The run's stop (one message above the results), not this row's own failure: not sent.
+    if (outcome.stopped && result.error?.message === outcome.stopped.message) return { ...base, status: "cancelled", error: "not created: the import stopped (see the message above)" };
     if (result.error?.name === "AbortError") return { ...base, status: "cancelled", error: "not created: the import was cancelled" };
     if (STOPPED(result.error)) return { ...base, status: "cancelled", error: `not created: the import stopped (${describeError(result.error, "create").title})` };
     return { ...base, status: "failed", error: errorText(result.error, valid) };

@@ -50,7 +50,8 @@ onmessage = async ({ data }) => {
           journal: data.journal ? api.indexedDbJournal(data.journal) : undefined,
           onProgress: (progress) => postMessage({ type: "progress", progress }),
         });
-        postMessage({ type: "done", outcome: { ...out, results: out.results.map((r) => (r.ok ? r : { ok: false, error: plainError(r.error) })) } });
+        const stopped = out.stopped ? { stopped: plainError(out.stopped) } : {};
+        postMessage({ type: "done", outcome: { ...out, ...stopped, results: out.results.map((r) => (r.ok ? r : { ok: false, error: plainError(r.error) })) } });
       } catch (err) {
         postMessage({ type: "failed", error: plainError(err) });
       }

@@ -58,8 +58,10 @@ impl Bulk {
                 }
             }
             Failure::Final => {
-                for i in items {
-                    self.finish(i, Err(error.clone()));
+                if !self.stop_on(&error) {
+                    for i in items {
+                        self.finish(i, Err(error.clone()));
+                    }
                 }
             }
         }
@@ -106,7 +108,11 @@ impl Bulk {
                     self.make_uncertain(i, error);
                 }
                 Failure::Unauthorized => self.unauthorized_item(i, &error),
-                Failure::Final => self.finish(i, Err(error)),
+                Failure::Final => {
+                    if !self.stop_on(&error) {
+                        self.finish(i, Err(error))
+                    }
+                }
             }
         }
         let missing: Vec<usize> = items
@@ -120,7 +126,10 @@ impl Bulk {
         // Most of the batch throttled: the service's budget is spent, so the whole run waits
         // and keeps to the budget from then on. A few scattered 429s: only those items wait
         // their Retry-After.
-        if requeue.len() * 2 > items.len() {
+        // The first write, alone, throttled says little about the budget: it waits as a
+        // scattered 429 does, and the rest go.
+        let lone_probe = self.probe == super::Probe::Flying;
+        if requeue.len() * 2 > items.len() && !lone_probe {
             let after = requeue
                 .iter()
                 .filter_map(|r| r.2)
@@ -185,6 +194,10 @@ impl Bulk {
         if self.policy.refreshable && !item.refreshed {
             item.refreshed = true;
             self.queue.push_front(i);
+        } else if let Error::Graph(g) = error {
+            // Refused again after the token was asked for anew (or it cannot be): no write
+            // of this run will be accepted.
+            self.stop(g);
         } else {
             self.finish(i, Err(error.clone()));
         }

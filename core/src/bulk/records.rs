@@ -10,7 +10,7 @@ impl Bulk {
     /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
     /// the run learnt since its last poll, worth keeping though not needed).
     pub fn take_records(&mut self) -> Vec<Json> {
-        let settled = self.all_settled() && !self.aborted;
+        let settled = self.all_settled() && !self.aborted && self.stopped.is_none();
         let progress = self.progress();
         let Some(j) = &mut self.journal else {
             return Vec::new();
