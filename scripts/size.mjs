@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
-export const BUDGET_GZIP_BYTES = 79_500;
+export const BUDGET_GZIP_BYTES = 105_000;
 
 const files = ["pkg/intune_script_user_state_bg.wasm", "pkg/intune_script_user_state.js"];
 const row = (file) => {
