@@ -49,7 +49,7 @@ const expected = (state, upn) => ({
   resultMessage: state.resultMessage,
 });
 /** A cell as a CSV reader gives it back: the text, with the defusing quote before = + - @ tab CR (so a negative error code too). */
-const defused = (s) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+const defused = (s) => (/^[=+\-@\t\r]/.test(s) && !/^-\d+$/.test(s) ? `'${s}` : s);
 const asCsv = (row) => COLUMNS.map((c) => (row[c] === null ? "" : defused(String(row[c]))));
 
 test("report prints every device of a script as CSV and JSON, the summary on stderr first", async () => {

@@ -50,7 +50,7 @@ test("the export: what is shown, every cell defused and quoted as the page's oth
   );
   assert.deepEqual(splitCsv(csv), [
     ["userPrincipalName", "deviceName", "operatingSystem", "runState", "lastStateUpdateDateTime", "errorCode", "errorDescription", "resultMessage"],
-    ["dev@x.com", "PC", "Windows", "fail", "", "'-1", "", `'=1+1, "x"\ny`],
+    ["dev@x.com", "PC", "Windows", "fail", "", "-1", "", `'=1+1, "x"\ny`],
     ["", "", "", "success", "", "", "", ""],
   ]);
   assert.equal(splitCsv(devicesCsv([{ managedDevice: { userPrincipalName: "device-user@x.com" } }], "ada@x.com"))[1][0], "ada@x.com");

@@ -161,7 +161,7 @@ test("every device of the script: the run-state filter and Export CSV of what is
     assert.deepEqual(csv[0], ["userPrincipalName", "deviceName", "operatingSystem", "runState", "lastStateUpdateDateTime", "errorCode", "errorDescription", "resultMessage"]);
     const failed = all.filter((s) => s.runState === "fail");
     assert.deepEqual(csv.slice(1).map((r) => r[1]), failed.map((s) => s.managedDevice.deviceName));
-    assert.deepEqual(csv[1], ["dev@contoso.com", "DEV-PC-2", "Windows", "fail", "2026-12-07T03:00:00Z", "'-1", "", "'=HYPERLINK(\"http://x.example\"), \"quoted\"\nsecond line"]);
+    assert.deepEqual(csv[1], ["dev@contoso.com", "DEV-PC-2", "Windows", "fail", "2026-12-07T03:00:00Z", "-1", "", "'=HYPERLINK(\"http://x.example\"), \"quoted\"\nsecond line"]);
     assert.deepEqual(seen.errors, []);
   } finally {
     await page.close();
