@@ -16,6 +16,9 @@
 //   devices      the device report: first row and all of 10,000 device run states (the package
 //                and the command line's report), the command line's peak memory for 100,000
 //                (bench/devices.mjs; floor: plain fetch over the same pages)
+//   sync         syncUserStates of 10,000 users under the 10,000-item budget, against
+//                createUserStates of the same rows, then the same sync again unchanged (0 writes
+//                or the bench fails) (bench/sync.mjs, bounded)
 // Benchmarks are not assertions: only the exactly-N check can fail the run.
 
 import { createRequire } from "node:module";
@@ -30,6 +33,7 @@ import { BenchFailure, MOCK, control, load, machine, q, sh, users, verify } from
 import { BATCH, TOKEN, fetchBatch, fetchSingle } from "./floors.mjs";
 import { largeRun } from "./large.mjs";
 import { devicesRun } from "./devices.mjs";
+import { syncRun } from "./sync.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 if (!MOCK) {
@@ -179,6 +183,13 @@ Node rows (one Node process, the package's Node build, Node's own \`fetch\`):
   command line's peak memory; then the command line's \`report\` of 100,000
   (\`BENCH_DEVICES_LARGE\`) with its peak memory (\`bench/devices.mjs\`). The floor is plain
   \`fetch\` following the same pages.
+- **Sync** (issue 18, \`bench/sync.mjs\`): 10,000 users (\`BENCH_SYNC_ITEMS\`) under the
+  10,000-item row's budget (200 writes per 2 s, a window waited out before each run):
+  \`syncUserStates\` into a fresh script against \`createUserStates\` of the same rows into
+  another (time, HTTP requests and writes from graph-mock; goal: sync at most 1.05x), then the
+  same sync again, unchanged (0 writes or the bench fails; goal: at least 50x sooner than the
+  first). Exactly 10,000 objects with the input's values checked after each; every call
+  bounded by \`BENCH_SYNC_SECONDS\` (600).
 
 Columns: *seconds* is wall time of the scenario (client side, \`performance.now()\`);
 *x floor* is seconds divided by the floor's seconds (1.00x = as fast as the floor; the
@@ -301,6 +312,7 @@ async function main() {
   let budgetLine = "";
   let largeLine = "";
   let devicesLine = "";
+  let syncLine = "";
   try {
     await control("POST", "/_mock/config", { keepAlive: true, writeBudget: null });
 
@@ -357,6 +369,10 @@ async function main() {
     // memory for 100,000 (bench/devices.mjs).
     devicesLine = (await devicesRun({ run: RUN })).line;
 
+    // Imports that never double (issue 18): sync against create-only under the 10,000-item
+    // budget, then the unchanged re-run (bench/sync.mjs; restores no config: the finally does).
+    syncLine = (await syncRun({ run: RUN, budget: BUDGET_10K })).line;
+
     single.floorSeconds = floorSingle.seconds;
     single.floorName = "POST";
     floorSingle.floorSeconds = floorSingle.seconds;
@@ -388,6 +404,8 @@ async function main() {
     largeLine,
     "",
     devicesLine,
+    "",
+    syncLine,
     "",
     `Calls from wasm into JS per \`createUserState\` (\`bench/crossings.mjs\`, fetch answering at once; deterministic): ${perCall}.`,
     "",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: in one invocation, against one graph-mock,
 #   1. Node (bench/bench.mjs): createUserState, createUserStates and plain-fetch floors, and
-#      the command line's import of 100,000 rows in a child process (bench/large.mjs, bounded);
+#      the command line's import of 100,000 rows in a child process (bench/large.mjs, bounded),
+#      syncUserStates against createUserStates under a write budget (bench/sync.mjs, bounded);
 #   2. headless Chromium (bench/browser/run.mjs): size, per-call latency, import to first
 #      request and bulk throughput of the module against plain fetch and Microsoft's
 #      @microsoft/microsoft-graph-client (installed into target/bench-deps, git-ignored);
