@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { syncUserStates, planUserStates, fileJournal } from "intune-script-user-state";
-import { MOCK, config, objects, stats } from "./mock.mjs";
+import { MOCK, config, objects, requests, stats } from "./mock.mjs";
 
 const TOKEN = "node-sync-token-3c9d2e7f";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -116,4 +116,24 @@ test("planUserStates from Node: the plan's counts, and only reads", async () => 
     [250, 150, 100, 80, 0],
   );
   assert.equal((await stats(scriptId)).writes, 0);
+});
+
+test("two syncs on one journal at once: the second is refused before it reads or sends anything", async () => {
+  const scriptId = `sync-lock-${Date.now()}`;
+  const { file } = scenario();
+  const journal = path.join(dir, `${scriptId}.journal`);
+  const first = sync(scriptId, file, fileJournal(journal));
+  await assert.rejects(sync(scriptId, file, fileJournal(journal)), (err) => {
+    assert.equal(err.name, "ValidationError");
+    assert.equal(err.field, "journal");
+    assert.match(err.message, /in use by another run/);
+    assert.equal(err.cause?.code, "JOURNAL_IN_USE");
+    return true;
+  });
+  const out = await first;
+  assert.equal(out.failed, 0);
+  await assertExact(scriptId, file);
+  // The refused run sent nothing: the script's list was read by one run only.
+  const lists = (await requests(scriptId)).filter((r) => r.method === "GET" && !r.outer);
+  assert.equal(lists.length, 1, JSON.stringify(lists.map((r) => r.path)));
 });
