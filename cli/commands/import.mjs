@@ -1,39 +1,63 @@
-// `import <file.csv>`: reads the file with the package's readUserStatesCsv and creates every
-// good row with createUserStates and a fileJournal, so a stopped run resumes exactly once.
+// `import <file.csv>`: reads the file with the package's readUserStatesCsv, compares it with the
+// script's user states (planUserStates), prints the plan, then applies it (syncUserStates:
+// creates the missing, updates the changed, with --delete-extra deletes the server-only), so the
+// same import run twice writes nothing the second time. --dry-run stops after the plan;
+// --create-only is the plain createUserStates run with its resumable journal.
 import { readFile } from "node:fs/promises";
 import { NAME, callOptions, required, whole } from "../lib/args.mjs";
 import { EXIT, Stop, TokenCommandError, describe } from "../lib/errors.mjs";
 import { csvLine, err, scrub, writeWhole } from "../lib/output.mjs";
+import { PLAN_COLUMNS, defaultJournal, planLine, planRows, planText, writesAnything } from "../lib/plan.mjs";
 import { progress } from "../lib/progress.mjs";
 import { catchStopSignals } from "../lib/signals.mjs";
 import { refreshOn401, tokenSource } from "../lib/token.mjs";
 
 const MAX_LISTED = 20; // rows with problems, or failed rows, named one by one on stderr
+const RESULT_COLUMNS = ["row", "userPrincipalName", "status", "id", "error"];
+const DONE = new Set(["created", "updated", "unchanged"]);
 
 export default {
   name: "import",
   args: "<file.csv>",
-  summary: "Create a user state for every good row of a CSV file, resumably",
-  description: "Create a user state for every good row of a CSV file (JSON $batch, exactly once).",
+  summary: "Make a script's user states match a CSV file: plan, then create and update",
+  description: "Compare a CSV file with a script's user states, then create the missing and update the changed (JSON $batch; never a user twice).",
   usage: "import <file.csv> --script-id <id> [options]",
   about: `The file needs the header userPrincipalName,successDeviceCount,errorDeviceCount (columns in
-any order; quoted fields, a BOM and CRLF accepted). Rows with problems are named by line on
-stderr and skipped. The run is recorded in a journal: stopped by Ctrl-C, a crash or a lost
-connection, the same command run again resumes it, with no row created twice or lost. Run
-again after it finished, it sends nothing and reports the same results.`,
+any order; quoted fields, a BOM and CRLF accepted); an id column (as 'list --format csv' writes
+it) is accepted and used for matching. Rows with problems are named by line on stderr and
+skipped. The command first reads the script's user states and prints the plan (what it will
+create, update, leave unchanged, and the users only the server has), then applies it. A row
+matches the server's object by id, else by userPrincipalName ignoring letter case; it is
+changed when a count or the name's exact text differs. Run again, it writes nothing. Stopped
+anywhere (Ctrl-C, a crash, a lost connection), the same command run again finishes the job
+with no user created twice.`,
   options: {
-    "script-id": { type: "string", arg: "<id>", help: "The script whose user states to create (required)" },
-    journal: { type: "string", arg: "<path>", help: "The run's journal [default: <file.csv>.journal]" },
+    "script-id": { type: "string", arg: "<id>", help: "The script whose user states to import into (required)" },
+    "dry-run": { type: "boolean", help: "Print the plan and write nothing" },
+    plan: {
+      type: "string",
+      arg: "<out.csv>",
+      help: "Write each change of the plan: action,row,userPrincipalName,id,\nfield,serverValue,fileValue (action: create, update,\nserver-only or delete)",
+    },
+    "delete-extra": { type: "boolean", help: "Also delete the user states that only the server has" },
+    "create-only": { type: "boolean", help: "Only create, without reading the server first (no update,\nno delete; resumable by its journal)" },
+    journal: {
+      type: "string",
+      arg: "<path>",
+      help: "The run's journal [default: <file.csv>.<8 hex digits>.journal\n(.create-journal with --create-only), one per script and cloud]",
+    },
     results: {
       type: "string",
       arg: "<out.csv>",
-      help: "Write row,userPrincipalName,status,id,error for every row\n(status: created, failed, skipped or cancelled)",
+      help: "Write row,userPrincipalName,status,id,error for every row, then the\ndeleted objects (status: created, updated, unchanged, failed,\nskipped, cancelled; deleted)",
     },
     concurrency: { type: "string", arg: "<n>", help: "$batch requests in flight, 1 to 8 [default: 4]" },
   },
   positionals: 1,
-  exitCodes: `0 every row of the file created, 1 some rows skipped, failed or not sent (a failed
-token command), 2 bad usage or an unusable file or journal, 130 stopped by Ctrl-C.`,
+  exitCodes: `0 every row of the file created, updated or unchanged (and every server-only user
+state deleted, with --delete-extra; with --dry-run: the plan was made and every row is good),
+1 some rows skipped, failed or not sent (a failed token command), 2 bad usage or an unusable
+file or journal, 130 stopped by Ctrl-C.`,
   run,
 };
 
@@ -41,70 +65,187 @@ async function run(api, values, [file]) {
   if (file === undefined) throw new Stop("the CSV file to import is missing", EXIT.usage, `Usage: ${NAME} import <file.csv> --script-id <id>`);
   const scriptId = required(values, "script-id");
   const concurrency = whole(values, "concurrency");
+  const createOnly = Boolean(values["create-only"]);
+  if (createOnly) {
+    const other = ["dry-run", "plan", "delete-extra"].find((o) => values[o] !== undefined && values[o] !== false);
+    if (other) throw new Stop(`--create-only cannot be combined with --${other}: it does not read the server`);
+  }
   const token = tokenSource(values);
-  const options = callOptions(values, token);
-  const journalPath = values.journal ?? `${file}.journal`;
+  const job = {
+    api,
+    values,
+    file,
+    scriptId,
+    token,
+    options: callOptions(values, token),
+    concurrency: concurrency === undefined ? {} : { concurrency },
+    journalPath: values.journal ?? defaultJournal(file, values, scriptId, createOnly),
+    started: Date.now(),
+  };
+  job.rows = await readRows(api, file, values);
+  job.good = job.rows.filter((r) => r.problems.length === 0);
+  job.lineOf = (i) => job.good[i]?.line ?? "?";
+  return createOnly ? importCreateOnly(job) : importSync(job);
+}
 
-  const rows = await readRows(api, file, values);
-  const good = rows.filter((r) => r.problems.length === 0);
-  const lineOf = (i) => good[i]?.line ?? "?";
+/** Plans, prints the plan, and (unless --dry-run) applies it with syncUserStates. */
+async function importSync(job) {
+  const { api, values, file, scriptId, good, lineOf, journalPath } = job;
+  const deleteExtra = Boolean(values["delete-extra"]);
+  const items = good.map((r) => r.userState);
+  if (values.journal !== undefined) await refuseOtherSync(journalPath, scriptId);
 
-  const started = Date.now();
+  let plan;
   let outcome = null;
-  let stoppedBy = null; // the signal's name
+  const stoppable = stopSignals();
+  try {
+    if (good.length > 0 || deleteExtra) {
+      plan = await api.planUserStates({ ...job.options, ...refreshOn401(job.token), scriptId, userStates: items, signal: stoppable.signal });
+    } else {
+      plan = { create: [], update: [], unchanged: [], extra: [], invalid: [] };
+    }
+  } catch (e) {
+    stoppable.release();
+    if (stoppable.stoppedBy()) {
+      err("Stopped before anything was written.");
+      return EXIT[stoppable.stoppedBy()];
+    }
+    if (e instanceof TokenCommandError) throw new Stop(e.message, EXIT.failed, "Nothing was written. Run the same command again once the token command works.");
+    throw e;
+  }
+  err(planLine(plan, deleteExtra));
+  if (values.verbose) for (const line of planText(plan, lineOf, deleteExtra)) err(line);
+  if (values.plan) await writeWhole(values.plan, scrub(csvLine(PLAN_COLUMNS) + planRows(plan, lineOf, deleteExtra).map(csvLine).join("")));
+
+  if (values["dry-run"]) {
+    stoppable.release();
+    const refused = plan.invalid.length + (job.rows.length - good.length);
+    err(`Dry run: nothing was written.${values.plan ? ` Plan: ${values.plan}` : ""}`);
+    return refused ? EXIT.failed : EXIT.ok;
+  }
+
+  let stoppedBy = null;
+  if (writesAnything(plan, deleteExtra)) {
+    const total = good.length + (deleteExtra ? plan.extra.length : 0);
+    const onlyCreates = plan.create.length === good.length;
+    const what = [plan.create.length && `${plan.create.length} to create`, plan.update.length && `${plan.update.length} to update`, deleteExtra && plan.extra.length && `${plan.extra.length} to delete`].filter(Boolean);
+    err(`Writing ${what.join(", ")} into ${scriptId}; journal: ${journalPath}`);
+    const run = await runStoppable(stoppable, total, onlyCreates ? "created" : "done", (signal, onProgress) =>
+      api.syncUserStates({
+        ...job.options,
+        ...refreshOn401(job.token),
+        scriptId,
+        userStates: items,
+        deleteExtra,
+        journal: api.fileJournal(journalPath),
+        signal,
+        onProgress,
+        ...job.concurrency,
+      }),
+    job);
+    outcome = run.outcome;
+    stoppedBy = run.stoppedBy;
+  } else {
+    stoppable.release();
+    if (good.length) err("Nothing to change: the server already holds every row of the file.");
+    // The plan is the outcome: nothing to send.
+    outcome = planOutcome(plan, good.length);
+  }
+
+  const lines = [...resultLines(job, outcome, "written"), ...deletionLines(outcome, plan)];
+  return finish(job, lines, outcome, stoppedBy);
+}
+
+/** The plain create run (--create-only): createUserStates with its journal, no reading. */
+async function importCreateOnly(job) {
+  const { api, good, journalPath, rows } = job;
+  let outcome = null;
+  let stoppedBy = null;
   if (good.length > 0) {
     const bad = rows.length - good.length;
-    const announce = () =>
-      err(`Importing ${good.length} user state${good.length === 1 ? "" : "s"} from ${file} into ${scriptId}${bad ? ` (${bad} row${bad === 1 ? "" : "s"} skipped)` : ""}; journal: ${journalPath}`);
-    let announced = false;
-    const controller = new AbortController();
-    const bar = progress(process.stderr, good.length);
-    const signals = catchStopSignals(() => {
-      controller.abort();
-      bar.freeze();
-      err("Stopping: waiting for the requests in flight to be recorded (press Ctrl-C again to quit at once).");
-    });
-    try {
-      outcome = await api.createUserStates({
-        ...options,
-        ...refreshOn401(token),
-        scriptId,
-        userStates: good.map((r) => r.userState),
+    err(`Importing ${good.length} user state${good.length === 1 ? "" : "s"} from ${job.file} into ${job.scriptId}${bad ? ` (${bad} row${bad === 1 ? "" : "s"} skipped)` : ""}; journal: ${journalPath}`);
+    const run = await runStoppable(stopSignals(), good.length, "created", (signal, onProgress) =>
+      api.createUserStates({
+        ...job.options,
+        ...refreshOn401(job.token),
+        scriptId: job.scriptId,
+        // An id column is for matching; a create never sends one.
+        userStates: good.map(({ userState: { id: _id, ...s } }) => s),
         journal: api.fileJournal(journalPath),
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (!announced) announce();
-          announced = true;
-          bar.update(p);
-        },
-        ...(concurrency === undefined ? {} : { concurrency }),
-      });
-    } catch (e) {
-      bar.end();
-      if (e?.name === "ValidationError" && e.field === "journal") {
-        throw new Stop(`the journal ${journalPath} ${e.message.replace(/^journal /, "")}`, EXIT.usage, "Finish that run with the file and options it was started with, or give this one another --journal (rows that run created would be sent again).");
-      }
-      if (e?.name === "ValidationError") throw new Stop(describe(e, lineOf));
-      if (e instanceof TokenCommandError) throw new Stop(e.message, EXIT.failed, `Run the same command again to resume (journal: ${journalPath}).`);
-      throw e;
-    } finally {
-      signals.release();
-      stoppedBy = signals.stoppedBy();
-    }
-    const tokenStopped = outcome.results.some((r) => !r.ok && r.error instanceof TokenCommandError);
-    bar.end({ final: !stoppedBy && !tokenStopped });
+        signal,
+        onProgress,
+        ...job.concurrency,
+      }),
+    job);
+    outcome = run.outcome;
+    stoppedBy = run.stoppedBy;
   }
+  return finish(job, resultLines(job, outcome, "created"), outcome, stoppedBy);
+}
 
-  const lines = resultLines(rows, good, outcome, lineOf);
-  const count = (status) => lines.filter((l) => l[2] === status).length;
-  if (values.results) {
-    await writeWhole(values.results, scrub(csvLine(["row", "userPrincipalName", "status", "id", "error"]) + lines.map(csvLine).join("")));
+/** Ctrl-C and SIGTERM from now on abort `signal` (the run then stops cleanly). */
+function stopSignals() {
+  const controller = new AbortController();
+  let onStop = () => {};
+  const signals = catchStopSignals(() => {
+    controller.abort();
+    onStop();
+    err("Stopping: waiting for the requests in flight to be recorded (press Ctrl-C again to quit at once).");
+  });
+  return { signal: controller.signal, stoppedBy: signals.stoppedBy, release: signals.release, onStop: (f) => (onStop = f) };
+}
+
+/** Runs `call(signal, onProgress)` with a progress bar; { outcome, stoppedBy }. */
+async function runStoppable(stoppable, total, verb, call, job) {
+  if (stoppable.stoppedBy()) {
+    stoppable.release();
+    return { outcome: null, stoppedBy: stoppable.stoppedBy() };
   }
+  const bar = progress(process.stderr, total, { verb });
+  stoppable.onStop(() => bar.freeze());
+  let outcome;
+  try {
+    outcome = await call(stoppable.signal, (p) => bar.update(p));
+  } catch (e) {
+    bar.end();
+    if (e?.name === "AbortError" && stoppable.stoppedBy()) return { outcome: null, stoppedBy: stoppable.stoppedBy() };
+    if (e?.name === "ValidationError" && e.field === "journal") {
+      throw new Stop(`the journal ${job.journalPath} ${e.message.replace(/^journal /, "")}`, EXIT.usage, "Finish that run with the file and options it was started with, or give this one another --journal.");
+    }
+    if (e?.name === "ValidationError") throw new Stop(describe(e, job.lineOf));
+    if (e instanceof TokenCommandError) throw new Stop(e.message, EXIT.failed, `Run the same command again to resume (journal: ${job.journalPath}).`);
+    throw e;
+  } finally {
+    stoppable.release();
+  }
+  const stoppedBy = stoppable.stoppedBy();
+  const tokenStopped = outcome.results.some((r) => !r.ok && r.error instanceof TokenCommandError);
+  bar.end({ final: !stoppedBy && !tokenStopped });
+  return { outcome, stoppedBy };
+}
+
+/** A sync's outcome when the plan has nothing to write: every item unchanged (or invalid). */
+function planOutcome(plan, n) {
+  const results = new Array(n);
+  for (const { index, id } of plan.unchanged) results[index] = { ok: true, action: "unchanged", userState: { id } };
+  for (const { index, error } of plan.invalid) results[index] = { ok: false, error };
+  return { plan, results, deletions: [] };
+}
+
+/** The results, the failed rows named, the summary; the exit code. */
+async function finish(job, lines, outcome, stoppedBy) {
+  const { values, file, rows, journalPath, started } = job;
+  const count = (status) => lines.filter((l) => l[2] === status).length;
+  if (values.results) await writeWhole(values.results, scrub(csvLine(RESULT_COLUMNS) + lines.map(csvLine).join("")));
   const failed = lines.filter((l) => l[2] === "failed");
-  for (const l of failed.slice(0, values.verbose ? Infinity : MAX_LISTED)) err(`${file} line ${l[0]}: ${l[1]}: ${l[4]}`);
+  for (const l of failed.slice(0, values.verbose ? Infinity : MAX_LISTED)) {
+    err(l[0] === "" ? `${file}: server-only ${l[1] || "(no name)"} (id ${l[3]}): ${l[4]}` : `${file} line ${l[0]}: ${l[1]}: ${l[4]}`);
+  }
   if (!values.verbose && failed.length > MAX_LISTED) err(`${file}: ${failed.length - MAX_LISTED} more failed rows${values.results ? ` (all of them in ${values.results})` : " (--results lists them all)"}`);
 
-  const summary = [`${count("created")} created`, `${count("failed")} failed`];
+  const summary = [`${count("created")} created`];
+  for (const s of ["updated", "unchanged", "deleted"]) if (count(s)) summary.push(`${count(s)} ${s}`);
+  summary.push(`${count("failed")} failed`);
   if (count("skipped")) summary.push(`${count("skipped")} skipped (problems in the file)`);
   if (count("cancelled")) summary.push(`${count("cancelled")} not sent`);
   const seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -114,9 +255,11 @@ async function run(api, values, [file]) {
     err(`Stopped. Run the same command again to resume (journal: ${journalPath}).`);
     return EXIT[stoppedBy];
   }
-  const tokenFailure = outcome?.results.find((r) => !r.ok && r.error instanceof TokenCommandError)?.error;
+  const tokenFailure = outcome?.results.find((r) => r && !r.ok && r.error instanceof TokenCommandError)?.error;
   if (tokenFailure) throw new Stop(tokenFailure.message, EXIT.failed, `Run the same command again to resume (journal: ${journalPath}).`);
-  return count("created") === rows.length ? EXIT.ok : EXIT.failed;
+  const rowsDone = lines.filter((l) => l[0] !== "" && DONE.has(l[2])).length;
+  const deletionsLeft = lines.filter((l) => l[0] === "" && l[2] !== "deleted").length;
+  return rowsDone === rows.length && deletionsLeft === 0 ? EXIT.ok : EXIT.failed;
 }
 
 /**
@@ -142,17 +285,55 @@ async function readRows(api, file, values) {
   return rows;
 }
 
-/** Every row of the file, in file order: [line, userPrincipalName, status, id, error]. */
-function resultLines(rows, good, outcome, lineOf) {
+/**
+ * Every row of the file, in file order: [line, userPrincipalName, status, id, error]. A
+ * result's `action` (a sync's) is its status; a create's success is "created".
+ */
+function resultLines({ rows, good, lineOf }, outcome, verb) {
   const resultOf = new Map(good.map((r, i) => [r, outcome?.results[i]]));
   return rows.map((r) => {
     const base = [r.line, r.userState.userPrincipalName];
     if (r.problems.length) return [...base, "skipped", "", r.problems.join("; ")];
     const result = resultOf.get(r);
-    if (result?.ok) return [...base, "created", result.userState.id, ""];
+    if (result?.ok) return [...base, result.action ?? "created", result.userState.id, ""];
     const e = result?.error;
-    if (e instanceof TokenCommandError) return [...base, "cancelled", "", `not created: ${e.message}`];
-    if (!result || e?.name === "AbortError") return [...base, "cancelled", "", "not created: the import was stopped; run the same command again to resume"];
+    if (e instanceof TokenCommandError) return [...base, "cancelled", "", `not ${verb}: ${e.message}`];
+    if (!result || e?.name === "AbortError") return [...base, "cancelled", "", `not ${verb}: the import was stopped; run the same command again to resume`];
     return [...base, "failed", "", describe(e, lineOf)];
   });
+}
+
+/** After the rows, one line per server-only object the run was to delete: ["", upn, status, id, error]. */
+function deletionLines(outcome, plan) {
+  const upnOf = new Map(plan.extra.map((o) => [o.id, o.userPrincipalName ?? ""]));
+  return (outcome?.deletions ?? []).map((d) => {
+    const base = ["", upnOf.get(d.id) ?? "", "", d.id];
+    if (d.ok) return [base[0], base[1], "deleted", d.id, ""];
+    if (d.error instanceof TokenCommandError || d.error?.name === "AbortError") return [base[0], base[1], "cancelled", d.id, `not deleted: ${d.error.message}`];
+    return [base[0], base[1], "failed", d.id, `not deleted: ${describe(d.error)}`];
+  });
+}
+
+/**
+ * An explicitly named journal that holds another script's sync is refused, as a create run's
+ * journal is refused by the package: the user meant another run.
+ */
+async function refuseOtherSync(path, scriptId) {
+  let text;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return;
+  }
+  for (const line of text.split("\n")) {
+    let record;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (record?.sync === "started" && typeof record.scriptId === "string" && record.scriptId !== scriptId) {
+      throw new Stop(`the journal ${path} holds a different run (scriptId ${record.scriptId}); nothing was sent`, EXIT.usage, "Give this run another --journal, or leave --journal out (each file, script and cloud then has its own).");
+    }
+  }
 }
