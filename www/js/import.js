@@ -57,9 +57,12 @@ export function setupImport({ api, options, checkScript }) {
         : `${created} created, ${failed} failed, ${left} not sent yet. Resume sends only those, and checks any that were in flight when it stopped: none is created twice.`;
   }
   let compareTimer = null;
+  let comparedFor = null; // the script (id and kind) the plan shown or coming is for
+  const scriptKey = (o) => JSON.stringify([o.scriptId, o.scriptKind]);
+  // Another script: compare again (a "change" with the same script, as on leaving the field, is not).
   const compareSoon = () => {
     clearTimeout(compareTimer);
-    if (file && !run && !$("preview").hidden) compareTimer = setTimeout(compare, 400);
+    if (file && !run && !$("preview").hidden && scriptKey(options()) !== comparedFor) compareTimer = setTimeout(compare, 400);
   };
   for (const id of ["scriptId", "scriptKind"]) {
     for (const type of ["input", "change"]) {
@@ -143,6 +146,7 @@ export function setupImport({ api, options, checkScript }) {
     if (!file || run) return;
     const valid = file.rows.filter((r) => r.problems.length === 0);
     const o = options();
+    comparedFor = scriptKey(o);
     if (valid.length === 0) {
       hidePlan();
     } else if (!o.scriptId) {
@@ -240,6 +244,7 @@ export function setupImport({ api, options, checkScript }) {
     const verb = mode === "create" || (planned && /^c*$/.test(planned) && !deleteExtra) ? "created" : "done";
     comparing++;
     comparingNow = false;
+    comparedFor = null;
     plan = null;
     const controller = new AbortController();
     run = { controller };
