@@ -51,9 +51,10 @@ export function setupImport({ api, options, checkScript }) {
     const created = offered.created ?? offered.done ?? 0;
     const failed = offered.failed ?? 0;
     const left = Math.max(0, offered.total - created - failed);
+    const verb = offered.mode === "sync" && !/^c*$/.test(offered.planned ?? "") ? "done" : "created";
     $("resumeCounts").textContent =
       offered.mode === "sync"
-        ? `${created} done, ${failed} failed, ${left} not done yet. Resume compares the file with the server again and writes only what is still missing or different: none is created twice.`
+        ? `${created} ${verb}, ${failed} failed, ${left} not sent yet. Resume compares the file with the server again and sends only what is still missing or different, failed rows included: none is created twice.`
         : `${created} created, ${failed} failed, ${left} not sent yet. Resume sends only those, and checks any that were in flight when it stopped: none is created twice.`;
   }
   let compareTimer = null;
