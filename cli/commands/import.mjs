@@ -93,6 +93,15 @@ async function importSync(job) {
   const { api, values, file, scriptId, good, lineOf, journalPath } = job;
   const deleteExtra = Boolean(values["delete-extra"]);
   const items = good.map((r) => r.userState);
+  const skipped = job.rows.length - good.length;
+  if (deleteExtra && skipped && !values["dry-run"]) {
+    // A skipped row's user would be on the server only, and deleted: a typo must not delete data.
+    throw new Stop(
+      `--delete-extra with ${skipped} row${skipped === 1 ? "" : "s"} skipped (problems in the file): the users on ${skipped === 1 ? "it" : "them"} would be deleted from the server; nothing was sent`,
+      EXIT.usage,
+      "Fix those rows first, or import without --delete-extra.",
+    );
+  }
   if (values.journal !== undefined) await refuseOtherSync(journalPath, scriptId);
 
   let plan;

@@ -147,6 +147,12 @@ test("--delete-extra: the count first, then the server holds exactly the file's 
   assert.deepEqual(new Set(deleted.map((r) => r[3])), new Set(gone.map((o) => o.id)));
   assert.deepEqual(deleted.map((r) => r[1]).sort(), ["only1@contoso.com", "only2@contoso.com", "twice@contoso.com"]);
 
+  // A file with a broken row: --delete-extra would delete that row's user, so it is refused.
+  write("extra-broken.csv", [...LINES.slice(0, 5), "new2@contoso.com,2.5,0"]);
+  const refused = await run(dir, importArgs("extra-broken.csv", scriptId, "--delete-extra"), ENV);
+  assert.equal(status(refused), 2, refused.stderr);
+  assert.match(refused.stderr, /^error: --delete-extra with 1 row skipped \(problems in the file\): the users on it would be deleted from the server; nothing was sent$/m);
+
   const before = await writes(scriptId);
   const again = await run(dir, importArgs("extra.csv", scriptId, "--delete-extra"), ENV);
   assert.equal(status(again), 0, again.stderr);

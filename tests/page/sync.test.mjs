@@ -158,3 +158,21 @@ test("Apply without the box: the server-only users are untouched, the rest is th
     await page.close();
   }
 });
+
+test("a file with a broken row: the box to delete the server-only users is off and disabled (that row's user would be deleted)", async () => {
+  const scriptId = `page-sync-broken-${RUN}`;
+  await seeded(scriptId);
+  const { page } = await open(browser.context, "/?demo=1#import");
+  try {
+    await page.fill("#scriptId", scriptId);
+    await page.setInputFiles("#csvFile", { name: "broken.csv", mimeType: "text/csv", buffer: Buffer.from(CSV.replace("new2@contoso.com,0,2", "only1@contoso.com,2.5,0")) });
+    await page.locator("#preview").waitFor();
+    await page.waitForFunction(() => /^Plan:/.test(document.querySelector("#planSummary")?.textContent ?? ""));
+    const box = page.locator("#planDeleteExtra");
+    assert.equal(await box.isDisabled(), true);
+    assert.equal(await box.isChecked(), false);
+    assert.match(await page.locator("#planDeleteExtraLabel").innerText(), /not while rows of the file have problems/);
+  } finally {
+    await page.close();
+  }
+});

@@ -46,8 +46,12 @@ export function hidePlan() {
   $("plan").hidden = true;
 }
 
-/** Draws `plan` of the `valid` rows (the rows without problems, in the order sent). */
-export function drawPlan(plan, valid) {
+/**
+ * Draws `plan` of the `valid` rows (the rows without problems, in the order sent). With
+ * `skipped` rows (problems in the file) the box to delete is off and disabled: a skipped row's
+ * user is on the server only, and would be deleted for a typo.
+ */
+export function drawPlan(plan, valid, skipped = 0) {
   const lineOf = (i) => valid[i]?.line ?? "?";
   $("plan").hidden = false;
   const nothing = writesOf(plan, false) === 0;
@@ -81,7 +85,10 @@ export function drawPlan(plan, valid) {
 
   $("planExtra").hidden = plan.extra.length === 0;
   $("planDeleteExtra").checked = false;
-  $("planDeleteExtraLabel").textContent = `Also delete ${plan.extra.length === 1 ? "this user state" : `these ${plan.extra.length} user states`} from the server`;
+  $("planDeleteExtra").disabled = skipped > 0;
+  $("planDeleteExtraLabel").textContent =
+    `Also delete ${plan.extra.length === 1 ? "this user state" : `these ${plan.extra.length} user states`} from the server` +
+    (skipped > 0 ? ` (not while rows of the file have problems: the users on them would be deleted)` : "");
   fill(
     $("planExtraBody"),
     plan.extra.slice(0, PLAN_ROWS).map((o) =>

@@ -160,7 +160,7 @@ export function setupImport({ api, options, checkScript }) {
         const made = await planUserStates(options({ userStates: valid.map((r) => r.userState), maxRetries: 6 }), { api });
         if (mine !== comparing) return;
         plan = { made, scriptId: o.scriptId, scriptKind: o.scriptKind, valid };
-        drawPlan(made, valid);
+        drawPlan(made, valid, file.rows.length - valid.length);
       } catch (err) {
         if (mine !== comparing) return;
         const d = describeError(err, "list");
