@@ -156,7 +156,7 @@ async function importSync(job) {
     stoppedBy = run.stoppedBy;
   } else {
     stoppable.release();
-    if (good.length) err("Nothing to change: the server already holds every row of the file.");
+    if (good.length) err(plan.invalid.length ? "Nothing to write (besides the rows the rules refuse)." : "Nothing to change: the server already holds every row of the file.");
     // The plan is the outcome: nothing to send.
     outcome = planOutcome(plan, good.length);
   }
