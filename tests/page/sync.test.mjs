@@ -176,3 +176,43 @@ test("a file with a broken row: the box to delete the server-only users is off a
     await page.close();
   }
 });
+
+test("Manage's Export CSV feeds Bulk import: edited counts and a renamed user are matched by id, nothing is created", async () => {
+  const scriptId = `page-sync-export-${RUN}`;
+  await seed(Array.from({ length: 5 }, (_, i) => ({ scriptId, userPrincipalName: `ex${i}@contoso.com`, successDeviceCount: i, errorDeviceCount: 0 })));
+  const { page, seen } = await open(browser.context, "/?demo=1#manage");
+  try {
+    await page.fill("#scriptId", scriptId);
+    await page.click("#listLoad");
+    await page.waitForFunction(() => document.querySelectorAll("#listBody tr").length === 5);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#reportExport")]);
+    const rows = splitCsv(readFileSync(await download.path(), "utf8"));
+    const header = rows[0];
+    assert.ok(header.includes("id"), header.join(","));
+    const col = (name) => header.indexOf(name);
+    const byUser = new Map(rows.slice(1).map((r) => [r[col("userPrincipalName")], r]));
+    byUser.get("ex1@contoso.com")[col("errorDeviceCount")] = "9";
+    byUser.get("ex2@contoso.com")[col("userPrincipalName")] = "renamed@contoso.com";
+    const text = rows.map((r) => r.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(",")).join("\r\n") + "\r\n";
+
+    await page.click("#tab-import");
+    await page.setInputFiles("#csvFile", { name: "exported.csv", mimeType: "text/csv", buffer: Buffer.from(text) });
+    await page.locator("#preview").waitFor();
+    await page.waitForFunction(() => /^Plan:/.test(document.querySelector("#planSummary")?.textContent ?? ""));
+    assert.match(await page.locator("#planSummary").innerText(), /^Plan: 0 to create, 2 to update, 3 unchanged, 0 on the server only\./);
+    assert.deepEqual((await cells(page, "planChangesBody")).map((r) => [r[0], r[2], r[3], r[4], r[5]]).sort(), [
+      ["Changed", "ex1@contoso.com", "Error devices", "0", "9"],
+      ["Changed", "renamed@contoso.com", "User principal name", "ex2@contoso.com", "renamed@contoso.com"],
+    ]);
+    await page.getByRole("button", { name: /^Apply/ }).click();
+    await page.locator("#results").waitFor();
+    assert.match(await page.locator("#resultsSummary").innerText(), /^0 created, 2 updated, 3 unchanged, 0 failed, in /);
+    const after = await mock.objects(scriptId);
+    assert.equal(after.length, 5, "nothing created");
+    assert.ok(after.some((o) => o.userPrincipalName === "renamed@contoso.com"));
+    assert.equal(after.find((o) => o.userPrincipalName === "ex1@contoso.com").errorDeviceCount, 9);
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await page.close();
+  }
+});
