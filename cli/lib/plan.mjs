@@ -1,7 +1,11 @@
-// What `import` says about a plan (the package's planUserStates): the counts line, each change
-// (user, field, server value, file value) and each server-only user, on stderr or as a CSV
-// file; and the default journal of a run, one per file, script and Graph root.
+// What `import` says about a plan (the package's planUserStates): the counts line, and each
+// change (user, field, server value, file value) and each server-only user on stderr (the CSV
+// file's rows are plan-rows.js's); and the default journal of a run, one per file, script and
+// Graph root.
 import { createHash } from "node:crypto";
+// The plan file's rows: the page's own rule (www/js/plan-rows.js, copied beside this file by
+// scripts/build-pkg.sh), so `--plan` and the page's download are one format.
+export { PLAN_COLUMNS, planRows } from "./plan-rows.js";
 
 const FIELDS = ["userPrincipalName", "successDeviceCount", "errorDeviceCount"];
 
@@ -20,29 +24,6 @@ export function planLine(plan, deleteExtra) {
 
 /** Whether applying `plan` writes anything. */
 export const writesAnything = (plan, deleteExtra) => plan.create.length + plan.update.length + (deleteExtra ? plan.extra.length : 0) > 0;
-
-/**
- * Each change of the plan, one per field: [action, line, userPrincipalName, id, field,
- * serverValue, fileValue]. `create` (a new user: its two counts, no server value), `update`
- * (only the fields that differ), then the server-only objects: `delete` with --delete-extra,
- * else `server-only` (kept), the field empty and the server's counts as their values.
- */
-export function planRows(plan, lineOf, deleteExtra) {
-  const rows = [];
-  for (const { index, userState } of plan.create) {
-    for (const field of FIELDS.slice(1)) rows.push(["create", lineOf(index), userState.userPrincipalName, "", field, "", userState[field]]);
-  }
-  for (const { index, id, before, changes } of plan.update) {
-    const user = changes.userPrincipalName ?? before.userPrincipalName;
-    for (const field of FIELDS) if (field in changes) rows.push(["update", lineOf(index), user, id, field, before[field] ?? "", changes[field]]);
-  }
-  for (const o of plan.extra) {
-    rows.push([deleteExtra ? "delete" : "server-only", "", o.userPrincipalName ?? "", o.id, "", `${o.successDeviceCount ?? ""} success, ${o.errorDeviceCount ?? ""} errors`, ""]);
-  }
-  return rows;
-}
-
-export const PLAN_COLUMNS = ["action", "row", "userPrincipalName", "id", "field", "serverValue", "fileValue"];
 
 /** The plan's changes as lines for a person (stderr with --verbose): one per user. */
 export function planText(plan, lineOf, deleteExtra) {

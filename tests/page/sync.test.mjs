@@ -89,6 +89,14 @@ test("the plan before any write: new, changed and server-only users; Apply with 
     const twiceIds = held.filter((o) => o.userPrincipalName === "twice@contoso.com").map((o) => o.id);
     assert.ok(twiceIds.includes(extra.find((r) => r[0] === "twice@contoso.com")[3]), "the duplicate is one of the two");
     assert.equal(await page.getByLabel("Also delete these 3 user states from the server").isChecked(), false);
+    // The whole plan as a file, as the command line's --plan writes it.
+    const [planned] = await Promise.all([page.waitForEvent("download"), page.click("#planDownload")]);
+    assert.equal(planned.suggestedFilename(), "states-plan.csv");
+    const planCsv = splitCsv(readFileSync(await planned.path(), "utf8"));
+    assert.deepEqual(planCsv[0], ["action", "row", "userPrincipalName", "id", "field", "serverValue", "fileValue"]);
+    assert.deepEqual(planCsv.slice(1).map((r) => r[0]), ["create", "create", "create", "create", "update", "update", "update", "server-only", "server-only", "server-only"]);
+    const [, row, user, , , server, inFile] = planCsv.find((r) => r[0] === "update" && r[4] === "userPrincipalName");
+    assert.deepEqual([row, user, server, inFile], ["4", "case@contoso.com", "Case@contoso.com", "case@contoso.com"]);
     const apply = page.getByRole("button", { name: /^Apply/ });
     assert.equal(await apply.innerText(), "Apply: 2 to create, 2 to update");
     await page.getByLabel("Also delete these 3 user states from the server").check();

@@ -38,6 +38,7 @@ export function changeRows(plan, lineOf) {
 /** The plan's part of the preview says `content` (comparing, or why it could not). */
 export function showPlanStatus(...content) {
   $("plan").hidden = false;
+  $("planDownload").hidden = true;
   fill($("planSummary"), ...content);
   $("planChangesWrap").hidden = $("planExtra").hidden = true;
 }
@@ -54,6 +55,7 @@ export function hidePlan() {
 export function drawPlan(plan, valid, skipped = 0) {
   const lineOf = (i) => valid[i]?.line ?? "?";
   $("plan").hidden = false;
+  $("planDownload").hidden = false;
   const nothing = writesOf(plan, false) === 0;
   fill(
     $("planSummary"),

@@ -6,7 +6,8 @@
 // same script, to resume or discard.
 import { $, errorBox, fill, h } from "./dom.js";
 import { forgetImport, importRows, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
-import { readUserStatesCsv, resultsCsv } from "./csv.js";
+import { readUserStatesCsv, resultsCsv, toCsv } from "./csv.js";
+import { PLAN_COLUMNS, planRows } from "./plan-rows.js";
 import { describeError } from "./errors.js";
 import { describeProblem, progressFigures } from "./format.js";
 import { drawPlan, hidePlan, plannedActions, showPlanStatus, startLabel } from "./import-plan.js";
@@ -183,6 +184,13 @@ export function setupImport({ api, options, checkScript }) {
     $("importStart").disabled = good === 0 || comparingNow || Boolean(run);
   }
   $("planDeleteExtra").addEventListener("change", labelStart);
+
+  // The plan as the command line's `import --plan` writes it: every change, not only the first rows shown.
+  $("planDownload").addEventListener("click", () => {
+    if (!plan || !file) return;
+    const lineOf = (i) => plan.valid[i]?.line ?? "";
+    save(toCsv([PLAN_COLUMNS, ...planRows(plan.made, lineOf, $("planDeleteExtra").checked)]), `${file.name.replace(/\.csv$/i, "")}-plan.csv`);
+  });
 
   function preview() {
     const { rows, name } = file;
@@ -409,14 +417,19 @@ export function setupImport({ api, options, checkScript }) {
 
   $("resultsDownload").addEventListener("click", () => {
     if (!results) return;
-    const blob = new Blob([resultsCsv(results)], { type: "text/csv;charset=utf-8" });
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: `${file.name.replace(/\.csv$/i, "")}-results.csv`, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    save(resultsCsv(results), `${file.name.replace(/\.csv$/i, "")}-results.csv`);
   });
+}
+
+/** Offers `text` as a CSV download named `name`. */
+function save(text, name) {
+  const blob = new Blob([text], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 const stay = (e) => e.preventDefault();
