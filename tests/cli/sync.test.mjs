@@ -153,6 +153,12 @@ test("--delete-extra: the count first, then the server holds exactly the file's 
   assert.equal(status(refused), 2, refused.stderr);
   assert.match(refused.stderr, /^error: --delete-extra with 1 row skipped \(problems in the file\): the users on it would be deleted from the server; nothing was sent$/m);
 
+  // A file with no rows would delete everything: the reader refuses it first.
+  write("extra-empty.csv", []);
+  const empty = await run(dir, importArgs("extra-empty.csv", scriptId, "--delete-extra"), ENV);
+  assert.equal(status(empty), 2, empty.stderr);
+  assert.equal((await objects(scriptId)).length, 6, "nothing deleted");
+
   const before = await writes(scriptId);
   const again = await run(dir, importArgs("extra.csv", scriptId, "--delete-extra"), ENV);
   assert.equal(status(again), 0, again.stderr);
