@@ -69,7 +69,8 @@ test-node:
 	cd pkg && npm pack --silent --pack-destination ../target/npm >/dev/null
 	cd tests/js && npm install --no-save --no-audit --no-fund --loglevel=error ../../target/npm/intune-script-user-state-*.tgz
 	$(WITH_MOCK) -- node --test --test-concurrency=1 tests/js/node.test.mjs tests/js/journal.test.mjs tests/js/lock.test.mjs \
-	  tests/js/idb-lock.test.mjs tests/js/idb-lock-browser.test.mjs
+	  tests/js/idb-lock.test.mjs tests/js/idb-lock-browser.test.mjs \
+	  tests/js/sync.test.mjs
 
 # The command line as users run it: the packed package installed into a temporary project,
 # `npx intune-script-user-state …` against graph-mock (tests/cli/).

@@ -3,8 +3,8 @@
 //! any other header.
 
 use crate::convert::to_js;
-use intune_core::http::{Body, Method, Request, Response};
-use intune_core::json::Json;
+use intune_core::batch;
+use intune_core::http::{Body, Request, Response};
 use js_sys::Function;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -21,8 +21,8 @@ struct Answered {
 }
 
 /// Tells `f` about `r`, the answer to `req`, and when `req` was a `$batch`, about each inner
-/// answer, with the ids in that answer's own headers (read from the JSON as it is, the way
-/// `intune_core::bulk::batch_responses` reads it, without copying the bodies). Whatever `f` throws
+/// answer, with the ids in that answer's own headers (read by `intune_core::batch`, where they lie,
+/// without copying the bodies). Whatever `f` throws
 /// is ignored.
 pub fn report(f: &Function, req: &Request, r: &Response, token: &str) {
     let ids = |name: &str| r.header(name);
@@ -33,26 +33,15 @@ pub fn report(f: &Function, req: &Request, r: &Response, token: &str) {
         ids("client-request-id"),
         token,
     );
-    let batch = req.method == Method::Post && req.url.ends_with("/$batch");
     let inner = match &r.body {
-        Body::Json(body) if batch => body.get("responses"),
+        Body::Json(body) if batch::is_batch(req) => batch::answers(body),
         _ => None,
     };
-    let Some(Json::Array(inner)) = inner else {
-        return;
-    };
-    for answer in inner {
-        let Some(status) = answer.get("status").and_then(Json::as_i32) else {
+    for answer in inner.into_iter().flatten() {
+        let Some(status) = answer.status() else {
             continue;
         };
-        let headers = answer.get("headers").and_then(Json::as_object);
-        let id = |name: &str| {
-            headers?
-                .0
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .and_then(|(_, v)| v.as_str())
-        };
+        let id = |name: &str| answer.header(name);
         let status = u16::try_from(status).unwrap_or_default();
         tell(f, status, id("request-id"), id("client-request-id"), token);
     }

@@ -5,14 +5,32 @@
 //! double), each scrubbed of every token the run used before it becomes text.
 
 use crate::convert::{from_js_within, thrown_text, to_js};
-use crate::driver::Session;
-use crate::transport::json_parse;
+use crate::transport::{json_parse, sleep};
 use intune_core::error::Error;
 use intune_core::journal::{Line, MAX_RECORD_DEPTH};
 use intune_core::json::Json;
 use js_sys::{Array, Function, JsString, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
+
+/// Records read between two turns of the event loop.
+const RECORDS_PER_TURN: usize = 5_000;
+
+/// Records scrubbed of every token a run used: the only records [`Journal::append`] takes.
+pub struct Redacted(Vec<Json>);
+
+impl Redacted {
+    /// `records` with every occurrence of each of `tokens` replaced (see
+    /// `intune_core::journal::redact`).
+    pub fn new(mut records: Vec<Json>, tokens: &[String]) -> Self {
+        for record in &mut records {
+            for token in tokens {
+                intune_core::journal::redact(record, token);
+            }
+        }
+        Redacted(records)
+    }
+}
 
 pub struct Journal {
     target: JsValue,
@@ -74,6 +92,11 @@ impl Journal {
         let records: &Array = value.unchecked_ref();
         let mut lines = Vec::new();
         for (i, r) in records.iter().enumerate() {
+            if i > 0 && i % RECORDS_PER_TURN == 0 {
+                // A turn of the event loop between chunks: a signal is heard while a long
+                // journal is read.
+                let _ = sleep(0, None).await;
+            }
             let text = r
                 .dyn_ref::<JsString>()
                 .ok_or_else(|| cannot(format!("record {} is not a string", i + 1)))?;
@@ -85,16 +108,15 @@ impl Journal {
         Ok(lines)
     }
 
-    /// Appends `records` (scrubbed of every token the run used, each as one line of compact
-    /// JSON text) and waits until the journal says they are durable. What `append` threw is
-    /// handed back as it is.
-    pub async fn append(&self, session: &Session<'_>, records: Vec<Json>) -> Result<(), JsValue> {
+    /// Appends `records` (each as one line of compact JSON text) and waits until the journal
+    /// says they are durable. What `append` threw is handed back as it is.
+    pub async fn append(&self, records: Redacted) -> Result<(), JsValue> {
+        let Redacted(records) = records;
         if records.is_empty() {
             return Ok(());
         }
         let lines = Array::new();
-        for mut r in records {
-            session.redact_record(&mut r);
+        for r in records {
             // Plain objects of strings and numbers: stringifying cannot fail.
             lines.push(&JSON::stringify(&to_js(&r)).map_or(JsValue::NULL, JsValue::from));
         }

@@ -1,19 +1,17 @@
 //! `createUserStates`: runs the core's bulk machine with several `$batch` requests in flight,
 //! waking for the machine's timers, and reports progress as items settle.
 
+use crate::batched::drive;
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
-use crate::global::now_ms;
-use crate::prepare::{policy, prepare};
-use futures_util::future::{select, Either};
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use crate::prepare::{policy, prepare_with, read_items};
+use crate::transport::sleep;
 use intune_core::bulk::{Bulk, Progress};
 use intune_core::error::Error;
 use intune_core::json::Json;
 use intune_core::validate;
-use js_sys::{Function, Promise};
+use js_sys::{Array, Function, Promise};
 use serde::Serialize;
-use std::pin::pin;
 use wasm_bindgen::prelude::*;
 
 /// What `onProgress` receives.
@@ -25,14 +23,19 @@ struct ProgressOut {
     failed: u32,
 }
 
-/// What the run resolves to.
+/// What the run resolves to; `results` is the array of [`ItemOut`]s, made a chunk at a time.
 #[derive(Serialize)]
 struct BulkOut {
     succeeded: u32,
     failed: u32,
     throttled: u32,
-    results: Vec<ItemOut>,
+    #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
+    results: JsValue,
 }
+
+/// Results turned into JS values between two turns of the event loop: a signal (Ctrl-C,
+/// SIGTERM) is heard between chunks, however many items the run has.
+const RESULTS_PER_TURN: usize = 5_000;
 
 /// `{ ok: true, userState }` or `{ ok: false, error }`, the error a real JS `Error` (or what
 /// the token function threw) passed through as it is.
@@ -51,7 +54,7 @@ enum ItemOut {
     },
 }
 
-fn report(on_progress: Option<&Function>, p: Progress) {
+pub(crate) fn report(on_progress: Option<&Function>, p: Progress) {
     if let Some(f) = on_progress {
         let out = ProgressOut {
             done: p.done as u32,
@@ -78,7 +81,8 @@ pub fn create_user_states(
     #[wasm_bindgen(unchecked_param_type = "CreateUserStatesRequest")] request: JsValue,
 ) -> Promise {
     promise(Box::pin(async move {
-        let (req, edge) = prepare(&request, |json| {
+        let user_states = read_items(&request).await?;
+        let (req, edge) = prepare_with(&request, user_states, |json| {
             validate::bulk_request(json).map_err(Error::Validation)
         })?;
         let p = policy(&req.options, &edge.tokens);
@@ -90,78 +94,27 @@ pub fn create_user_states(
                 Bulk::with_records(req, p, records).map_err(|e| error_to_js(&e))?
             }
         };
-        let mut stopped_by: Option<JsValue> = None;
-        let mut in_flight = FuturesUnordered::new();
-        let mut reported = None;
-
-        loop {
-            if session.aborted() {
-                bulk.abort();
-                break;
-            }
-            let poll = bulk.poll(now_ms());
-            if let Some(journal) = &edge.journal {
-                // Write-ahead: what this poll's $batch requests carry is durable before they go.
-                if let Err(thrown) = journal.append(&session, poll.append).await {
-                    stopped_by = Some(thrown);
-                    bulk.abort();
-                    break;
-                }
-            }
-            for (tag, request) in poll.sends {
-                let session = &session;
-                in_flight.push(async move { (tag, session.send(&request).await) });
-            }
-            let progress = bulk.progress();
-            if reported != Some(progress) {
-                report(edge.on_progress.as_ref(), progress);
-                reported = Some(progress);
-            }
-            if bulk.is_done() {
-                break;
-            }
-            let event = match (in_flight.is_empty(), poll.wake_in_ms) {
-                (true, None) => {
-                    // Nothing in flight and nothing to wait for: cannot happen; end rather than hang.
-                    bulk.abort();
-                    break;
-                }
-                (true, Some(ms)) => session.wait(ms).await.err().map(Err),
-                (false, None) => in_flight.next().await.map(Ok),
-                (false, Some(ms)) => match select(in_flight.next(), pin!(session.wait(ms))).await {
-                    Either::Left((answer, _)) => answer.map(Ok),
-                    Either::Right((waited, _)) => waited.err().map(Err),
-                },
-            };
-            match event {
-                None => {}
-                Some(Ok((tag, Ok(outcome)))) => bulk.on_outcome(tag, outcome, now_ms()),
-                Some(Ok((_, Err(failure)))) | Some(Err(failure)) => {
-                    if !session.aborted() {
-                        // The token source failed: stop, and say why on every unsettled item.
-                        stopped_by = Some(session.to_js_error(failure));
-                    }
-                    bulk.abort();
-                    break;
-                }
-            }
-        }
-        drop(in_flight);
+        let stopped_by = drive(
+            &mut bulk,
+            &session,
+            edge.journal.as_ref(),
+            edge.on_progress.as_ref(),
+        )
+        .await;
         if let (Some(journal), None) = (&edge.journal, &stopped_by) {
             // Stopped by the signal: what settled meanwhile saves the next run a look-up
             // (best effort: the journal is consistent without it).
-            let _ = journal.append(&session, bulk.take_records()).await;
+            let _ = journal.append(session.redacted(bulk.take_records())).await;
         }
         let progress = bulk.progress();
-        if reported != Some(progress) {
-            report(edge.on_progress.as_ref(), progress);
-        }
 
         let throttled = bulk.throttled();
-        let results = bulk
-            .into_results()
-            .into_iter()
-            .map(|result| match result {
+        let results = Array::new();
+        for (i, result) in bulk.into_results().into_iter().enumerate() {
+            if i > 0 && i % RESULTS_PER_TURN == 0 {
+                let _ = sleep(0, None).await;
+            }
+            let item = match result {
                 Ok(user_state) => ItemOut::Created {
                     ok: true,
                     user_state,
@@ -173,13 +126,14 @@ pub fn create_user_states(
                         _ => session.to_js_error(Failure::Error(e)),
                     },
                 },
-            })
-            .collect();
+            };
+            results.push(&to_js(&item));
+        }
         Ok(to_js(&BulkOut {
             succeeded: progress.succeeded as u32,
             failed: progress.failed as u32,
             throttled,
-            results,
+            results: results.into(),
         }))
     }))
 }

@@ -3,15 +3,16 @@
 //! hands its work to [`promise`], one non-generic driver, so the promise glue exists once.
 
 use crate::answers;
+use crate::caller_journal::Redacted;
 use crate::convert::{error_to_js, to_js};
 use crate::global::now_ms;
 use crate::prepare::{prepare, Edge};
 use crate::token::{TokenFailure, TokenSource};
 use crate::transport::{send, sleep, Aborted, Sent};
 use intune_core::error::Error;
-use intune_core::http::{Body, Outcome, Request, Response};
+use intune_core::http::{Outcome, Request};
 use intune_core::json::Json;
-use intune_core::single::Policy;
+use intune_core::Policy;
 use intune_core::{Action, Operation};
 use js_sys::{Function, Promise};
 use std::future::Future;
@@ -91,10 +92,13 @@ pub struct Session<'a> {
     last_token: std::cell::RefCell<String>,
     /// Every token this call used (a bulk run's journal records are scrubbed of each).
     tokens_used: std::cell::RefCell<Vec<String>>,
-    /// The last request body as JSON text, built once and reused while it is the same.
-    body: std::cell::RefCell<Option<(Json, JsValue)>>,
-    /// The last JSON body received, as read by the core and as `JSON.parse` gave it.
-    last_body: std::cell::RefCell<Option<(Json, JsValue)>>,
+}
+
+/// How a call ended well: a value its machine made, or the last answer's body as
+/// `JSON.parse` made it (the machine said [`Action::Answered`]).
+pub enum Success {
+    Value(Json),
+    Parsed(JsValue),
 }
 
 impl<'a> Session<'a> {
@@ -108,8 +112,6 @@ impl<'a> Session<'a> {
             on_response: edge.on_response.as_ref(),
             last_token: Default::default(),
             tokens_used: Default::default(),
-            body: Default::default(),
-            last_body: Default::default(),
         }
     }
 
@@ -123,17 +125,13 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Asks for a token and sends `req` once (a bulk run's `$batch`: its body is never sent
-    /// again as it is, so its text is not kept).
+    /// Asks for a token and sends `req` once.
     pub async fn send(&self, req: &Request) -> Result<Outcome, Failure> {
-        self.send_keeping_body(req, false)
-            .await
-            .map(|sent| sent.outcome)
+        self.send_parsed(req).await.map(|sent| sent.outcome)
     }
 
-    /// [`Session::send`], also handing back the body as `JSON.parse` made it; `resent` keeps
-    /// the request body's text for the resends of a single call.
-    async fn send_keeping_body(&self, req: &Request, resent: bool) -> Result<Sent, Failure> {
+    /// [`Session::send`], also handing back the body as `JSON.parse` made it.
+    async fn send_parsed(&self, req: &Request) -> Result<Sent, Failure> {
         if self.aborted() {
             return Err(Failure::Error(self.abort_error()));
         }
@@ -142,7 +140,7 @@ impl<'a> Session<'a> {
             Err(TokenFailure::Invalid(e)) => return Err(Failure::Error(e)),
             Err(TokenFailure::Thrown(thrown)) => return Err(Failure::Thrown(thrown)),
         };
-        let body = req.body.as_ref().map(|json| self.body_text(json, resent));
+        let body = req.body.as_ref().map(body_text);
         let sent = send(
             req,
             body.as_ref(),
@@ -172,24 +170,6 @@ impl<'a> Session<'a> {
         sent.map_err(|Aborted| Failure::Error(self.abort_error()))
     }
 
-    /// `json` as JSON text: serialized through `serde-wasm-bindgen`, then `JSON.stringify`;
-    /// with `keep`, once for all the resends of the same body.
-    fn body_text(&self, json: &Json, keep: bool) -> JsValue {
-        let mut cached = self.body.borrow_mut();
-        if let Some((body, text)) = &*cached {
-            if keep && body == json {
-                return text.clone();
-            }
-        }
-        let text = js_sys::JSON::stringify(&to_js(json))
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL);
-        if keep {
-            *cached = Some((json.clone(), text.clone()));
-        }
-        text
-    }
-
     /// Waits `ms`, cut short by the signal.
     pub async fn wait(&self, ms: u32) -> Result<(), Failure> {
         sleep(ms, self.signal)
@@ -197,11 +177,9 @@ impl<'a> Session<'a> {
             .map_err(|Aborted| Failure::Error(self.abort_error()))
     }
 
-    /// Scrubs every token this call used from a journal record.
-    pub fn redact_record(&self, record: &mut Json) {
-        for token in self.tokens_used.borrow().iter() {
-            intune_core::journal::redact(record, token);
-        }
+    /// Journal records scrubbed of every token this call used, ready for the journal.
+    pub fn redacted(&self, records: Vec<Json>) -> Redacted {
+        Redacted::new(records, &self.tokens_used.borrow())
     }
 
     /// The JS error for `failure`, with the token scrubbed from it.
@@ -213,44 +191,45 @@ impl<'a> Session<'a> {
     }
 
     /// Runs `op` to its end.
-    pub async fn run(&self, op: &mut dyn Operation) -> Result<Json, Failure> {
+    pub async fn run(&self, op: &mut dyn Operation) -> Result<Success, Failure> {
         let mut action = op.start();
+        let mut parsed = None;
         loop {
             action = match action {
                 Action::Send(req) => {
-                    // Kept for `drive`, which can hand this very object back (bulk runs, which
-                    // call `send`, never need it and do not pay for the copy).
-                    let sent = self.send_keeping_body(&req, true).await?;
-                    *self.last_body.borrow_mut() = match (&sent.outcome, sent.parsed) {
-                        (
-                            Outcome::Response(Response {
-                                body: Body::Json(json),
-                                ..
-                            }),
-                            Some(parsed),
-                        ) => Some((json.clone(), parsed)),
-                        _ => None,
-                    };
+                    let sent = self.send_parsed(&req).await?;
+                    parsed = sent.parsed;
                     op.on_outcome(sent.outcome, now_ms())
                 }
                 Action::Wait(ms) => {
                     self.wait(ms).await?;
                     op.on_wait_over()
                 }
-                Action::Done(result) => return result.map_err(Failure::Error),
+                Action::Done(result) => return result.map(Success::Value).map_err(Failure::Error),
+                // A JSON body that the machine checked was parsed: `parsed` is there.
+                Action::Answered => {
+                    return Ok(Success::Parsed(parsed.unwrap_or(JsValue::NULL)));
+                }
             }
         }
     }
 
-    /// Runs `op` and converts its end for JS. A result that is exactly the last body received
-    /// is handed over as `JSON.parse` made it, instead of being rebuilt field by field.
+    /// Runs `op` and converts its end for JS: a result that is the last answer's body is the
+    /// value `JSON.parse` made, never rebuilt.
     pub async fn drive(&self, op: &mut dyn Operation) -> Result<JsValue, JsValue> {
         match self.run(op).await {
-            Ok(json) => Ok(match self.last_body.borrow_mut().take() {
-                Some((body, parsed)) if body == json => parsed,
-                _ => to_js(&json),
-            }),
+            Ok(Success::Parsed(parsed)) => Ok(parsed),
+            Ok(Success::Value(json)) => Ok(to_js(&json)),
             Err(failure) => Err(self.to_js_error(failure)),
         }
     }
+}
+
+/// `json` as JSON text: serialized through `serde-wasm-bindgen`, then `JSON.stringify` (once
+/// per attempt: a resend is rare, and keeping the text would mean keeping and comparing the
+/// body too).
+fn body_text(json: &Json) -> JsValue {
+    js_sys::JSON::stringify(&to_js(json))
+        .map(JsValue::from)
+        .unwrap_or(JsValue::NULL)
 }

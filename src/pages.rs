@@ -2,15 +2,16 @@
 //! arrive. Each `next()` reads one page with the same retry rules as every read.
 
 use crate::convert::{error_to_js, to_js};
-use crate::driver::{promise, Session};
+use crate::driver::{promise, Session, Success};
 use crate::prepare::{policy, prepare, Edge};
 use crate::resource::first_page;
 use intune_core::endpoint::Endpoint;
 use intune_core::error::Error;
 use intune_core::http::Request;
 use intune_core::json::Json;
-use intune_core::single::{next_link, Expect, Policy, Single};
+use intune_core::single::{next_link, Expect, Single};
 use intune_core::validate;
+use intune_core::Policy;
 use js_sys::{Object, Promise, Reflect, Symbol};
 use serde::Serialize;
 use std::cell::{Cell, RefCell};
@@ -81,10 +82,12 @@ async fn read_page(state: &State) -> Result<JsValue, JsValue> {
     let p = &state.policy;
     let session = Session::new(&state.edge, p);
     let mut op = Single::new(Request::get(url), Expect::Page, p.clone());
-    let page = session
-        .run(&mut op)
-        .await
-        .map_err(|f| session.to_js_error(f))?;
+    let page = match session.run(&mut op).await {
+        Ok(Success::Value(page)) => page,
+        // A page is never the machine's `Answered` (it reads the page's items); no items.
+        Ok(Success::Parsed(_)) => Json::Null,
+        Err(f) => return Err(session.to_js_error(f)),
+    };
     let next = next_link(&page, &state.endpoint).map_err(|e| error_to_js(&e))?;
     *state.next.borrow_mut() = next;
     let items = page

@@ -2,14 +2,14 @@
 //! rest with the core's rules, and settle the client request id.
 
 use crate::caller_journal::Journal;
-use crate::convert::{error_to_js, object_from_js};
+use crate::convert::{error_to_js, from_js_within, object_from_js};
 use crate::global::{name, random_bytes};
 use crate::token::TokenSource;
+use crate::transport::sleep;
 use intune_core::error::Error;
-use intune_core::json::Json;
-use intune_core::single::Policy;
-use intune_core::uuid;
+use intune_core::json::{Json, MAX_DEPTH};
 use intune_core::validate::CallOptions;
+use intune_core::Policy;
 use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -28,6 +28,16 @@ pub struct Edge {
 
 /// Fields that hold JS objects (functions, a signal) and never reach the core's rules.
 const EDGE_FIELDS: [&str; 5] = ["token", "signal", "onProgress", "onResponse", "journal"];
+/// [`EDGE_FIELDS`] and a bulk request's `userStates`, when [`read_items`] has read them.
+const EDGE_FIELDS_AND_ITEMS: [&str; 6] = [
+    "token",
+    "signal",
+    "onProgress",
+    "onResponse",
+    "journal",
+    USER_STATES,
+];
+const USER_STATES: &str = "userStates";
 
 /// The optional callback `field` of `request`: absent, `undefined` or `null` is none.
 fn callback(request: &JsValue, field: &'static str) -> Result<Option<Function>, Error> {
@@ -70,19 +80,66 @@ pub fn prepare<T>(
     request: &JsValue,
     check: impl FnOnce(&Json) -> Result<T, Error>,
 ) -> Result<(T, Edge), JsValue> {
-    let checked = check(&without_edge(request)?).map_err(|e| error_to_js(&e))?;
+    prepare_with(request, None, check)
+}
+
+/// [`prepare`], with `userStates` read already (by [`read_items`]) rather than walked again.
+pub fn prepare_with<T>(
+    request: &JsValue,
+    user_states: Option<Json>,
+    check: impl FnOnce(&Json) -> Result<T, Error>,
+) -> Result<(T, Edge), JsValue> {
+    let checked = check(&request_json(request, user_states)?).map_err(|e| error_to_js(&e))?;
     Ok((checked, read_edge(request)?))
 }
 
-/// `request` as JSON data without the edge's fields: the part of [`prepare`] that does not
-/// depend on the call, once for every export.
+/// `request` as JSON data without the edge's fields, `user_states` put in their place: the
+/// part of [`prepare_with`] that does not depend on the call (made once, not once per export).
 #[inline(never)]
-fn without_edge(request: &JsValue) -> Result<Json, JsValue> {
+fn request_json(request: &JsValue, user_states: Option<Json>) -> Result<Json, JsValue> {
     if !request.is_object() || Array::is_array(request) {
         return Err(error_to_js(&Error::field("request", "must be an object")));
     }
-    object_from_js(request, "request", &EDGE_FIELDS).map_err(|e| error_to_js(&e))
+    let skip: &[&str] = match user_states {
+        Some(_) => &EDGE_FIELDS_AND_ITEMS,
+        None => &EDGE_FIELDS,
+    };
+    let mut json = object_from_js(request, "request", skip).map_err(|e| error_to_js(&e))?;
+    if let (Json::Object(map), Some(items)) = (&mut json, user_states) {
+        map.insert(USER_STATES, items);
+    }
+    Ok(json)
 }
+
+/// The array `request.userStates` as JSON data, read a chunk of items at a time with a turn of
+/// the event loop between (a signal is heard while 100,000 items are read); `None` when it is
+/// not an array (the rules then say what it is). An item that is not JSON data is the
+/// `ValidationError` [`prepare`] would give.
+pub async fn read_items(request: &JsValue) -> Result<Option<Json>, JsValue> {
+    if !request.is_object() {
+        return Ok(None);
+    }
+    let value = get(request, USER_STATES);
+    if !Array::is_array(&value) {
+        return Ok(None);
+    }
+    let items: &Array = value.unchecked_ref();
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 && i % ITEMS_PER_TURN == 0 {
+            let _ = sleep(0, None).await;
+        }
+        // As deep as the item lies in the request: request, array, item.
+        match from_js_within(&item, MAX_DEPTH - 2) {
+            Ok(json) => out.push(json),
+            Err(rule) => return Err(error_to_js(&Error::field("request", rule))),
+        }
+    }
+    Ok(Some(Json::Array(out)))
+}
+
+/// Items read between two turns of the event loop.
+const ITEMS_PER_TURN: usize = 5_000;
 
 /// The edge's parts of `request`, once for every export.
 #[inline(never)]
@@ -92,18 +149,5 @@ fn read_edge(request: &JsValue) -> Result<Edge, JsValue> {
 
 /// The client request id (the caller's, or a fresh UUID) and the retry policy of a call.
 pub fn policy(options: &CallOptions, tokens: &TokenSource) -> Policy {
-    let bytes = random_bytes();
-    let seed = u64::from_le_bytes([
-        bytes[0], bytes[3], bytes[5], bytes[7], bytes[9], bytes[11], bytes[13], bytes[15],
-    ]);
-    Policy {
-        client_request_id: options
-            .client_request_id
-            .clone()
-            .unwrap_or_else(|| uuid::v4(bytes)),
-        timeout_ms: options.timeout_ms,
-        max_retries: options.max_retries,
-        refreshable: tokens.refreshable(),
-        seed,
-    }
+    Policy::new(options, tokens.refreshable(), random_bytes())
 }

@@ -6,8 +6,10 @@ use intune_core::csv::{read_user_states, UserStatesCsv};
 use wasm_bindgen::prelude::*;
 
 /// Reads a user-state CSV the way the admin page and the command line do: a header naming
-/// `userPrincipalName`, `successDeviceCount` and `errorDeviceCount` in any order, quoted
-/// fields, a BOM, CRLF or LF; blank lines are skipped. Returns `{ rows, error }`: `error` (a
+/// `userPrincipalName`, `successDeviceCount` and `errorDeviceCount` in any order (and
+/// optionally `id`, as `list --format csv` writes it: a non-empty cell becomes the row's
+/// `userState.id`, which `planUserStates` and `syncUserStates` match by), quoted fields, a
+/// BOM, CRLF or LF; blank lines are skipped. Returns `{ rows, error }`: `error` (a
 /// sentence naming the line) when the file as a whole cannot be used, else `null` and every
 /// data row as `{ line, userState, problems, warnings }`, the counts as typed (`""` is `null`,
 /// `2.5` stays 2.5, `two` stays a string) and `problems` the broken rules of

@@ -3,10 +3,10 @@
 
 use crate::driver::{start, Resolve};
 use crate::prepare::policy;
-use intune_core::endpoint::with_query;
 use intune_core::error::Error;
 use intune_core::http::{Method, Request};
-use intune_core::single::{Expect, List, Single};
+use intune_core::list::List;
+use intune_core::single::{Expect, Single};
 use intune_core::validate::{self, ItemRequest, ListRequest};
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -18,12 +18,13 @@ fn item_url(req: &ItemRequest) -> String {
 }
 
 /// The first page's URL of a list request, with `$top` and `$filter` when given.
-pub(super) fn first_page(req: &ListRequest) -> String {
+pub(crate) fn first_page(req: &ListRequest) -> String {
     let o = &req.options;
-    let top = req.top.map(|n| n.to_string());
-    with_query(
-        o.endpoint.user_run_states(o.script_kind, &req.script_id),
-        &[("$top", top.as_deref()), ("$filter", req.filter.as_deref())],
+    o.endpoint.user_run_states_page(
+        o.script_kind,
+        &req.script_id,
+        req.top,
+        req.filter.as_deref(),
     )
 }
 

@@ -3,7 +3,7 @@
 use crate::driver::{start, Resolve};
 use crate::prepare::policy;
 use intune_core::error::Error;
-use intune_core::single::List;
+use intune_core::list::List;
 use intune_core::validate;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;

@@ -237,6 +237,8 @@ export interface UserStatesCsvRow {
     userPrincipalName: string;
     successDeviceCount: number | string | null;
     errorDeviceCount: number | string | null;
+    /** The id column's cell, when the file has one and the cell is not empty (planUserStates and syncUserStates match by it). */
+    id?: string;
   };
   /** The broken rules in words ("Success device count must be a whole number"); a row with any is not to be imported. */
   problems: string[];
@@ -249,5 +251,83 @@ export interface UserStatesCsv {
   rows: UserStatesCsvRow[];
   /** A sentence naming the line ("Line 3: a quoted field is not closed"), or null. */
   error: string | null;
+}
+"##;
+
+// planUserStates and syncUserStates (issue 18), kept apart from the blocks above.
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SYNC_TYPES: &str = r##"
+/** Items to compare with the script's user states: the rules and limits of createUserStates, one item per user. */
+export interface PlanUserStatesRequest extends CallOptions {
+  scriptId: string;
+  /**
+   * At most 100000, one per user: a second item with the same id, or the same
+   * userPrincipalName ignoring ASCII case, is invalid. An item's id (as the list's id column
+   * gives it) is used to match and never sent.
+   */
+  userStates: UserStateInput[];
+}
+
+/** The fields of a user state that a sync sets. */
+export interface UserStateValues {
+  userPrincipalName: string;
+  successDeviceCount: number;
+  errorDeviceCount: number;
+}
+
+/** What an import of the items would change; every input index is in exactly one of create, update, unchanged, invalid. */
+export interface UserStatesPlan {
+  /** Items no object of the script matches: to create (without their id). */
+  create: { index: number; userState: UserStateValues }[];
+  /** Items whose object differs: `before` is the service's object, `changes` only the differing fields, with the item's values. */
+  update: { index: number; id: string; before: DeviceManagementScriptUserState; changes: UserStateChanges }[];
+  /** Items whose object already holds their values. */
+  unchanged: { index: number; id: string }[];
+  /** The service's objects no item matched, a second object of a matched user among them, in the order listed. */
+  extra: DeviceManagementScriptUserState[];
+  /** Items the rules refuse, each with its ValidationError. */
+  invalid: { index: number; error: ValidationError }[];
+}
+
+export interface SyncUserStatesRequest extends PlanUserStatesRequest {
+  /** Also delete the service's objects no item matched (the plan's extra). Default false. */
+  deleteExtra?: boolean;
+  /**
+   * Marks where a sync is: a sync run after one cut short waits a moment before it lists, so
+   * a create still landing is matched, not made again. Give a sync its own journal (one of a
+   * createUserStates run is refused).
+   */
+  journal?: Journal;
+  /** Called as items and deletions settle; unchanged and invalid items count as done from the plan on. */
+  onProgress?: (progress: BulkProgress) => void;
+  /** $batch requests in flight at most, 1 to 8. Default 4. */
+  concurrency?: number;
+}
+
+/** The outcome of one item of a sync. */
+export type SyncItemResult =
+  | { ok: true; action: "created" | "updated" | "unchanged"; userState: DeviceManagementScriptUserState }
+  | { ok: false; error: UserStateError };
+
+/** The outcome of one deletion of a sync. */
+export type SyncDeletion =
+  | { ok: true; id: string }
+  | { ok: false; id: string; error: UserStateError };
+
+export interface SyncResult {
+  /** The plan the sync applied. */
+  plan: UserStatesPlan;
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  /** Items that failed (invalid ones included), and deletions that failed. */
+  failed: number;
+  /** 429s the service answered during the run (inner and outer). */
+  throttled: number;
+  /** One per input item, in input order. */
+  results: SyncItemResult[];
+  /** One per object the sync was to delete (none without deleteExtra). */
+  deletions: SyncDeletion[];
 }
 "##;

@@ -20,26 +20,29 @@
 //! [`Bulk::on_outcome`]. A run made with [`Bulk::with_records`] writes journal records
 //! (see [`crate::journal`]) and resumes from them.
 
-mod pace;
+mod answers;
+pub(crate) mod pace;
+mod records;
 mod resume;
+mod settle;
 
 pub use pace::Budget;
 
+use crate::batch;
+use crate::call::Policy;
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
-use crate::error::{Error, GraphError};
-use crate::graph;
-use crate::http::{Body, Method, Outcome, Request, Response};
+use crate::error::Error;
+use crate::http::{Method, Outcome, Request};
 use crate::journal::{self, Header, Record};
-use crate::json::{Json, Map};
-use crate::model::{check_user_state, UserStateInput};
-use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
-use crate::single::{may_follow, next_link, Policy};
+use crate::json::Json;
+use crate::lookup::Listing;
+use crate::model::UserStateInput;
+use crate::retry::{backoff_ms, wait_until_ms, Rng, MAX_TIMER_MS};
 use crate::validate::BulkRequest;
 use pace::Pacer;
 use std::collections::VecDeque;
 
-/// Most creates in one `$batch` (Graph's limit).
-pub const BATCH_SIZE: usize = 20;
+pub use crate::batch::BATCH_SIZE;
 
 /// Most 429s one item takes before it fails with the last one.
 pub const MAX_THROTTLES_PER_ITEM: u32 = 20;
@@ -91,14 +94,11 @@ enum Flight {
     Page,
 }
 
-/// A running look-up: the items it settles, and the page being read.
+/// A running look-up: the items it settles, and the list being read.
 #[derive(Debug)]
 struct Lookup {
     items: Vec<usize>,
-    url: String,
-    /// Pages read so far.
-    pages: u32,
-    failures: u32,
+    listing: Listing,
     /// When to (re)send the page; `None` while it is in flight.
     retry_at: Option<f64>,
 }
@@ -132,13 +132,10 @@ pub struct Bulk {
     blind: u32,
     last_blind: f64,
     max_in_flight: usize,
-    /// Ids of objects this run created or adopted, never matched twice; sorted (when
-    /// `claimed_sorted`) for a look-up's page to be checked against. A sorted list, not a
-    /// hash set: the module sorts `(String, usize)` pairs already (the repeated-user checks),
-    /// and a second hash table with SipHash cost 1.9 KB gzipped (BENCHMARKS.md).
-    claimed: Vec<(String, usize)>,
-    claimed_sorted: bool,
     throttled: u32,
+    /// Items settled so far: (succeeded, failed), kept as results are set so that progress
+    /// costs nothing per poll.
+    settled: (usize, usize),
     rng: Rng,
     journal: Option<Journal>,
     /// Resumed with uncertain items: nothing is sent until their look-up has ended.
@@ -146,6 +143,8 @@ pub struct Bulk {
     /// The look-up for a resume's uncertain items is still to be scheduled (at the first poll).
     resume_lookup: bool,
     aborted: bool,
+    /// Ids of objects that existed before the run, sorted ([`Bulk::with_existing`]).
+    existing: Vec<(String, usize)>,
 }
 
 impl Bulk {
@@ -189,14 +188,15 @@ impl Bulk {
             blind: 0,
             last_blind: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
-            claimed: Vec::new(),
-            claimed_sorted: true,
             throttled: 0,
+            settled: (0, 0),
             journal: None,
             resuming: false,
             resume_lookup: false,
             aborted: false,
+            existing: Vec::new(),
         };
+        bulk.settled.1 = bulk.items.iter().filter(|i| i.result.is_some()).count();
         bulk.queue_unsettled();
         bulk
     }
@@ -239,25 +239,54 @@ impl Bulk {
         self.pacer.budget()
     }
 
+    /// Where the run writes, and its policy (a sync's writes after its creates go there too).
+    pub(crate) fn target(&self) -> (Endpoint, ScriptKind, String, Policy) {
+        (
+            self.endpoint.clone(),
+            self.kind,
+            self.script_id.clone(),
+            self.policy.clone(),
+        )
+    }
+
+    /// The pacer, for the writes that follow this run's creates in a sync: one run, one
+    /// write budget. The run is over; a fresh pacer is left in its place.
+    pub(crate) fn take_pacer(&mut self) -> Pacer {
+        std::mem::replace(&mut self.pacer, Pacer::new())
+    }
+
+    /// Objects that existed before this run (a sync's plan listed them): a look-up never takes
+    /// one of them for an item's create.
+    pub fn with_existing(mut self, ids: Vec<String>) -> Self {
+        // Sorted as (String, usize): the sort every look-up table of the crate uses.
+        let mut ids: Vec<(String, usize)> = ids.into_iter().map(|id| (id, 0)).collect();
+        ids.sort_unstable();
+        self.existing = ids;
+        self
+    }
+
     /// Counts include items settled by an earlier run of the journal.
     pub fn progress(&self) -> Progress {
-        let mut p = Progress {
+        let (succeeded, failed) = self.settled;
+        Progress {
+            done: succeeded + failed,
             total: self.items.len(),
-            ..Progress::default()
-        };
-        for item in &self.items {
-            match item.result {
-                Some(Ok(_)) => p.succeeded += 1,
-                Some(Err(_)) => p.failed += 1,
-                None => {}
-            }
+            succeeded,
+            failed,
         }
-        p.done = p.succeeded + p.failed;
-        p
     }
 
     fn all_settled(&self) -> bool {
-        self.items.iter().all(|i| i.result.is_some())
+        self.settled.0 + self.settled.1 == self.items.len()
+    }
+
+    /// Sets item `i`'s result (it has none yet), and counts it.
+    fn set_result(&mut self, i: usize, result: Result<Json, Error>) {
+        match result {
+            Ok(_) => self.settled.0 += 1,
+            Err(_) => self.settled.1 += 1,
+        }
+        self.items[i].result = Some(result);
     }
 
     /// Every item has its result and, with a journal, every record (the last being
@@ -282,32 +311,12 @@ impl Bulk {
             item.result = Some(Err(Error::Aborted {
                 client_request_id: id.clone(),
             }));
+            self.settled.1 += 1;
         }
         self.queue.clear();
         self.uncertain.clear();
         self.lookup = None;
         self.flights.clear();
-    }
-
-    /// The records to append that no poll has handed out yet (after [`Bulk::abort`]: what
-    /// the run learnt since its last poll, worth keeping though not needed).
-    pub fn take_records(&mut self) -> Vec<Json> {
-        let settled = self.all_settled() && !self.aborted;
-        let progress = self.progress();
-        let Some(j) = &mut self.journal else {
-            return Vec::new();
-        };
-        if settled && !j.finished {
-            j.finished = true;
-            j.pending.push(
-                Record::Finished {
-                    succeeded: progress.succeeded,
-                    failed: progress.failed,
-                }
-                .to_json(),
-            );
-        }
-        std::mem::take(&mut j.pending)
     }
 
     /// Each item's result, in input order.
@@ -359,9 +368,7 @@ impl Bulk {
                 let url = self.endpoint.user_run_states(self.kind, &self.script_id);
                 self.lookup = Some(Lookup {
                     items: std::mem::take(&mut self.uncertain),
-                    url,
-                    pages: 0,
-                    failures: 0,
+                    listing: Listing::new(url),
                     retry_at: Some(now),
                 });
             } else {
@@ -372,7 +379,7 @@ impl Bulk {
             match lookup.retry_at {
                 Some(at) if now >= at => {
                     lookup.retry_at = None;
-                    let request = Request::get(lookup.url.clone());
+                    let request = lookup.listing.request();
                     let tag = self.tag(Flight::Page);
                     poll.sends.push((tag, request));
                 }
@@ -442,44 +449,40 @@ impl Bulk {
     }
 
     /// Up to `max` queued items whose own wait is over, in queue order.
+    /// Only the front of the queue is looked at: up to the batch, and the items before it that
+    /// still wait (throttled ones, which go back to the front, so never more than were in
+    /// flight), so a batch costs the same at the start of a run as at its end.
     fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
         let mut batch = Vec::new();
-        let mut rest = VecDeque::with_capacity(self.queue.len());
-        for i in self.queue.drain(..) {
-            if batch.len() < max && self.items[i].ready_at <= now {
+        let mut waiting = Vec::new();
+        while batch.len() < max {
+            let Some(i) = self.queue.pop_front() else {
+                break;
+            };
+            if self.items[i].ready_at <= now {
                 batch.push(i);
             } else {
-                rest.push_back(i);
+                waiting.push(i);
             }
         }
-        self.queue = rest;
+        for i in waiting.into_iter().rev() {
+            self.queue.push_front(i);
+        }
         batch
     }
 
     fn batch_request(&self, batch: &[usize]) -> Request {
         let url = relative_user_run_states(self.kind, &self.script_id);
-        let requests = batch
-            .iter()
-            .filter_map(|&i| self.items[i].input.as_ref().map(|input| (i, input)))
-            .map(|(i, input)| {
-                let mut headers = Map::new();
-                headers.insert("Content-Type", "application/json".into());
-                let mut r = Map::new();
-                r.insert("id", i.to_string().into());
-                r.insert("method", "POST".into());
-                r.insert("url", url.as_str().into());
-                r.insert("headers", Json::Object(headers));
-                r.insert("body", input.to_json());
-                Json::Object(r)
+        let creates = batch.iter().filter_map(|&i| {
+            let input = self.items[i].input.as_ref()?;
+            Some(batch::Inner {
+                id: i,
+                method: Method::Post,
+                url: url.clone(),
+                body: Some(input.to_json()),
             })
-            .collect();
-        let mut body = Map::new();
-        body.insert("requests", Json::Array(requests));
-        Request {
-            method: Method::Post,
-            url: self.endpoint.batch(),
-            body: Some(Json::Object(body)),
-        }
+        });
+        batch::request(&self.endpoint, creates)
     }
 
     /// Reports how the request sent under `tag` ended.
@@ -497,180 +500,6 @@ impl Bulk {
         }
     }
 
-    /// `sent`: when the batch went out, and in which era of the pacer.
-    fn on_batch(&mut self, items: Vec<usize>, sent: (f64, u32), outcome: Outcome, now: f64) {
-        let sent_at = sent.0;
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                match batch_responses(r) {
-                    Some(responses) => return self.on_inner(items, sent, responses, now),
-                    None => {
-                        let e = Error::from(graph::invalid_body(
-                            r,
-                            "its body is not a $batch answer",
-                            now,
-                        ));
-                        self.pacer.taken(sent_at, now, items.len());
-                        return self.all_uncertain(&items, e, None, now);
-                    }
-                }
-            }
-        }
-        let error = crate::call::failure_error(
-            &outcome,
-            self.policy.timeout_ms,
-            &self.policy.client_request_id,
-            now,
-        );
-        match classify(&outcome, now) {
-            Failure::Throttled(after) => {
-                self.budget_met(after, sent.1, now);
-                for i in items.into_iter().rev() {
-                    self.throttle_item(i, &error, now);
-                }
-            }
-            Failure::Uncertain(after) => {
-                // Whatever it did, the service may have counted these writes.
-                self.pacer.taken(sent_at, now, items.len());
-                self.all_uncertain(&items, error, after, now)
-            }
-            Failure::Unauthorized => {
-                for i in items.into_iter().rev() {
-                    self.unauthorized_item(i, &error);
-                }
-            }
-            Failure::Final => {
-                for i in items {
-                    self.finish(i, Err(error.clone()));
-                }
-            }
-        }
-    }
-
-    fn on_inner(
-        &mut self,
-        items: Vec<usize>,
-        (sent_at, era): (f64, u32),
-        responses: Vec<(usize, Response)>,
-        now: f64,
-    ) {
-        let mut answered = vec![false; items.len()];
-        let mut uncertain_after: Option<f64> = None;
-        let mut any_uncertain = false;
-        let mut requeue = Vec::new();
-        let mut taken = 0;
-        for (id, resp) in responses {
-            let Some(k) = items.iter().position(|&i| i == id) else {
-                continue;
-            };
-            if answered[k] {
-                continue;
-            }
-            answered[k] = true;
-            let i = items[k];
-            if !matches!(resp.status, 429 | 401) {
-                taken += 1;
-            }
-            if matches!(resp.status, 200 | 201) {
-                let result = graph::user_state(&resp, now);
-                self.finish(i, result);
-                continue;
-            }
-            let error = Error::from(graph::error_from(&resp, now));
-            match classify(&Outcome::Response(resp), now) {
-                Failure::Throttled(after) => requeue.push((i, error, after)),
-                Failure::Uncertain(after) => {
-                    any_uncertain = true;
-                    uncertain_after = match (uncertain_after, after) {
-                        (Some(a), Some(b)) => Some(a.max(b)),
-                        (a, b) => a.or(b),
-                    };
-                    self.make_uncertain(i, error);
-                }
-                Failure::Unauthorized => self.unauthorized_item(i, &error),
-                Failure::Final => self.finish(i, Err(error)),
-            }
-        }
-        let missing: Vec<usize> = items
-            .iter()
-            .zip(&answered)
-            .filter(|(_, a)| !**a)
-            .map(|(&i, _)| i)
-            .collect();
-        // An unanswered write may have been counted too.
-        self.pacer.taken(sent_at, now, taken + missing.len());
-        // Most of the batch throttled: the service's budget is spent, so the whole run waits
-        // and keeps to the budget from then on. A few scattered 429s: only those items wait
-        // their Retry-After.
-        if requeue.len() * 2 > items.len() {
-            let after = requeue
-                .iter()
-                .filter_map(|r| r.2)
-                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
-            self.budget_met(after, era, now);
-        } else if !requeue.is_empty() {
-            self.pacer.refused(sent_at, now);
-        }
-        for (i, error, after) in requeue.into_iter().rev() {
-            let wait = self.wait_ms(after, self.items[i].throttles + 1);
-            self.throttle_item(i, &error, now + wait);
-        }
-        for &i in &missing {
-            let e = Error::from(GraphError {
-                status: 200,
-                code: crate::error::INVALID_RESPONSE.to_owned(),
-                message: "the $batch answer had no response for this item".to_owned(),
-                request_id: None,
-                client_request_id: None,
-                date: None,
-                retry_after: None,
-            });
-            self.make_uncertain(i, e);
-        }
-        if any_uncertain || !missing.is_empty() {
-            self.schedule_lookup(uncertain_after, now);
-        }
-    }
-
-    /// Gives item `i` its final result, and records it.
-    fn finish(&mut self, i: usize, result: Result<Json, Error>) {
-        if let Ok(state) = &result {
-            if let Some(id) = state.get("id").and_then(Json::as_str) {
-                self.claimed.push((id.to_owned(), i));
-                self.claimed_sorted = false;
-            }
-        }
-        if let Some(j) = &mut self.journal {
-            let record = match &result {
-                Ok(object) => Some(Record::Created {
-                    item: i,
-                    object: object.clone(),
-                }),
-                Err(Error::Validation(_) | Error::Aborted { .. }) => None,
-                Err(error) => Some(Record::Failed {
-                    item: i,
-                    error: error.clone(),
-                }),
-            };
-            if let Some(record) = record {
-                j.pending.push(record.to_json());
-            }
-        }
-        self.items[i].result = Some(result);
-    }
-
-    fn make_uncertain(&mut self, i: usize, error: Error) {
-        self.items[i].last_error = Some(error);
-        self.uncertain.push(i);
-    }
-
-    fn all_uncertain(&mut self, items: &[usize], error: Error, after: Option<f64>, now: f64) {
-        for &i in items {
-            self.make_uncertain(i, error.clone());
-        }
-        self.schedule_lookup(after, now);
-    }
-
     /// How long to wait: all of the service's `Retry-After` (however long), or backoff step
     /// `attempt` when it gave none.
     fn wait_ms(&mut self, retry_after: Option<f64>, attempt: u32) -> f64 {
@@ -679,212 +508,4 @@ impl Bulk {
             None => f64::from(backoff_ms(attempt, &mut self.rng)),
         }
     }
-
-    /// The look-up waits for the service's `Retry-After`, or backoff, so that a slow commit
-    /// has landed before it is looked for.
-    fn schedule_lookup(&mut self, after: Option<f64>, now: f64) {
-        let wait = self.wait_ms(after, 2);
-        self.lookup_at = self.lookup_at.max(now + wait);
-    }
-
-    fn throttle_item(&mut self, i: usize, error: &Error, ready_at: f64) {
-        self.throttled += 1;
-        let item = &mut self.items[i];
-        item.throttles += 1;
-        item.ready_at = ready_at;
-        if item.throttles > MAX_THROTTLES_PER_ITEM {
-            self.finish(i, Err(error.clone()));
-        } else {
-            self.queue.push_front(i);
-        }
-    }
-
-    fn unauthorized_item(&mut self, i: usize, error: &Error) {
-        let item = &mut self.items[i];
-        if self.policy.refreshable && !item.refreshed {
-            item.refreshed = true;
-            self.queue.push_front(i);
-        } else {
-            self.finish(i, Err(error.clone()));
-        }
-    }
-
-    /// The service says its write budget is spent (a `$batch` answered 429, or most of one):
-    /// the whole run waits what it said, and keeps to the budget learnt from it.
-    fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
-        let wait = match retry_after {
-            Some(s) => wait_until_ms(s),
-            None => {
-                // One step per burst of 429s, not per batch of it.
-                if now - self.last_blind >= 500.0 {
-                    self.blind += 1;
-                    self.last_blind = now;
-                }
-                f64::from(backoff_ms(self.blind, &mut self.rng))
-            }
-        };
-        self.not_before = self.not_before.max(now + wait);
-        self.pacer.budget_met(sent_era, now, wait);
-    }
-
-    fn on_page(&mut self, outcome: Outcome, now: f64) {
-        let Some(mut lookup) = self.lookup.take() else {
-            return;
-        };
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                if let Body::Json(page) = &r.body {
-                    if let Some(Json::Array(states)) = page.get("value") {
-                        self.match_page(&mut lookup, states);
-                        lookup.pages += 1;
-                        match next_link(page, &self.endpoint) {
-                            Ok(Some(url)) if may_follow(&lookup.url, &url, lookup.pages) => {
-                                lookup.url = url;
-                                lookup.retry_at = Some(now);
-                                self.lookup = Some(lookup);
-                            }
-                            Ok(None) => self.requeue_unfound(lookup.items),
-                            Ok(Some(_)) | Err(_) => self.fail_unsettled(lookup.items),
-                        }
-                        return;
-                    }
-                }
-            }
-        }
-        match classify(&outcome, now) {
-            Failure::Throttled(after) | Failure::Uncertain(after)
-                if lookup.failures < self.policy.max_retries.max(1) =>
-            {
-                lookup.failures += 1;
-                lookup.retry_at = Some(now + self.wait_ms(after, lookup.failures));
-                self.lookup = Some(lookup);
-            }
-            Failure::Unauthorized if self.policy.refreshable && lookup.failures == 0 => {
-                lookup.failures += 1;
-                lookup.retry_at = Some(now);
-                self.lookup = Some(lookup);
-            }
-            _ => self.fail_unsettled(lookup.items),
-        }
-    }
-
-    /// Resolves the look-up's items found on this page (each object at most once).
-    fn match_page(&mut self, lookup: &mut Lookup, states: &[Json]) {
-        if !self.claimed_sorted {
-            self.claimed.sort_unstable();
-            self.claimed_sorted = true;
-        }
-        for state in states {
-            let id = state.get("id").and_then(Json::as_str);
-            let claimed = |id: &str| {
-                self.claimed
-                    .binary_search_by(|(k, _)| k.as_str().cmp(id))
-                    .is_ok()
-            };
-            if id.is_some_and(claimed) {
-                continue;
-            }
-            let found = lookup.items.iter().position(|&i| {
-                self.items[i].result.is_none()
-                    && self.items[i]
-                        .input
-                        .as_ref()
-                        .is_some_and(|input| input.is_created_as(state))
-            });
-            let Some(k) = found else { continue };
-            let i = lookup.items.swap_remove(k);
-            if check_user_state(state).is_ok() {
-                self.finish(i, Ok(state.clone()));
-            } else {
-                // Something for this user is there but is not a user state we can read: it may
-                // be ours, so sending again could make a second one. Unknown it stays.
-                self.fail_unsettled(vec![i]);
-            }
-        }
-    }
-
-    /// Items the look-up did not find were not created: send them again, within budget.
-    fn requeue_unfound(&mut self, items: Vec<usize>) {
-        self.resuming = false;
-        for i in items {
-            let item = &mut self.items[i];
-            if item.result.is_some() {
-                continue;
-            }
-            if std::mem::take(&mut item.resumed) {
-                self.queue.push_back(i);
-            } else if item.resends < self.policy.max_retries {
-                item.resends += 1;
-                self.queue.push_back(i);
-            } else {
-                let error = item.last_error.take().unwrap_or_else(unsettled);
-                self.finish(i, Err(error));
-            }
-        }
-    }
-
-    /// The look-up could not finish: whether these exist is unknown; each fails with the
-    /// failure that made it uncertain.
-    fn fail_unsettled(&mut self, items: Vec<usize>) {
-        self.resuming = false;
-        for i in items {
-            let item = &mut self.items[i];
-            if item.result.is_none() {
-                let error = item.last_error.take().unwrap_or_else(unsettled);
-                self.finish(i, Err(error));
-            }
-        }
-    }
-}
-
-fn unsettled() -> Error {
-    Error::Network {
-        message: "the look-up after an uncertain create failed".to_owned(),
-        client_request_id: String::new(),
-    }
-}
-
-/// The inner responses of a `$batch` answer: `(item index, response)`. `None` when the body
-/// is not `{"responses": [...]}`. Inner answers with an id that is not a number are skipped
-/// (their item then counts as unanswered).
-pub fn batch_responses(r: &Response) -> Option<Vec<(usize, Response)>> {
-    let Body::Json(body) = &r.body else {
-        return None;
-    };
-    let Some(Json::Array(responses)) = body.get("responses") else {
-        return None;
-    };
-    Some(
-        responses
-            .iter()
-            .filter_map(|inner| {
-                let id = inner.get("id")?.as_str()?.parse::<usize>().ok()?;
-                let status = inner.get("status")?.as_i32()?;
-                let status = u16::try_from(status).ok()?;
-                let headers = inner
-                    .get("headers")
-                    .and_then(Json::as_object)
-                    .map(|h| {
-                        h.0.iter()
-                            .filter_map(|(k, v)| {
-                                Some((k.to_ascii_lowercase(), v.as_str()?.to_owned()))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let body = match inner.get("body") {
-                    None | Some(Json::Null) => Body::Empty,
-                    Some(v) => Body::Json(v.clone()),
-                };
-                Some((
-                    id,
-                    Response {
-                        status,
-                        headers,
-                        body,
-                    },
-                ))
-            })
-            .collect(),
-    )
 }

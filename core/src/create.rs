@@ -9,32 +9,27 @@
 //! whether the object exists is then unknown. A 401 is answered by asking the token function
 //! once more and resending once.
 
+use crate::call::Policy;
 use crate::call::{failure_error, Action, Operation};
 use crate::error::Error;
 use crate::graph;
-use crate::http::{Body, Method, Outcome, Request};
-use crate::json::Json;
-use crate::model::check_user_state;
+use crate::http::{Method, Outcome, Request};
+use crate::lookup::{matches, Found, Listing, Next, Page, Retry};
 use crate::retry::{
     backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
 };
-use crate::single::{may_follow, Policy};
 use crate::validate::CreateRequest;
 
 /// A `createUserState` call in progress.
 #[derive(Debug)]
 pub struct Create {
     req: CreateRequest,
-    client_request_id: String,
-    /// Whether the token comes from a function that can be asked again after a 401.
-    refreshable: bool,
+    policy: Policy,
     refreshed: bool,
     /// POSTs resent so far.
     resends: u32,
-    /// Failed look-up requests so far.
+    /// Failed look-up requests so far (of every look-up of the call).
     lookup_failures: u32,
-    /// Look-up pages read so far.
-    lookup_pages: u32,
     rng: Rng,
     phase: Phase,
 }
@@ -45,28 +40,20 @@ enum Phase {
     Posting,
     /// Waiting before the first look-up, holding the create's own failure.
     BeforeLookup(Error),
-    /// Listing the script's user states: the page asked for, and the create's failure.
-    Looking { url: String, uncertain: Error },
+    /// Listing the script's user states (see [`crate::lookup`]), holding the create's failure.
+    Looking { listing: Listing, uncertain: Error },
 }
 
 impl Create {
     /// A create of `req`, not started yet.
     pub fn new(req: CreateRequest, policy: Policy) -> Self {
-        let Policy {
-            client_request_id,
-            refreshable,
-            seed,
-            ..
-        } = policy;
         Self {
             req,
-            client_request_id,
-            refreshable,
+            rng: Rng::new(policy.seed),
+            policy,
             refreshed: false,
             resends: 0,
             lookup_failures: 0,
-            lookup_pages: 0,
-            rng: Rng::new(seed),
             phase: Phase::Posting,
         }
     }
@@ -103,19 +90,22 @@ impl Create {
     }
 
     fn on_post(&mut self, outcome: Outcome, now_ms: f64) -> Action {
-        let o = &self.req.options;
+        let p = &self.policy;
         if let Outcome::Response(r) = &outcome {
             if matches!(r.status, 200 | 201) {
-                return Action::Done(graph::user_state(r, now_ms));
+                return match graph::check_answer(r, now_ms) {
+                    Ok(()) => Action::Answered,
+                    Err(e) => Action::Done(Err(e)),
+                };
             }
         }
-        let error = failure_error(&outcome, o.timeout_ms, &self.client_request_id, now_ms);
+        let error = failure_error(&outcome, p.timeout_ms, &p.client_request_id, now_ms);
         match classify(&outcome, now_ms) {
-            Failure::Unauthorized if self.refreshable && !self.refreshed => {
+            Failure::Unauthorized if p.refreshable && !self.refreshed => {
                 self.refreshed = true;
                 self.post()
             }
-            Failure::Throttled(after) if self.resends < o.max_retries => {
+            Failure::Throttled(after) if self.resends < p.max_retries => {
                 match self.wait_for(after, true) {
                     Some(ms) => {
                         self.resends += 1;
@@ -135,75 +125,65 @@ impl Create {
         }
     }
 
-    fn look(&mut self, url: String, uncertain: Error) -> Action {
-        self.phase = Phase::Looking {
-            url: url.clone(),
-            uncertain,
-        };
-        Action::Send(Request::get(url))
+    fn look(&mut self, listing: Listing, uncertain: Error) -> Action {
+        let request = listing.request();
+        self.phase = Phase::Looking { listing, uncertain };
+        Action::Send(request)
     }
 
     fn on_lookup(
         &mut self,
-        url: String,
+        mut listing: Listing,
         uncertain: Error,
         outcome: Outcome,
         now_ms: f64,
     ) -> Action {
-        let give_up = Action::Done(Err(uncertain.clone()));
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                let Body::Json(page) = &r.body else {
-                    return give_up;
-                };
-                let Some(Json::Array(items)) = page.get("value") else {
-                    return give_up;
-                };
-                if let Some(found) = items.iter().find(|s| self.req.user_state.is_created_as(s)) {
-                    // Something for this user that is not a readable user state may still be
-                    // ours: resending could make a second one, so the outcome stays unknown.
-                    return match check_user_state(found) {
-                        Ok(()) => Action::Done(Ok(found.clone())),
-                        Err(_) => give_up,
-                    };
-                }
-                self.lookup_pages += 1;
-                return match page.get("@odata.nextLink").and_then(Json::as_str) {
-                    Some(next)
-                        if self.req.options.endpoint.check_next_link(next).is_ok()
-                            && may_follow(&url, next, self.lookup_pages) =>
-                    {
-                        self.look(next.to_owned(), uncertain)
-                    }
-                    Some(_) => give_up,
-                    None if self.resends < self.req.options.max_retries => {
+        let (p, endpoint) = (&self.policy, &self.req.options.endpoint);
+        let give_up = |uncertain: Error| Action::Done(Err(uncertain));
+        match listing.read(&outcome, endpoint) {
+            Page::States { states, next } => {
+                let input = &self.req.user_state;
+                let found = states
+                    .iter()
+                    .find_map(|s| matches(input, s).map(|found| (found, s)));
+                match (found, next) {
+                    (Some((Found::Object, state)), _) => Action::Done(Ok(state.clone())),
+                    (Some((Found::Unreadable, _)), _) => give_up(uncertain),
+                    (None, Next::More) => self.look(listing, uncertain),
+                    (None, Next::End) if self.resends < p.max_retries => {
                         // Not created: now a resend cannot make a second object.
                         self.resends += 1;
                         self.post()
                     }
-                    None => give_up,
-                };
-            }
-        }
-        let failure = classify(&outcome, now_ms);
-        match failure {
-            Failure::Unauthorized if self.refreshable && !self.refreshed => {
-                self.refreshed = true;
-                self.look(url, uncertain)
-            }
-            Failure::Throttled(after) | Failure::Uncertain(after)
-                if self.lookup_failures < self.req.options.max_retries.max(1) =>
-            {
-                match self.wait_for(after, matches!(failure, Failure::Throttled(_))) {
-                    Some(ms) => {
-                        self.lookup_failures += 1;
-                        self.phase = Phase::Looking { url, uncertain };
-                        Action::Wait(ms)
-                    }
-                    None => give_up,
+                    (None, Next::End | Next::Unusable) => give_up(uncertain),
                 }
             }
-            _ => give_up,
+            Page::Unreadable => give_up(uncertain),
+            Page::Failed => {
+                let may_refresh = p.refreshable && !self.refreshed;
+                match listing.retry(&outcome, now_ms, p.max_retries, may_refresh) {
+                    Retry::Refresh => {
+                        self.refreshed = true;
+                        self.look(listing, uncertain)
+                    }
+                    // The look-ups of one call share one budget of failures.
+                    Retry::Wait { .. } if self.lookup_failures >= p.max_retries.max(1) => {
+                        give_up(uncertain)
+                    }
+                    Retry::Wait {
+                        retry_after,
+                        throttled,
+                    } => match self.wait_for(retry_after, throttled) {
+                        Some(ms) => {
+                            self.lookup_failures += 1;
+                            self.phase = Phase::Looking { listing, uncertain };
+                            Action::Wait(ms)
+                        }
+                        None => give_up(uncertain),
+                    },
+                    Retry::GiveUp => give_up(uncertain),
+                }
+            }
         }
     }
 }
@@ -215,7 +195,9 @@ impl Operation for Create {
 
     fn on_outcome(&mut self, outcome: Outcome, now_ms: f64) -> Action {
         match std::mem::replace(&mut self.phase, Phase::Posting) {
-            Phase::Looking { url, uncertain } => self.on_lookup(url, uncertain, outcome, now_ms),
+            Phase::Looking { listing, uncertain } => {
+                self.on_lookup(listing, uncertain, outcome, now_ms)
+            }
             Phase::Posting | Phase::BeforeLookup(_) => self.on_post(outcome, now_ms),
         }
     }
@@ -224,10 +206,10 @@ impl Operation for Create {
         match std::mem::replace(&mut self.phase, Phase::Posting) {
             Phase::Posting => self.post(),
             Phase::BeforeLookup(uncertain) => {
-                let url = self.collection_url();
-                self.look(url, uncertain)
+                let listing = Listing::new(self.collection_url());
+                self.look(listing, uncertain)
             }
-            Phase::Looking { url, uncertain } => self.look(url, uncertain),
+            Phase::Looking { listing, uncertain } => self.look(listing, uncertain),
         }
     }
 }

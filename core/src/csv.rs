@@ -6,7 +6,8 @@
 //! quoting is more likely a mistake than data, so [`records`] checks each field as it was
 //! written and refuses a quote inside an unquoted field, text after a closing quote and a
 //! quoted field that is never closed, naming the line. [`read_user_states`] then reads the
-//! header (the three columns in any order, names in any case) and each row with the rules of
+//! header (the three columns in any order, names in any case, and optionally an `id` column, as
+//! `list --format csv` and the page's Export CSV write it) and each row with the rules of
 //! [`validate::user_state_problems`], as the page's preview and the command show them.
 
 use crate::json::{Json, Map};
@@ -21,6 +22,9 @@ pub const COLUMNS: [&str; 3] = [
     "successDeviceCount",
     "errorDeviceCount",
 ];
+
+/// The optional column naming the user state's `id` (used by a sync to match, never sent).
+pub const ID_COLUMN: &str = "id";
 
 /// The header as the messages show it.
 const HEADER: &str = "userPrincipalName,successDeviceCount,errorDeviceCount";
@@ -278,26 +282,32 @@ fn describe(problem: &crate::error::FieldError) -> String {
         "userPrincipalName" => "User principal name",
         "successDeviceCount" => "Success device count",
         "errorDeviceCount" => "Error device count",
+        "id" => "Id",
         other => other,
     };
     format!("{label} {}", problem.message)
 }
 
-/// Where each of [`COLUMNS`] is in the header: `None` unless the header names exactly those
-/// three. Names are trimmed and compared ignoring ASCII case (no other letter lowercases to
-/// one of these ASCII names, and Unicode's case tables would cost the module kilobytes).
-fn column_index(header: &Record) -> Option<[usize; 3]> {
-    if header.fields.len() != COLUMNS.len() {
+/// Where each of [`COLUMNS`] is in the header, and the [`ID_COLUMN`] when there is one:
+/// `None` unless the header names exactly those three, or those and `id`. Names are trimmed
+/// and compared ignoring ASCII case (no other letter lowercases to one of these ASCII names,
+/// and Unicode's case tables would cost the module kilobytes).
+fn column_index(header: &Record) -> Option<([usize; 3], Option<usize>)> {
+    let position = |column: &str| {
+        header
+            .fields
+            .iter()
+            .position(|f| f.trim_matches(is_js_space).eq_ignore_ascii_case(column))
+    };
+    let id = position(ID_COLUMN);
+    if header.fields.len() != COLUMNS.len() + usize::from(id.is_some()) {
         return None;
     }
     let mut index = [0; 3];
     for (slot, column) in index.iter_mut().zip(COLUMNS) {
-        *slot = header
-            .fields
-            .iter()
-            .position(|f| f.trim_matches(is_js_space).eq_ignore_ascii_case(column))?;
+        *slot = position(column)?;
     }
-    Some(index)
+    Some((index, id))
 }
 
 /// Reads a user-state CSV. `error` says why the file as a whole cannot be used (broken
@@ -311,7 +321,7 @@ pub fn read_user_states(text: &str) -> UserStatesCsv {
     let Some((header, data)) = records.split_first() else {
         return UserStatesCsv::unusable("The file is empty.");
     };
-    let Some(index) = column_index(header) else {
+    let Some((index, id_at)) = column_index(header) else {
         let mut found = String::new();
         for (i, f) in header.fields.iter().enumerate() {
             if i > 0 {
@@ -320,7 +330,7 @@ pub fn read_user_states(text: &str) -> UserStatesCsv {
             found.push_str(f);
         }
         return UserStatesCsv::unusable(format!(
-            "Line {}: the header must be {HEADER} (in any order), found {found}",
+            "Line {}: the header must be {HEADER} (in any order, optionally with id), found {found}",
             header.line
         ));
     };
@@ -335,11 +345,20 @@ pub fn read_user_states(text: &str) -> UserStatesCsv {
             state.insert(COLUMNS[0], Json::from(cell(0).unwrap_or("")));
             state.insert(COLUMNS[1], count_from_text(cell(1)));
             state.insert(COLUMNS[2], count_from_text(cell(2)));
+            // An empty id cell is a row without an id (a user the list did not have).
+            let id = id_at
+                .and_then(|at| record.fields.get(at))
+                .map(|id| id.trim_matches(is_js_space))
+                .filter(|id| !id.is_empty());
+            if let Some(id) = id {
+                state.insert(ID_COLUMN, Json::from(id));
+            }
             let user_state = Json::Object(state);
             let n = record.fields.len();
-            let problems = if n != COLUMNS.len() {
+            let expected = header.fields.len();
+            let problems = if n != expected {
                 let s = if n == 1 { "" } else { "s" };
-                vec![format!("has {n} field{s}, expected {}", COLUMNS.len())]
+                vec![format!("has {n} field{s}, expected {expected}")]
             } else {
                 validate::user_state_problems(&user_state)
                     .iter()
@@ -355,23 +374,34 @@ pub fn read_user_states(text: &str) -> UserStatesCsv {
         })
         .collect();
     // One user state per user, compared as createUserStates compares them (ASCII case
-    // ignored): sorted by user, every good row after the first of its user is warned. (A sort
-    // keeps a hash table's code out of the module.)
-    let mut users: Vec<(String, usize)> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.problems.is_empty())
-        .filter_map(|(i, r)| {
-            let upn = r.user_state.get(COLUMNS[0])?.as_str()?;
-            (!upn.is_empty()).then(|| (upn.to_ascii_lowercase(), i))
-        })
-        .collect();
+    // ignored), and by id as a sync compares them: sorted by user, every good row after the
+    // first of its user is warned, once. (A sort keeps a hash table's code out of the module.)
+    let mut users: Vec<(String, usize)> = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if !r.problems.is_empty() {
+            continue;
+        }
+        if let Some(upn) = r.user_state.get(COLUMNS[0]).and_then(Json::as_str) {
+            users.push((format!("u{}", upn.to_ascii_lowercase()), i));
+        }
+        if let Some(id) = r.user_state.get(ID_COLUMN).and_then(Json::as_str) {
+            users.push((format!("i{id}"), i));
+        }
+    }
     users.sort_unstable();
     for same in users.chunk_by(|a, b| a.0 == b.0) {
         let first = rows[same[0].1].line;
-        for &(_, i) in &same[1..] {
-            rows[i].warnings.push(format!(
-                "same user principal name as line {first}: a script has one user state per user, so this row will fail"
+        for (key, i) in &same[1..] {
+            if !rows[*i].warnings.is_empty() {
+                continue;
+            }
+            let what = if key.starts_with('i') {
+                "id"
+            } else {
+                "user principal name"
+            };
+            rows[*i].warnings.push(format!(
+                "same {what} as line {first}: a script has one user state per user, so this row will fail"
             ));
         }
     }

@@ -135,6 +135,22 @@ impl Endpoint {
         )
     }
 
+    /// The first page of a script's user states (`listUserStates`): the collection's URL with
+    /// `$top` and `$filter` when given.
+    pub fn user_run_states_page(
+        &self,
+        kind: ScriptKind,
+        script_id: &str,
+        top: Option<u32>,
+        filter: Option<&str>,
+    ) -> String {
+        let top = top.map(|n| n.to_string());
+        with_query(
+            self.user_run_states(kind, script_id),
+            &[("$top", top.as_deref()), ("$filter", filter)],
+        )
+    }
+
     /// `{root}/beta/$batch`.
     pub fn batch(&self) -> String {
         format!("{}/beta/$batch", self.origin)
@@ -258,7 +274,7 @@ fn split_origin(url: &str) -> Result<(String, &str), &'static str> {
 
 /// Appends `segment` percent-encoded so that it stays one path segment: everything but
 /// RFC 3986's unreserved characters is encoded, `/`, `?`, `#`, `%` and `\` included.
-fn push_segment(url: &mut String, segment: &str) {
+pub(crate) fn push_segment(url: &mut String, segment: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in segment.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -397,6 +413,16 @@ mod tests {
         );
         assert_eq!(url, "u?$top=5&$filter=userPrincipalName%20eq%20%27a%26b%27");
         assert_eq!(with_query("u".into(), &[("$top", None)]), "u");
+        let local = Endpoint::from_base_url("http://127.0.0.1:9").unwrap();
+        let kind = ScriptKind::default();
+        assert_eq!(
+            local.user_run_states_page(kind, "s", Some(5), Some("a eq 'b'")),
+            "http://127.0.0.1:9/beta/deviceManagement/deviceManagementScripts/s/userRunStates?$top=5&$filter=a%20eq%20%27b%27"
+        );
+        assert_eq!(
+            local.user_run_states_page(kind, "s", None, None),
+            local.user_run_states(kind, "s")
+        );
         assert_eq!(
             relative_user_run_states(ScriptKind::DeviceShellScripts, "a/b"),
             "/deviceManagement/deviceShellScripts/a%2Fb/userRunStates"

@@ -44,9 +44,23 @@ pub fn invalid_body(resp: &Response, what: &str, now_ms: f64) -> GraphError {
 /// The user state a successful answer carries, or the `invalidResponse` error saying why
 /// its body is not one.
 pub fn user_state(resp: &Response, now_ms: f64) -> Result<Json, Error> {
+    check_answer(resp, now_ms)?;
+    match &resp.body {
+        Body::Json(state) => Ok(state.clone()),
+        _ => Err(Error::from(invalid_body(
+            resp,
+            "its body is not a user state",
+            now_ms,
+        ))),
+    }
+}
+
+/// Whether a successful answer's body is a user state: the `invalidResponse` error saying why
+/// not, when it is not. Nothing is copied.
+pub fn check_answer(resp: &Response, now_ms: f64) -> Result<(), Error> {
     let why = match &resp.body {
         Body::Json(state) => match check_user_state(state) {
-            Ok(()) => return Ok(state.clone()),
+            Ok(()) => return Ok(()),
             Err(why) => why,
         },
         _ => "its body is not a user state".to_owned(),

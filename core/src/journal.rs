@@ -317,7 +317,10 @@ pub(crate) fn digest(
     let mut feed = |bytes: &[u8]| {
         for &b in bytes {
             h ^= u128::from(b);
-            h = h.wrapping_mul(PRIME);
+            // `h * PRIME` (PRIME is 2^88 + 0x13b), as a shift and a small product: a u128
+            // product is several 64-bit ones in wasm, and every byte of every item goes
+            // through here.
+            h = (h << 88).wrapping_add(h.wrapping_mul(PRIME & 0xffff));
         }
     };
     // Each part ends with a byte no part holds (NUL is refused in every one of them; an
@@ -347,22 +350,30 @@ pub(crate) fn digest(
 /// `s` as a JSON string: `"`, `\\` and control characters escaped, the rest as it is.
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
+    // Runs of characters that need no escape are copied whole.
+    let mut rest = s;
+    while let Some(i) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        // `get`, not indexing: `i` is an ASCII byte's place, and no panic path is linked in.
+        out.push_str(rest.get(..i).unwrap_or_default());
+        match rest.as_bytes().get(i).copied().unwrap_or_default() {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            c => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
+                out.push(HEX[usize::from(c >> 4)] as char);
+                out.push(HEX[usize::from(c & 15)] as char);
             }
-            c => out.push(c),
         }
+        rest = rest.get(i + 1..).unwrap_or_default();
     }
+    out.push_str(rest);
     out.push('"');
 }
 

@@ -2,7 +2,7 @@
 //! timeouts and dropped connections after the wait the service asked for (or backoff), a 401
 //! answered once by asking the token function again. Lists are pages of such reads.
 
-use crate::call::{failure_error, Action, Operation};
+use crate::call::{failure_error, Action, Operation, Policy};
 use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::graph;
@@ -11,7 +11,6 @@ use crate::json::Json;
 use crate::retry::{
     backoff_ms, classify, throttle_backoff_ms, wait_ms, Failure, Rng, MAX_WAIT_SECONDS,
 };
-use crate::validate::ScriptsRequest;
 
 /// What a successful answer must hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,17 +24,6 @@ pub enum Expect {
     Nothing,
     /// 200 with `{"value": [...]}` (one page of a list).
     Page,
-}
-
-/// Settings every call shares.
-#[derive(Debug, Clone)]
-pub struct Policy {
-    pub client_request_id: String,
-    pub timeout_ms: u32,
-    pub max_retries: u32,
-    /// The token comes from a function that can be asked again after a 401.
-    pub refreshable: bool,
-    pub seed: u64,
 }
 
 /// One idempotent request, resent until it succeeds or the rules say stop.
@@ -68,26 +56,37 @@ impl Single {
         Action::Send(self.request.clone())
     }
 
-    fn success(&self, r: &Response, now_ms: f64) -> Option<Result<Json, Error>> {
+    /// The policy it runs under (a list runs each page under its first page's).
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The end of the call when `r` is a success: `Answered` when the result is `r`'s body.
+    fn success(&self, r: &Response, now_ms: f64) -> Option<Action> {
         let invalid = |why: &str| Err(Error::from(graph::invalid_body(r, why, now_ms)));
-        let state = || graph::user_state(r, now_ms);
+        let state = || match graph::check_answer(r, now_ms) {
+            Ok(()) => Action::Answered,
+            Err(e) => Action::Done(Err(e)),
+        };
         Some(match (self.expect, r.status) {
             (Expect::UserState, 200) => state(),
-            (Expect::UserStateOrNothing, 204) => Ok(Json::Null),
-            (Expect::UserStateOrNothing, 200) if r.body == Body::Empty => Ok(Json::Null),
-            (Expect::UserStateOrNothing, 200) => state(),
-            (Expect::Nothing, 200 | 204) => Ok(Json::Null),
-            (Expect::Nothing, 404) if self.uncertain && self.request.method == Method::Delete => {
-                Ok(Json::Null)
+            (Expect::UserStateOrNothing, 204) => Action::Done(Ok(Json::Null)),
+            (Expect::UserStateOrNothing, 200) if r.body == Body::Empty => {
+                Action::Done(Ok(Json::Null))
             }
-            (Expect::Page, 200) => match &r.body {
+            (Expect::UserStateOrNothing, 200) => state(),
+            (Expect::Nothing, 200 | 204) => Action::Done(Ok(Json::Null)),
+            (Expect::Nothing, 404) if self.uncertain && self.request.method == Method::Delete => {
+                Action::Done(Ok(Json::Null))
+            }
+            (Expect::Page, 200) => Action::Done(match &r.body {
                 Body::Json(page) if matches!(page.get("value"), Some(Json::Array(_))) => {
                     Ok(page.clone())
                 }
                 _ => {
                     invalid("its body is not a page of a collection (an object with a value array)")
                 }
-            },
+            }),
             _ => return None,
         })
     }
@@ -100,8 +99,8 @@ impl Operation for Single {
 
     fn on_outcome(&mut self, outcome: Outcome, now_ms: f64) -> Action {
         if let Outcome::Response(r) = &outcome {
-            if let Some(result) = self.success(r, now_ms) {
-                return Action::Done(result);
+            if let Some(end) = self.success(r, now_ms) {
+                return end;
             }
         }
         let error = failure_error(
@@ -163,7 +162,7 @@ pub fn next_link(page: &Json, endpoint: &Endpoint) -> Result<Option<String>, Err
     }
 }
 
-fn invalid_page(why: &str) -> Error {
+pub(crate) fn invalid_page(why: &str) -> Error {
     Error::from(crate::error::GraphError {
         status: 200,
         code: crate::error::INVALID_RESPONSE.to_owned(),
@@ -173,75 +172,4 @@ fn invalid_page(why: &str) -> Error {
         date: None,
         retry_after: None,
     })
-}
-
-/// All pages of a list, one [`Single`] per page; resolves to the array of every item.
-#[derive(Debug)]
-pub struct List {
-    page: Single,
-    url: String,
-    pages: u32,
-    endpoint: Endpoint,
-    items: Vec<Json>,
-}
-
-impl List {
-    pub fn new(first_page: String, endpoint: Endpoint, policy: Policy) -> Self {
-        Self {
-            page: Single::new(Request::get(first_page.clone()), Expect::Page, policy),
-            url: first_page,
-            pages: 0,
-            endpoint,
-            items: Vec::new(),
-        }
-    }
-
-    /// Every script of the request's kind (`listScripts`): the same paging machine, from the
-    /// first page [`Endpoint::scripts`] names.
-    pub fn scripts(req: &ScriptsRequest, policy: Policy) -> Self {
-        let o = &req.options;
-        List::new(
-            o.endpoint.scripts(o.script_kind),
-            o.endpoint.clone(),
-            policy,
-        )
-    }
-
-    fn after_page(&mut self, action: Action) -> Action {
-        let Action::Done(Ok(page)) = action else {
-            return action;
-        };
-        if let Some(Json::Array(items)) = page.get("value") {
-            self.items.extend(items.iter().cloned());
-        }
-        self.pages += 1;
-        match next_link(&page, &self.endpoint) {
-            Ok(Some(url)) if !may_follow(&self.url, &url, self.pages) => Action::Done(Err(invalid_page(
-                "its @odata.nextLink repeats the page just read, or the list runs past 10000 pages",
-            ))),
-            Ok(Some(url)) => {
-                let policy = self.page.policy.clone();
-                self.page = Single::new(Request::get(url.clone()), Expect::Page, policy);
-                self.url = url;
-                self.page.start()
-            }
-            Ok(None) => Action::Done(Ok(Json::Array(std::mem::take(&mut self.items)))),
-            Err(e) => Action::Done(Err(e)),
-        }
-    }
-}
-
-impl Operation for List {
-    fn start(&mut self) -> Action {
-        self.page.start()
-    }
-
-    fn on_outcome(&mut self, outcome: Outcome, now_ms: f64) -> Action {
-        let action = self.page.on_outcome(outcome, now_ms);
-        self.after_page(action)
-    }
-
-    fn on_wait_over(&mut self) -> Action {
-        self.page.on_wait_over()
-    }
 }

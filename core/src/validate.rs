@@ -5,6 +5,10 @@ use crate::endpoint::{check_segment, Cloud, Endpoint, ScriptKind};
 use crate::error::{FieldError, ValidationError};
 use crate::json::{Json, Map};
 use crate::model::{UserStateInput, MAX_UPN_CHARS, ODATA_TYPE};
+pub use crate::request::{
+    BulkRequest, CallOptions, Changes, CreateRequest, ItemRequest, ListRequest, ScriptsRequest,
+    SyncRequest, UpdateRequest,
+};
 
 /// Default time one attempt may take.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -14,32 +18,6 @@ pub const MAX_TIMEOUT_MS: u32 = 600_000;
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 /// Largest `maxRetries` accepted.
 pub const MAX_RETRIES: u32 = 10;
-
-/// The options every call shares, checked.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CallOptions {
-    /// The Graph root (`cloud` or `baseUrl`).
-    pub endpoint: Endpoint,
-    /// `scriptKind`: which collection of scripts.
-    pub script_kind: ScriptKind,
-    /// `timeoutMs`: the time limit of one attempt.
-    pub timeout_ms: u32,
-    /// `maxRetries`.
-    pub max_retries: u32,
-    /// The caller's `clientRequestId`; the edge makes a fresh UUID when it is `None`.
-    pub client_request_id: Option<String>,
-}
-
-/// A checked `createUserState` request (the token and signal are the edge's).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userState`, checked.
-    pub user_state: UserStateInput,
-    /// The common options.
-    pub options: CallOptions,
-}
 
 /// The members of an object being checked, remembering which were read so the rest can be
 /// reported as unknown.
@@ -330,17 +308,6 @@ pub fn create_request(value: &Json) -> Result<CreateRequest, ValidationError> {
     })
 }
 
-/// A request about one user state: `getUserState`, `deleteUserState`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userStateId`.
-    pub user_state_id: String,
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `getUserState` or `deleteUserState` request (`what` names it in errors).
 pub fn item_request(value: &Json, what: &str) -> Result<ItemRequest, ValidationError> {
     let ((script_id, user_state_id), options) = request(value, what, |f| {
@@ -353,48 +320,6 @@ pub fn item_request(value: &Json, what: &str) -> Result<ItemRequest, ValidationE
         user_state_id,
         options,
     })
-}
-
-/// The fields an update changes; at least one is set.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Changes {
-    /// A new `successDeviceCount`.
-    pub success_device_count: Option<i32>,
-    /// A new `errorDeviceCount`.
-    pub error_device_count: Option<i32>,
-    /// A new `userPrincipalName`.
-    pub user_principal_name: Option<String>,
-}
-
-impl Changes {
-    /// The PATCH body: `@odata.type` and only the given fields.
-    pub fn to_json(&self) -> Json {
-        let mut body = Map::new();
-        body.insert("@odata.type", ODATA_TYPE.into());
-        if let Some(n) = self.success_device_count {
-            body.insert("successDeviceCount", n.into());
-        }
-        if let Some(n) = self.error_device_count {
-            body.insert("errorDeviceCount", n.into());
-        }
-        if let Some(upn) = &self.user_principal_name {
-            body.insert("userPrincipalName", upn.as_str().into());
-        }
-        Json::Object(body)
-    }
-}
-
-/// A checked `updateUserState` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UpdateRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userStateId`.
-    pub user_state_id: String,
-    /// `changes`, checked.
-    pub changes: Changes,
-    /// The common options.
-    pub options: CallOptions,
 }
 
 /// Checks `changes`: the same rules as a create, every field optional, at least one given.
@@ -440,19 +365,6 @@ pub fn update_request(value: &Json) -> Result<UpdateRequest, ValidationError> {
 /// Largest `top` (page size) accepted.
 pub const MAX_TOP: u32 = 999;
 
-/// A checked `listUserStates` request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `$top`: the page size asked for.
-    pub top: Option<u32>,
-    /// `$filter`, passed to the service as given.
-    pub filter: Option<String>,
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `listUserStates` / `listUserStatePages` request.
 pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
     let ((script_id, top, filter), options) = request(value, "a listUserStates request", |f| {
@@ -476,14 +388,6 @@ pub fn list_request(value: &Json) -> Result<ListRequest, ValidationError> {
     })
 }
 
-/// A checked `listScripts` request: the common options only (`scriptKind` says which
-/// collection).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScriptsRequest {
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `listScripts` request. A `scriptId` (or any field but the common options) is
 /// refused, naming it.
 pub fn scripts_request(value: &Json) -> Result<ScriptsRequest, ValidationError> {
@@ -498,82 +402,119 @@ pub const MAX_CONCURRENCY: u32 = 8;
 /// Default `concurrency`.
 pub const DEFAULT_CONCURRENCY: u32 = 4;
 
-/// A checked `createUserStates` request. Each item is checked on its own: a bad one is
-/// reported in its place and does not stop the rest.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BulkRequest {
-    /// `scriptId`.
-    pub script_id: String,
-    /// `userStates`, each checked on its own, in order.
-    pub items: Vec<Result<UserStateInput, ValidationError>>,
-    /// `concurrency`: most `$batch` requests in flight.
-    pub concurrency: u32,
-    /// The common options.
-    pub options: CallOptions,
-}
-
 /// Checks a `createUserStates` request. A second item for the same user (same `id`, or same
 /// `userPrincipalName` ignoring ASCII case) is refused: a script has one user state per user,
 /// and the look-up that keeps creates exactly-once matches on that.
 pub fn bulk_request(value: &Json) -> Result<BulkRequest, ValidationError> {
-    let ((script_id, items, concurrency), options) =
-        request(value, "a createUserStates request", |f| {
-            let script_id = f.required("scriptId", segment);
-            let concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
-            let items = nested(f, "userStates", |v| match v {
-                Json::Array(items) if items.len() <= MAX_BULK_ITEMS => Ok(bulk_items(items)),
-                Json::Array(_) => Err(vec![FieldError::new(
-                    "userStates",
-                    format!("must hold at most {MAX_BULK_ITEMS} items"),
-                )]),
-                other => Err(vec![FieldError::new(
-                    "userStates",
-                    format!("must be an array, not {}", other.kind()),
-                )]),
-            });
-            Some((
-                script_id?,
-                items?,
-                concurrency.unwrap_or(DEFAULT_CONCURRENCY),
-            ))
-        })?;
+    let req = items_request(value, Items::Create)?;
     Ok(BulkRequest {
+        script_id: req.script_id,
+        items: req.items,
+        concurrency: req.concurrency,
+        options: req.options,
+    })
+}
+
+/// Which request of many items is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Items {
+    /// `createUserStates`: `concurrency`; a user is its id, else its name.
+    Create,
+    /// `planUserStates`: no option of its own; a user is its id and its name.
+    Plan,
+    /// `syncUserStates`: `concurrency`, `deleteExtra`; as a plan.
+    Sync,
+}
+
+/// Reads a request of many items: the three share one reader (their fields are read in this
+/// order, so the first error is the first of these).
+fn items_request(value: &Json, kind: Items) -> Result<SyncRequest, ValidationError> {
+    let what = match kind {
+        Items::Create => "a createUserStates request",
+        Items::Plan => "a planUserStates request",
+        Items::Sync => "a syncUserStates request",
+    };
+    let ((script_id, items, concurrency, delete_extra), options) = request(value, what, |f| {
+        let script_id = f.required("scriptId", segment);
+        let mut concurrency = None;
+        let mut delete_extra = None;
+        if kind != Items::Plan {
+            concurrency = f.optional("concurrency", |v| whole_in(v, 1, MAX_CONCURRENCY));
+        }
+        if kind == Items::Sync {
+            delete_extra = f.optional("deleteExtra", |v| match v {
+                Json::Bool(b) => Ok(*b),
+                other => Err(format!("must be a boolean, not {}", other.kind())),
+            });
+        }
+        let items = nested(f, "userStates", |v| match v {
+            Json::Array(items) if items.len() <= MAX_BULK_ITEMS => {
+                Ok(one_per_user(check_items(items), kind != Items::Create))
+            }
+            Json::Array(_) => Err(vec![FieldError::new(
+                "userStates",
+                format!("must hold at most {MAX_BULK_ITEMS} items"),
+            )]),
+            other => Err(vec![FieldError::new(
+                "userStates",
+                format!("must be an array, not {}", other.kind()),
+            )]),
+        });
+        Some((
+            script_id?,
+            items?,
+            concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            delete_extra.unwrap_or(false),
+        ))
+    })?;
+    Ok(SyncRequest {
         script_id,
         items,
+        delete_extra,
         concurrency,
         options,
     })
 }
 
-fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
-    let mut checked: Vec<_> = items
+/// Each item checked on its own with the rules of a user state, its errors under
+/// `userStates[i]`.
+fn check_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
+    items
         .iter()
         .enumerate()
         .map(|(i, item)| {
             user_state(item, &format!("userStates[{i}]"))
                 .map_err(|errors| ValidationError { errors })
         })
-        .collect();
-    // One user state per user: sorted by user, every valid item after the first of its user
-    // is refused, naming that first one. (A sort keeps a hash table's code out of the module.)
-    let mut users: Vec<(String, usize)> = checked
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| {
-            let input = c.as_ref().ok()?;
-            Some(match &input.id {
-                Some(id) => (format!("id:{id}"), i),
-                None => (
-                    format!("upn:{}", input.user_principal_name.to_ascii_lowercase()),
-                    i,
-                ),
-            })
-        })
-        .collect();
+        .collect()
+}
+
+/// One user state per user: sorted by user, every valid item after the first of its user is
+/// refused, naming that first one. A user is the `id` when an item gives one, else the
+/// `userPrincipalName` ignoring ASCII case; with `both`, an item with an `id` is also that
+/// name's user (a sync matches by either). (A sort keeps a hash table's code out of the module.)
+fn one_per_user(
+    mut checked: Vec<Result<UserStateInput, ValidationError>>,
+    both: bool,
+) -> Vec<Result<UserStateInput, ValidationError>> {
+    let mut users: Vec<(String, usize)> = Vec::new();
+    for (i, c) in checked.iter().enumerate() {
+        let Ok(input) = c else { continue };
+        if let Some(id) = &input.id {
+            users.push((format!("id:{id}"), i));
+        }
+        if input.id.is_none() || both {
+            let upn = input.user_principal_name.to_ascii_lowercase();
+            users.push((format!("upn:{upn}"), i));
+        }
+    }
     users.sort_unstable();
     for pair in users.chunk_by(|a, b| a.0 == b.0) {
         let first = pair[0].1;
         for &(ref key, i) in &pair[1..] {
+            if checked[i].is_err() {
+                continue;
+            }
             let field = if key.starts_with("id:") {
                 "id"
             } else {
@@ -588,6 +529,15 @@ fn bulk_items(items: &[Json]) -> Vec<Result<UserStateInput, ValidationError>> {
         }
     }
     checked
+}
+
+/// Checks a `planUserStates` request (`sync`: false) or a `syncUserStates` request (which
+/// also takes `deleteExtra`, `concurrency` and `onProgress`). The items follow the rules and
+/// limits of `createUserStates`; a repeated user (same `id`, or same `userPrincipalName`
+/// ignoring ASCII case, whether or not the items give ids) is refused naming the first item
+/// of that user.
+pub fn sync_request(value: &Json, sync: bool) -> Result<SyncRequest, ValidationError> {
+    items_request(value, if sync { Items::Sync } else { Items::Plan })
 }
 
 #[cfg(test)]

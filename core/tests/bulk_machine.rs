@@ -191,7 +191,8 @@ fn invalid_and_repeated_items_are_reported_in_place_and_never_sent() {
     let b = bulk(states, 3);
     let mut sim = Sim::new(|_| Fault::None);
     let (results, _) = run(b, &mut sim, 1.0);
-    assert!(results[0].is_ok());
+    assert_eq!(results[0].as_ref().unwrap(), &sim.objects[0]);
+    assert_eq!(sim.objects.len(), 1);
     let field = |r: &Result<Json, Error>| match r {
         Err(Error::Validation(v)) => v.first().field.clone(),
         other => panic!("{other:?}"),
@@ -213,7 +214,11 @@ fn an_abort_reports_what_was_created() {
     b.on_outcome(*tag, outcome, 1.0);
     b.abort();
     let results = b.into_results();
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 20);
+    // The first batch's 20, each with the object the service made for it.
+    for (r, object) in results[..20].iter().zip(&sim.objects) {
+        assert_eq!(r.as_ref().unwrap(), object);
+    }
+    assert_eq!(sim.objects.len(), 20);
     assert!(results[20..]
         .iter()
         .all(|r| matches!(r, Err(Error::Aborted { .. }))));

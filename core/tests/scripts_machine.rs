@@ -4,8 +4,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use intune_core::http::{Method, Outcome, Request};
-use intune_core::single::{List, Policy};
+use intune_core::list::List;
 use intune_core::validate::scripts_request;
+use intune_core::Policy;
 use intune_core::{Action, Error, Json, Operation};
 use test_support::answers::{answer, json};
 
@@ -42,6 +43,7 @@ fn run(op: &mut List, mut answers: Vec<Outcome>) -> (Vec<String>, Result<Json, E
                 op.on_outcome(answers.pop().expect("more sends than scripted"), 0.0)
             }
             Action::Wait(_) => op.on_wait_over(),
+            Action::Answered => panic!("a list ends with its items, not the last answer's body"),
             Action::Done(result) => {
                 assert!(answers.is_empty(), "{} answers left", answers.len());
                 return (sent, result);
@@ -121,7 +123,12 @@ fn throttling_is_waited_out_and_other_failures_are_final() {
         ],
     );
     assert_eq!(sent.len(), 2);
-    assert!(result.is_ok());
+    let items = result.unwrap();
+    let ids: Vec<_> = match &items {
+        Json::Array(items) => items.iter().filter_map(|s| s.get("id")?.as_str()).collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ids, ["id-a"]);
 
     let denied =
         r#"{"error":{"code":"Forbidden","message":"no","innerError":{"request-id":"r403"}}}"#;

@@ -8,7 +8,7 @@
 //! typically `> 200` with a `{"responses":[...]}` body.
 #![no_main]
 
-use intune_core::bulk::batch_responses;
+use intune_core::batch::responses as batch_responses;
 use intune_core::graph::error_from;
 use intune_core::http::{Body, Outcome};
 use intune_core::Json;

@@ -23,8 +23,8 @@
 
 use intune_core::http::{Body, Method, Outcome, Request};
 use intune_core::journal::redact;
-use intune_core::single::Policy;
 use intune_core::validate::{bulk_request, BulkRequest};
+use intune_core::Policy;
 use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{error_body, line, list_page, response, resumed, Bytes};
 use libfuzzer_sys::fuzz_target;

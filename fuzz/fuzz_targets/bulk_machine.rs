@@ -16,8 +16,8 @@
 use intune_core::bulk::Bulk;
 use intune_core::http::{Method, Outcome, Request};
 use intune_core::retry::retry_after_seconds;
-use intune_core::single::Policy;
 use intune_core::validate::bulk_request;
+use intune_core::Policy;
 use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{allowed, error_body, list_page, response, Bytes};
 use libfuzzer_sys::fuzz_target;

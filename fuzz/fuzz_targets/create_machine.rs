@@ -20,8 +20,8 @@
 
 use intune_core::http::{Body, Method, Outcome, Response};
 use intune_core::model::check_user_state;
-use intune_core::single::Policy;
 use intune_core::validate::create_request;
+use intune_core::Policy;
 use intune_core::{Action, Create, Error, Json, Operation};
 use intune_script_user_state_fuzz::{allowed, transcript, whatwg_origin};
 use libfuzzer_sys::fuzz_target;
@@ -123,6 +123,7 @@ fuzz_target!(|data: &[u8]| {
     // Pages with a nextLink in a row.
     let mut links = 0usize;
     let mut action = op.start();
+    let mut last = None;
     for step in 0.. {
         if step == MAX_STEPS {
             if links > MAX_STEPS / 4 && allowed("unbounded-next-links") {
@@ -197,11 +198,29 @@ fuzz_target!(|data: &[u8]| {
                     _ => {}
                 }
                 last_method = r.method;
+                last = Some(o.clone());
                 op.on_outcome(o, NOW_MS + step as f64)
             }
             Action::Wait(ms) => {
                 assert!(ms <= 120_001, "asked to wait {ms} ms");
                 op.on_wait_over()
+            }
+            Action::Answered => {
+                // The last answer, a POST's, is itself the result: a readable user state.
+                assert_eq!(
+                    last_method,
+                    Method::Post,
+                    "a look-up page is never the result"
+                );
+                match &last {
+                    Some(Outcome::Response(Response {
+                        status: 200 | 201,
+                        body: Body::Json(v),
+                        ..
+                    })) => assert_eq!(check_user_state(v), Ok(()), "resolved with {v:?}"),
+                    other => panic!("answered after {other:?}"),
+                }
+                return;
             }
             Action::Done(result) => {
                 match &result {

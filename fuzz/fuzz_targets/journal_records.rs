@@ -8,8 +8,8 @@
 //! read", or gives a machine whose first poll works and whose own records read back equal.
 #![no_main]
 
-use intune_core::single::Policy;
 use intune_core::validate::bulk_request;
+use intune_core::Policy;
 use intune_core::{Error, Json};
 use intune_script_user_state_fuzz::{line, resumed};
 use libfuzzer_sys::fuzz_target;

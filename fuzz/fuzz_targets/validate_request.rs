@@ -5,8 +5,8 @@
 
 use intune_core::endpoint::{check_segment, ScriptKind};
 use intune_core::model::{check_user_state, MAX_UPN_CHARS};
-use intune_core::single::Policy;
 use intune_core::validate::{self, MAX_RETRIES, MAX_TIMEOUT_MS};
+use intune_core::Policy;
 use intune_core::{Action, Create, Json, Operation};
 use intune_script_user_state_fuzz::{allowed, is_allowed_origin, json, whatwg_origin};
 use libfuzzer_sys::fuzz_target;

@@ -5,8 +5,8 @@
 use intune_core::bulk::Bulk;
 use intune_core::journal::MAX_RECORD_DEPTH;
 use intune_core::json::deserialize_within;
-use intune_core::single::Policy;
 use intune_core::validate::BulkRequest;
+use intune_core::Policy;
 use intune_core::{Error, Json};
 
 /// A record as the journal keeps it: one line of compact JSON text.

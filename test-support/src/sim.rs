@@ -6,8 +6,8 @@
 
 use intune_core::bulk::{Bulk, BATCH_SIZE};
 use intune_core::http::{Method, Outcome, Request};
-use intune_core::single::Policy;
 use intune_core::validate::bulk_request;
+use intune_core::Policy;
 use intune_core::{journal, Error, Json};
 use std::collections::{HashMap, VecDeque};
 

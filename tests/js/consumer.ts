@@ -6,6 +6,10 @@ import {
   listScripts,
   listUserStatePages,
   listUserStates,
+  planUserStates,
+  syncUserStates,
+  type SyncResult,
+  type UserStatesPlan,
   updateUserState,
   type BulkResult,
   fileJournal,
@@ -64,6 +68,29 @@ async function main(signal: AbortSignal): Promise<string> {
   await web.createUserStates({ token: "t", scriptId: "s", userStates: [], journal: web.indexedDbJournal("import") });
   // @ts-expect-error fileJournal is the Node entry's, not the browser's
   void web.fileJournal;
+  const plan: UserStatesPlan = await planUserStates({ token: "t", scriptId: "s", userStates: [{ ...request.userState, id: "k" }] });
+  for (const c of plan.create) void [c.index, c.userState.userPrincipalName];
+  for (const u of plan.update) void [u.index, u.id, u.before.successDeviceCount, u.changes.errorDeviceCount];
+  for (const u of plan.unchanged) void [u.index, u.id];
+  for (const e of plan.extra) void e.id;
+  for (const v of plan.invalid) void [v.index, v.error.field];
+  // @ts-expect-error a plan takes no deleteExtra
+  await planUserStates({ token: "t", scriptId: "s", userStates: [], deleteExtra: true });
+  const synced: SyncResult = await syncUserStates({
+    token: "t", scriptId: "s", userStates: [request.userState], deleteExtra: true, concurrency: 2,
+    journal: fileJournal("users.csv.sync-journal"), onProgress: ({ done, total }) => void [done, total],
+  });
+  void [synced.created, synced.updated, synced.unchanged, synced.deleted, synced.failed, synced.throttled, synced.plan.extra];
+  for (const r of synced.results) {
+    if (r.ok) {
+      const action: "created" | "updated" | "unchanged" = r.action;
+      void [action, r.userState.id];
+    } else void r.error.name;
+  }
+  for (const d of synced.deletions) if (!d.ok) void [d.id, d.error.name];
+  // @ts-expect-error deleteExtra is a boolean
+  await syncUserStates({ token: "t", scriptId: "s", userStates: [], deleteExtra: "yes" });
+  await web.syncUserStates({ token: "t", scriptId: "s", userStates: [] });
   // One run per journal (issue 17): lock() resolves to the function that lets it go.
   const release: () => Promise<void> = await fileJournal("users.csv.journal", {
     onStaleLock: ({ lockPath, pid, hostname, since }) => console.error(`took over ${lockPath} (${pid} ${hostname} ${since})`),

@@ -24,5 +24,7 @@ awaitable!(
     update_user_state,
     delete_user_state,
     list_user_states,
-    list_scripts
+    list_scripts,
+    plan_user_states,
+    sync_user_states
 );

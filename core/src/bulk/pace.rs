@@ -46,7 +46,7 @@ pub struct Budget {
 }
 
 #[derive(Debug)]
-pub(super) struct Pacer {
+pub(crate) struct Pacer {
     /// Writes the service took, as (sent, answered) times, in the order their answers came.
     taken: Vec<(f64, f64)>,
     budget: Option<Budget>,
@@ -247,5 +247,111 @@ impl Pacer {
         self.held_back = false;
         self.refused = false;
         self.era += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pacer that has learnt `writes` per `window` ms: `writes` taken from t=0 (each sent
+    /// at 0, answered at 100), then most of a batch throttled at 150 with a `Retry-After`
+    /// saying the oldest leaves at `window`.
+    fn learnt(writes: usize, window: f64) -> Pacer {
+        let mut p = Pacer::new();
+        p.taken(0.0, 100.0, writes);
+        p.budget_met(0, 150.0, window - 150.0);
+        p
+    }
+
+    #[test]
+    fn unpaced_until_the_service_says_the_budget_is_spent() {
+        let mut p = Pacer::new();
+        assert_eq!(p.budget(), None);
+        p.taken(0.0, 10.0, 500);
+        assert_eq!(p.allowance(20.0, 80, Some(15.0), 20), (usize::MAX, None));
+        // A 429 with nothing of ours taken teaches nothing.
+        let mut q = Pacer::new();
+        q.budget_met(0, 5.0, 2000.0);
+        assert_eq!(q.budget(), None);
+        assert_eq!(q.era(), 0);
+    }
+
+    #[test]
+    fn the_budget_is_what_got_through_in_the_window_the_service_named() {
+        let p = learnt(200, 20_000.0);
+        assert_eq!(
+            p.budget(),
+            Some(Budget {
+                writes: 200,
+                window_ms: 20_000.0
+            })
+        );
+        assert_eq!(p.era(), 1);
+        // A window shorter than a second is not believed.
+        let q = learnt(10, 300.0);
+        assert_eq!(q.budget().unwrap().window_ms, MIN_WINDOW_MS);
+    }
+
+    #[test]
+    fn a_full_window_holds_writes_back_until_the_oldest_leaves_it() {
+        let mut p = learnt(200, 20_000.0);
+        // All 200 were answered at 100: nothing is free until 100 + 20 s.
+        assert_eq!(p.allowance(1_000.0, 0, None, 20), (0, Some(20_100.0)));
+        // Writes in flight count too.
+        let mut q = learnt(200, 20_000.0);
+        q.taken.clear();
+        assert_eq!(q.allowance(1_000.0, 190, Some(900.0), 20), (10, None));
+        // Once they have left the window, the whole budget is free again.
+        assert_eq!(p.allowance(20_100.0, 0, None, 20), (200, None));
+    }
+
+    #[test]
+    fn taken_writes_older_than_the_horizon_are_forgotten() {
+        let mut p = Pacer::new();
+        p.taken(0.0, 10.0, 5);
+        p.taken(200_000.0, 200_010.0, 1);
+        assert_eq!(p.taken.len(), 1);
+    }
+
+    #[test]
+    fn a_clean_window_that_held_the_run_back_probes_one_write_more() {
+        let mut p = learnt(10, 2_000.0);
+        // The first window after learning: the budget is free again, and holds the run back.
+        let t1 = 150.0 + 2_000.0;
+        assert_eq!(p.allowance(t1, 0, None, 20), (10, None));
+        p.taken(t1, t1 + 100.0, 10);
+        // The next window: nothing was refused, so one write more than the budget may go.
+        let t2 = t1 + 2_000.0;
+        assert_eq!(p.allowance(t2, 0, None, 20).0, 1);
+        assert_eq!(p.probe, 1);
+        // The probe drew a 429: it is taken back, and the next waits 8 windows.
+        p.refused(t2, t2 + 50.0);
+        assert_eq!(p.probe, 0);
+        assert_eq!(p.next_probe_at, t2 + 50.0 + PROBE_PAUSE * 2_000.0);
+        assert_eq!(p.budget().unwrap().writes, 10);
+    }
+
+    #[test]
+    fn an_echo_of_the_burst_that_taught_the_budget_only_shortens_the_window() {
+        let mut p = learnt(200, 20_000.0);
+        p.taken(0.0, 200.0, 1);
+        p.budget_met(0, 300.0, 18_000.0);
+        let b = p.budget().unwrap();
+        assert_eq!(b.writes, 200);
+        assert_eq!(b.window_ms, 18_300.0);
+        assert_eq!(p.era(), 1);
+    }
+
+    #[test]
+    fn a_budget_overshot_later_shrinks_to_what_got_through() {
+        let mut p = learnt(200, 20_000.0);
+        p.taken.clear();
+        // A later era: 150 writes got through, then the budget was met again.
+        p.taken(30_000.0, 30_100.0, 150);
+        p.budget_met(1, 30_200.0, 19_800.0);
+        let b = p.budget().unwrap();
+        assert_eq!(b.writes, 150);
+        assert_eq!(p.era(), 2);
     }
 }

@@ -4,7 +4,6 @@
 use super::{Bulk, Item, Journal};
 use crate::error::Error;
 use crate::journal::{check_header, unreadable, Header, Line, Record};
-use crate::json::Json;
 
 /// Item `i`, as record `n` names it: one of the run's valid items.
 fn named(items: &[Item], n: usize, i: usize) -> Result<(), Error> {
@@ -96,7 +95,7 @@ impl Bulk {
                 ));
             }
             item.resumed = false;
-            item.result = Some(result);
+            self.set_result(i, result);
         }
 
         let resumed_error = Error::Network {
@@ -110,12 +109,6 @@ impl Bulk {
             if item.resumed {
                 item.last_error = Some(resumed_error.clone());
                 self.uncertain.push(i);
-            }
-            if let Some(Ok(object)) = &item.result {
-                if let Some(id) = object.get("id").and_then(Json::as_str) {
-                    self.claimed.push((id.to_owned(), i));
-                    self.claimed_sorted = false;
-                }
             }
         }
         self.queue_unsettled();

@@ -266,7 +266,7 @@ fn whole_file_problems() {
     );
     assert_eq!(
         error("upn,success,errors\na,1,1\n"),
-        "Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order), found upn,success,errors"
+        "Line 1: the header must be userPrincipalName,successDeviceCount,errorDeviceCount (in any order, optionally with id), found upn,success,errors"
     );
     assert!(error(&format!("{HEADER},notes\na,1,1,x\n")).starts_with("Line 1: the header must be"));
     assert!(error(&format!("\n\n{HEADER},{HEADER}\n")).starts_with("Line 3: the header must be"));
@@ -295,5 +295,53 @@ fn rows_serialize_as_the_page_reads_them() {
             }],
             "error": null,
         })
+    );
+}
+
+#[test]
+fn an_optional_id_column_as_list_writes_it() {
+    let read = read_user_states(
+        "id,userPrincipalName,successDeviceCount,errorDeviceCount\r\n\
+         k1,ada@x.com,2,0\r\n\
+         ,new@x.com,1,1\r\n\
+         k1,bob@x.com,1,1\r\n\
+         ..,eve@x.com,1,1\r\n\
+         k2,ada@x.com,1\r\n",
+    );
+    assert_eq!(read.error, None);
+    let json = serde_json::to_value(&read.rows).unwrap();
+    assert_eq!(
+        json[0]["userState"],
+        serde_json::json!({"userPrincipalName": "ada@x.com", "successDeviceCount": 2, "errorDeviceCount": 0, "id": "k1"})
+    );
+    // An empty id cell: no id.
+    assert_eq!(
+        json[1]["userState"],
+        serde_json::json!({"userPrincipalName": "new@x.com", "successDeviceCount": 1, "errorDeviceCount": 1})
+    );
+    assert_eq!(read.rows[1].problems, Vec::<String>::new());
+    assert_eq!(
+        read.rows[2].warnings,
+        vec!["same id as line 2: a script has one user state per user, so this row will fail"]
+    );
+    assert_eq!(read.rows[3].problems, vec!["Id must not be . or .."]);
+    assert_eq!(read.rows[4].problems, vec!["has 3 fields, expected 4"]);
+    // In any place and any case, once.
+    let read =
+        read_user_states("errorDeviceCount,ID,successDeviceCount,userPrincipalName\n0, k ,1,a\n");
+    assert_eq!(
+        read.rows[0].user_state.get("id").and_then(Json::as_str),
+        Some("k")
+    );
+    assert!(read_user_states(
+        "id,id,userPrincipalName,successDeviceCount,errorDeviceCount\na,a,a,1,1\n"
+    )
+    .error
+    .unwrap()
+    .starts_with("Line 1: the header must be"));
+    assert!(
+        read_user_states("id,userPrincipalName,successDeviceCount\na,a,1\n")
+            .error
+            .is_some()
     );
 }

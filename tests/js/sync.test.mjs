@@ -1,0 +1,119 @@
+// syncUserStates from Node, as users run it: the packed package, a real child process killed
+// with SIGKILL while it creates, while it updates and while it deletes, then run again (with
+// the same fileJournal, and once with none): the server ends exact, and a third run writes
+// nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { syncUserStates, planUserStates, fileJournal } from "intune-script-user-state";
+import { MOCK, config, objects, stats } from "./mock.mjs";
+
+const TOKEN = "node-sync-token-3c9d2e7f";
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), "sync-test-"));
+
+async function seed(scriptId, states) {
+  const r = await fetch(`${MOCK}/_mock/objects`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(states.map((s) => ({ scriptId, ...s }))),
+  });
+  assert.equal(r.status, 201);
+}
+
+/** The file: 100 equal to the server, 150 with other counts there, 250 new. The server also
+ * holds 80 users the file does not name. */
+function scenario() {
+  const file = [];
+  const server = [];
+  for (let i = 0; i < 500; i++) {
+    const s = { userPrincipalName: `u${i}@contoso.com`, successDeviceCount: i % 5, errorDeviceCount: i % 3 };
+    file.push(s);
+    if (i < 100) server.push({ ...s });
+    else if (i < 250) server.push({ ...s, successDeviceCount: 100 + i });
+  }
+  for (let i = 0; i < 80; i++) server.push({ userPrincipalName: `only${i}@contoso.com`, successDeviceCount: 1, errorDeviceCount: 1 });
+  return { file, server };
+}
+
+/** The server holds exactly the file's users with the file's values, and nothing else. */
+async function assertExact(scriptId, file) {
+  const held = await objects(scriptId);
+  const key = (s) => `${s.userPrincipalName} ${s.successDeviceCount} ${s.errorDeviceCount}`;
+  assert.deepEqual(held.map(key).sort(), file.map(key).sort());
+}
+
+const sync = (scriptId, userStates, journal) =>
+  syncUserStates({ token: TOKEN, baseUrl: MOCK, scriptId, userStates, deleteExtra: true, journal });
+
+/** Runs the child until `killWhen(stats)` holds, then SIGKILLs it. */
+async function killed(scriptId, file, journal, killWhen) {
+  const input = path.join(dir, `${scriptId}.json`);
+  writeFileSync(input, JSON.stringify(file));
+  const child = spawn(process.execPath, [path.join(HERE, "sync-child.mjs"), MOCK, scriptId, input, journal], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise((resolve, reject) => {
+    let polling = false;
+    const timer = setInterval(async () => {
+      if (polling) return;
+      polling = true;
+      const s = await stats(scriptId);
+      polling = false;
+      if (killWhen(s)) {
+        clearInterval(timer);
+        child.kill("SIGKILL");
+      }
+    }, 10);
+    child.on("exit", (code, signal) => {
+      clearInterval(timer);
+      signal === "SIGKILL" ? resolve() : reject(new Error(`the child ended by itself (${code}) before it was killed`));
+    });
+  });
+}
+
+for (const [name, killWhen, withJournal] of [
+  ["while it creates", (s) => s.creates >= 60, true],
+  ["while it updates", (s) => s.updates >= 40, true],
+  ["while it deletes", (s) => s.deletes >= 20, true],
+  ["while it creates, run again without a journal", (s) => s.creates >= 120, false],
+]) {
+  test(`a sync killed with SIGKILL ${name} and run again ends exact; a third run writes nothing`, async () => {
+    const scriptId = `n-sync-${name.replace(/[^a-z]+/g, "-")}`;
+    const { file, server } = scenario();
+    await seed(scriptId, server);
+    const journal = path.join(dir, `${scriptId}.journal`);
+    // Slow enough to be killed at each stage: 60 writes per 300 ms.
+    const before = await config({ writeBudget: { writes: 60, windowMs: 300 } });
+    try {
+      await killed(scriptId, file, journal, killWhen);
+      const out = await sync(scriptId, file, withJournal ? fileJournal(journal) : undefined);
+      assert.equal(out.failed, 0, JSON.stringify(out.results.find((r) => !r.ok)));
+      await assertExact(scriptId, file);
+      const writes = (await stats(scriptId)).writes;
+      const again = await sync(scriptId, file, withJournal ? fileJournal(journal) : undefined);
+      assert.equal((await stats(scriptId)).writes, writes, "a third run writes nothing");
+      assert.equal(again.unchanged, file.length);
+      assert.equal(again.deleted, 0);
+      await assertExact(scriptId, file);
+    } finally {
+      await config(before);
+    }
+  });
+}
+
+test("planUserStates from Node: the plan's counts, and only reads", async () => {
+  const scriptId = "n-plan";
+  const { file, server } = scenario();
+  await seed(scriptId, server);
+  const plan = await planUserStates({ token: TOKEN, baseUrl: MOCK, scriptId, userStates: file });
+  assert.deepEqual(
+    [plan.create.length, plan.update.length, plan.unchanged.length, plan.extra.length, plan.invalid.length],
+    [250, 150, 100, 80, 0],
+  );
+  assert.equal((await stats(scriptId)).writes, 0);
+});
