@@ -20,7 +20,7 @@ export default {
   name: "import",
   args: "<file.csv>",
   summary: "Make a script's user states match a CSV file: plan, then create and update",
-  description: "Compare a CSV file with a script's user states, then create the missing and update the changed (JSON $batch; never a user twice).",
+  description: "Compare a CSV file with a script's user states, then create the missing and update the\nchanged (JSON $batch; never a user twice; with --verbose, each change of the plan).",
   usage: "import <file.csv> --script-id <id> [options]",
   about: `The file needs the header userPrincipalName,successDeviceCount,errorDeviceCount (columns in
 any order; quoted fields, a BOM and CRLF accepted); an id column (as 'list --format csv' writes
