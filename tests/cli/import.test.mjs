@@ -4,7 +4,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { MOCK, RUN, assertOnePerUser, config, environment, journalsOf, objects, project, requests, run, splitCsv, start, stats, status, untilAsync, writeUsers } from "./helpers.mjs";
 
@@ -174,4 +174,34 @@ test("progress: a bar redrawn in place in a pseudo-terminal, plain lines without
     assert.match(tty.text, /\r\x1b\[0K\[#*\.+\] \d+\/1000 +\d+%  [\d.]+\/s  .+ left/, "a bar part way, with the rate and the time left");
     assert.ok(!/\x1b\[[\d;]*m/.test(tty.text), "no colour");
     assert.ok(!/^\d+ of 1000 \(/m.test(tty.text), "no plain progress lines in a terminal");
+  }));
+
+test("the issue's case: 300 rows imported, the journal moved away, the same command again: 300 objects, no write", async () => {
+  const scriptId = `cli-nojournal-${RUN}`;
+  writeUsers(dir, "moved.csv", 300, "moved");
+  const first = await run(dir, importArgs("moved.csv", scriptId), ENV);
+  assert.equal(status(first), 0, first.stderr);
+  for (const j of journalsOf(dir, "moved.csv")) rmSync(j);
+  const writes = (await stats(scriptId)).writes;
+  const again = await run(dir, importArgs("moved.csv", scriptId), ENV);
+  assert.equal(status(again), 0, again.stderr);
+  assert.match(again.stderr, /^Plan: 0 to create, 0 to update, 300 unchanged, 0 on the server only$/m);
+  assert.equal((await stats(scriptId)).writes, writes, "no write");
+  assertOnePerUser(assert, await objects(scriptId), upns(300, "moved"));
+});
+
+test("killed with SIGKILL mid-import, the journal deleted, then the same command: exactly one object per row", () =>
+  slowly(async () => {
+    const scriptId = `cli-killnj-${RUN}`;
+    writeUsers(dir, "killnj.csv", 1000, "killnj");
+    const first = start(dir, importArgs("killnj.csv", scriptId), ENV);
+    await untilAsync(async () => (await objects(scriptId)).length >= 200);
+    first.signal("SIGKILL");
+    await first.done;
+    for (const j of journalsOf(dir, "killnj.csv")) rmSync(j);
+    // No journal says a run was cut: the plan alone finds what the killed run made (graph-mock
+    // answers a $batch whose client is gone at once: nothing lands later here).
+    const again = await run(dir, importArgs("killnj.csv", scriptId), ENV);
+    assert.equal(status(again), 0, again.stderr);
+    assertOnePerUser(assert, await objects(scriptId), upns(1000, "killnj"));
   }));
