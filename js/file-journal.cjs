@@ -194,7 +194,15 @@ async function fileJournalLock(journalPath, onStaleLock) {
     if (!(await create(guardPath))) {
       const g = await readHolder(guardPath);
       if (g === null) return false; // its taker just finished: look again
-      refuseLive(g, guardPath);
+      try {
+        refuseLive(g, guardPath);
+      } catch (e) {
+        // A live taker on this host: it may win or find the lock changed; let it finish (a few
+        // file operations), then look again and name whoever holds the lock then.
+        if (g.hostname !== me.hostname || g.pid === process.pid) throw e;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return false;
+      }
       throw inUse(
         `a takeover of its lock by ${who(g)} was cut short. If no run is using the journal, remove ${guardPath} and ${lockPath} and run again.`,
         g,
