@@ -6,7 +6,7 @@
 // and SIGTERM (signals), errors and exit codes (errors). Node 20+, no dependency.
 //
 // Data goes to stdout; progress and errors to stderr, one plain sentence each (a stack trace
-// only with --verbose). Exit codes: 0 done, 1 some rows not created, 2 bad usage or an
+// only with --verbose). Exit codes: 0 done, 1 some rows not written, 2 bad usage or an
 // unusable file, 130 stopped by Ctrl-C (143 by SIGTERM). A token is never printed or logged.
 import { createRequire } from "node:module";
 import { NAME, commandHelp, parse } from "./lib/args.mjs";
@@ -38,8 +38,8 @@ The token: the GRAPH_TOKEN environment variable, or --token-command "<command>",
 a token is needed, for example
   --token-command "az account get-access-token --resource-type ms-graph --query accessToken -o tsv"
 
-Exit codes: 0 done (every row created), 1 some rows not created, 2 bad usage or an unusable
-file, 130 stopped by Ctrl-C. Run '${NAME} <command> --help' for a command's options.`;
+Exit codes: 0 done (every row created, updated or unchanged), 1 some rows not, 2 bad usage or
+an unusable file, 130 stopped by Ctrl-C. Run '${NAME} <command> --help' for a command's options.`;
 
 /** The package (the Node build, beside this folder in the package) and its version. */
 function loadPackage() {

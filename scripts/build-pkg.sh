@@ -58,11 +58,11 @@ for glue in pkg/intune_script_user_state.js pkg/bundler/intune_script_user_state
 done
 
 # The command line (cli/, its `bin`): the entry, commands/ and lib/; it loads
-# ../node/intune_script_user_state.cjs. Two of lib/'s modules are the page's own files, one
-# home each: the CSV cell rule and the duration format.
+# ../node/intune_script_user_state.cjs. Three of lib/'s modules are the page's own files, one
+# home each: the CSV cell rule, the duration format and the plan file's rows.
 mkdir -p pkg/cli
 cp -r cli/. pkg/cli/
-cp www/js/csv-cell.js www/js/format-duration.js pkg/cli/lib/
+cp www/js/csv-cell.js www/js/format-duration.js www/js/plan-rows.js pkg/cli/lib/
 chmod +x pkg/cli/intune-script-user-state.mjs
 
 node scripts/package-json.mjs "$out/web/package.json" > pkg/package.json

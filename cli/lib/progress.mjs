@@ -7,9 +7,10 @@ import { formatDuration } from "./format-duration.js";
 /**
  * A one-line bar redrawn in place when `stream` is a terminal (done/total, rate, time left);
  * otherwise a plain line every 5 s at most, and one at the end. `update` takes the package's
- * onProgress figures ({ done, total, succeeded, failed }).
+ * onProgress figures ({ done, total, succeeded, failed }); `verb` names the succeeded
+ * ("created", or "done" for a sync that also updates or leaves items unchanged).
  */
-export function progress(stream, total) {
+export function progress(stream, total, { verb = "created" } = {}) {
   const tty = Boolean(stream.isTTY);
   let state = { done: 0, total, succeeded: 0, failed: 0 };
   let first = null; // the first report of this run: a resumed run's rate counts only its own items
@@ -24,7 +25,7 @@ export function progress(stream, total) {
   };
   const line = () => {
     const { rate, left } = figures();
-    const parts = [`${state.done} of ${state.total} (${state.succeeded} created, ${state.failed} failed)`];
+    const parts = [`${state.done} of ${state.total} (${state.succeeded} ${verb}, ${state.failed} failed)`];
     if (rate !== null) parts.push(`${rate} per second`);
     if (left) parts.push(`about ${left} left`);
     return parts.join(", ");

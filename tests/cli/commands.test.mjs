@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { MOCK, RUN, addScripts, assertOnePerUser, config, createdIn, fault, objects, project, requests, run, splitCsv, start, status, until, writeUsers } from "./helpers.mjs";
+import { MOCK, RUN, addScripts, assertOnePerUser, config, fault, journalsOf, objects, project, requests, run, splitCsv, start, status, untilAsync, writeUsers } from "./helpers.mjs";
 
 let dir;
 before(() => {
@@ -18,7 +18,7 @@ test("--help for the command and each subcommand names every option; --version; 
   const main = await run(dir, ["--help"]);
   assert.equal(status(main), 0);
   for (const word of ["import <file.csv>", "list", "scripts", "--version", "GRAPH_TOKEN", "--token-command", "Exit codes"]) assert.ok(main.stdout.includes(word), word);
-  const want = { import: [...OPTIONS, "--script-id", "--script", "--journal", "--results", "--concurrency"], list: [...OPTIONS, "--script-id", "--script", "--format"], scripts: [...OPTIONS, "--format"] };
+  const want = { import: [...OPTIONS, "--script-id", "--script", "--dry-run", "--plan", "--delete-extra", "--create-only", "--journal", "--results", "--concurrency"], list: [...OPTIONS, "--script-id", "--script", "--format"], scripts: [...OPTIONS, "--format"] };
   for (const [command, options] of Object.entries(want)) {
     const help = await run(dir, [command, "--help"]);
     assert.equal(status(help), 0);
@@ -117,7 +117,7 @@ test("a token command that fails stops the run with its exit code and first line
   const out = await run(dir, ["import", "tokfail.csv", "--script-id", scriptId, "--base-url", MOCK, "--token-command", "echo 'ERROR: Please run az login to setup account.' >&2; echo more >&2; exit 3"]);
   assert.equal(status(out), 1, out.stderr);
   assert.match(out.stderr, /^error: the token command failed \(exit 3\): ERROR: Please run az login to setup account\.$/m);
-  assert.match(out.stderr, /^Run the same command again to resume \(journal: tokfail\.csv\.journal\)\.$/m);
+  assert.match(out.stderr, /^Nothing was written\. Run the same command again once the token command works\.$/m);
   assert.deepEqual(await requests(scriptId), []);
   assert.ok(!/\n\s+at /.test(out.stderr), "no stack trace");
   // The same command with a working token command goes on from there.
@@ -148,7 +148,7 @@ test("an inner $batch 401 runs the token command again too, and the run ends wit
 
 test("the token command runs again after a 401; failing then, the run stops and the same command resumes exactly once", async () => {
   const scriptId = `cli-tok401-${RUN}`;
-  const file = writeUsers(dir, "tok401.csv", 1000, "t401");
+  writeUsers(dir, "tok401.csv", 1000, "t401");
   // Prints a token the first time, fails every time after.
   const counter = path.join(dir, "token-calls");
   writeFileSync(counter, "");
@@ -157,7 +157,7 @@ test("the token command runs again after a 401; failing then, the run stops and 
   let out;
   try {
     const first = start(dir, ["import", "tok401.csv", "--script-id", scriptId, "--base-url", MOCK, "--token-command", tokenCommand, "--results", "tok401-results.csv"]);
-    await until(() => createdIn(`${file}.journal`) >= 200);
+    await untilAsync(async () => (await objects(scriptId)).length >= 200);
     // graph-mock's outer $batch rules match no script id: this one hits the next $batch.
     await fault({ op: "batch", status: 401, code: "InvalidAuthenticationToken", message: "Lifetime validation failed, the token is expired.", times: 1 });
     out = await first.done;
@@ -167,10 +167,10 @@ test("the token command runs again after a 401; failing then, the run stops and 
   }
   assert.equal(status(out), 1, out.stderr);
   assert.match(out.stderr, /^error: the token command failed \(exit 4\): token service down$/m);
-  assert.match(out.stderr, /^Run the same command again to resume \(journal: tok401\.csv\.journal\)\.$/m);
+  assert.match(out.stderr, /^Run the same command again to resume \(journal: tok401\.csv\.[0-9a-f]{8}\.journal\)\.$/m);
   assert.equal(readFileSync(counter, "utf8").split("\n").length - 1, 2, "run twice: at the start and after the 401");
   const results = splitCsv(readFileSync(path.join(dir, "tok401-results.csv"), "utf8")).slice(1);
-  assert.ok(results.some((r) => r[2] === "cancelled" && r[4] === "not created: the token command failed (exit 4): token service down"));
+  assert.ok(results.some((r) => r[2] === "cancelled" && r[4] === "not written: the token command failed (exit 4): token service down"));
   const made = (await objects(scriptId)).length;
   assert.ok(made >= 200 && made < 1000, `${made} created before the stop`);
 
@@ -211,7 +211,7 @@ test("a token never shows: not what the token command printed, not what the serv
   assert.equal(status(clean), 0, clean.stderr);
   await fault([]);
 
-  texts.push(readFileSync(path.join(dir, "secret-results.csv"), "utf8"), readFileSync(path.join(dir, "secret.csv.journal"), "utf8"));
+  texts.push(readFileSync(path.join(dir, "secret-results.csv"), "utf8"), ...journalsOf(dir, "secret.csv").map((j) => readFileSync(j, "utf8")));
   for (const t of texts) assert.ok(!t.includes(SECRET), `the token leaked: ${t.slice(0, 500)}`);
   // What Graph sent was the token itself, as a bearer token (so it was not lost on the way).
   const sent = await requests(scriptId);

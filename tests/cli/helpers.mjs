@@ -2,11 +2,12 @@
 // test-cli`) installed into a fresh temporary project with npm, run there with `npx`, against
 // graph-mock (GRAPH_MOCK_URL, from scripts/with-mock.sh).
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-export { MOCK, addScripts, config, fault, objects, requests } from "../js/mock.mjs";
+export { MOCK, addScripts, config, fault, objects, requests, stats } from "../js/mock.mjs";
+import { MOCK } from "../js/mock.mjs";
 export { splitCsv } from "../page/helpers.mjs";
 
 export const RUN = Date.now().toString(36); // keeps script ids apart between runs against one mock
@@ -83,4 +84,27 @@ export function assertOnePerUser(assert, held, upns) {
   for (const o of held) byUser.set(o.userPrincipalName, (byUser.get(o.userPrincipalName) ?? 0) + 1);
   assert.equal(held.length, upns.length, `${held.length} objects for ${upns.length} users`);
   for (const u of upns) assert.equal(byUser.get(u), 1, u);
+}
+
+/** Stores user states in graph-mock as they are (POST /_mock/objects): [{ scriptId, userPrincipalName, ... }]. */
+export async function seed(states) {
+  const r = await fetch(`${MOCK}/_mock/objects`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(states) });
+  if (r.status !== 201) throw new Error(`seed: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+/** Resolves once `test()` (async) holds, polling every 50 ms; rejects after `ms`. */
+export async function untilAsync(test, ms = 60_000) {
+  const started = Date.now();
+  while (!(await test())) {
+    if (Date.now() - started > ms) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The journals the command wrote beside `name` in `dir` (the default ones: `<name>.<digest>.journal`). */
+export function journalsOf(dir, name) {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(`${name}.`) && /\.(create-)?journal$/.test(f))
+    .map((f) => path.join(dir, f));
 }

@@ -1,11 +1,33 @@
-// `npx intune-script-user-state import`: bad rows, results, exit codes, resuming after SIGKILL
-// and after Ctrl-C, and the progress output with and without a terminal.
+// `npx intune-script-user-state import`: bad rows, results, exit codes, running again after
+// SIGKILL and after Ctrl-C (the plan finds what the cut run made), and the progress output with
+// and without a terminal. The plan itself: sync.test.mjs.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { MOCK, RUN, assertOnePerUser, config, createdIn, environment, objects, project, requests, run, splitCsv, start, status, until, writeUsers } from "./helpers.mjs";
+import { MOCK, RUN, assertOnePerUser, config, environment, journalsOf, objects, project, requests, run, splitCsv, start, stats, status, until, untilAsync, writeUsers } from "./helpers.mjs";
+
+/**
+ * The command's own process (npx's child) is reaped by init, not by us: until it is, it still
+ * counts as alive, and the journal's lock as held. Waits until the holder of each of `name`'s
+ * journals' locks is gone.
+ */
+async function untilLockHolderGone(name) {
+  for (const journal of journalsOf(dir, name)) {
+    const lock = `${path.resolve(journal)}.lock`;
+    if (!existsSync(lock)) continue;
+    const holder = JSON.parse(readFileSync(lock, "utf8")).pid;
+    await until(() => {
+      try {
+        process.kill(holder, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  }
+}
 
 const TOKEN = "cli-import-token-7d41c9e2";
 const ENV = { GRAPH_TOKEN: TOKEN };
@@ -33,7 +55,7 @@ test("1,000 rows with some bad ones: the good ones created once, the bad ones na
   const scriptId = `cli-bad-${RUN}`;
   const isBad = (i) => i % 50 === 7;
   const broken = ["x@contoso.com,2.5,0", ",1,1", "y@contoso.com,,0", "z@contoso.com,1", "w@contoso.com,0x10,1"];
-  const file = writeUsers(dir, "thousand.csv", 1000, "bad", (i) => (isBad(i) ? broken[((i - 7) / 50) % broken.length] : null));
+  writeUsers(dir, "thousand.csv", 1000, "bad", (i) => (isBad(i) ? broken[((i - 7) / 50) % broken.length] : null));
   const results = path.join(dir, "thousand-results.csv");
   const out = await run(dir, importArgs("thousand.csv", scriptId, "--results", results), ENV);
   assert.equal(status(out), 1, out.stderr);
@@ -64,14 +86,16 @@ test("1,000 rows with some bad ones: the good ones created once, the bad ones na
   assert.deepEqual(rows[8], ["9", "x@contoso.com", "skipped", "", "Success device count must be a whole number"]);
   assert.deepEqual(rows[58], ["59", "", "skipped", "", "User principal name must not be empty"]);
 
-  // The same command again: the journal says it is done, so nothing is sent, same results.
-  const sent = (await requests(scriptId)).length;
-  const before = readFileSync(results, "utf8");
+  // The same command again: the plan finds every good row on the server, so no write is sent;
+  // the same rows, now unchanged, with the same ids.
+  const writes = (await stats(scriptId)).writes;
   const again = await run(dir, importArgs("thousand.csv", scriptId, "--results", results), ENV);
   assert.equal(status(again), 1);
-  assert.equal((await requests(scriptId)).length, sent, "nothing sent the second time");
-  assert.equal(readFileSync(results, "utf8"), before);
-  assertNoToken(out.stdout, out.stderr, again.stderr, readFileSync(results, "utf8"), readFileSync(`${file}.journal`, "utf8"));
+  assert.match(again.stderr, /^Plan: 0 to create, 0 to update, 980 unchanged, 0 on the server only$/m);
+  assert.equal((await stats(scriptId)).writes, writes, "no write the second time");
+  const second = splitCsv(readFileSync(results, "utf8"));
+  assert.deepEqual(second.map((r) => (r[2] === "unchanged" ? [r[0], r[1], "created", r[3], r[4]] : r)), rows);
+  assertNoToken(out.stdout, out.stderr, again.stderr, readFileSync(results, "utf8"), ...journalsOf(dir, "thousand.csv").map((j) => readFileSync(j, "utf8")));
 });
 
 test("every row created: exit 0; a file that is not CSV, or missing, is exit 2 with nothing sent", async () => {
@@ -99,25 +123,14 @@ test("every row created: exit 0; a file that is not CSV, or missing, is exit 2 w
 test("killed with SIGKILL mid-import, then the same command again: exactly one object per row", () =>
   slowly(async () => {
     const scriptId = `cli-kill-${RUN}`;
-    const file = writeUsers(dir, "kill.csv", 1000, "kill");
-    const journal = `${file}.journal`;
+    writeUsers(dir, "kill.csv", 1000, "kill");
     const first = start(dir, importArgs("kill.csv", scriptId), ENV);
-    await until(() => createdIn(journal) >= 200);
+    await untilAsync(async () => (await objects(scriptId)).length >= 200);
     first.signal("SIGKILL");
     const killed = await first.done;
     assert.equal(killed.signal, "SIGKILL");
-    // The command's own process (npx's child) is reaped by init, not by us: until it is, it
-    // still counts as alive, and the journal's lock as held. Wait until it is gone.
-    const holder = JSON.parse(readFileSync(`${path.resolve(journal)}.lock`, "utf8")).pid;
-    await until(() => {
-      try {
-        process.kill(holder, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    const created = createdIn(journal);
+    await untilLockHolderGone("kill.csv");
+    const created = (await objects(scriptId)).length;
     assert.ok(created < 1000, `killed after ${created} created`);
 
     const results = path.join(dir, "kill-results.csv");
@@ -126,26 +139,27 @@ test("killed with SIGKILL mid-import, then the same command again: exactly one o
     // The killed run's lock is taken over, in one line.
     const took = again.stderr.split("\n").filter((l) => l.startsWith("Took over the lock"));
     assert.equal(took.length, 1, again.stderr);
-    assert.match(took[0], /^Took over the lock of a run that is gone \(process \d+ on \S+, since \S+\): \S+kill\.csv\.journal\.lock$/);
+    assert.match(took[0], /^Took over the lock of a run that is gone \(process \d+ on \S+, since \S+\): \S+kill\.csv\.[0-9a-f]{8}\.journal\.lock$/);
     assertOnePerUser(assert, await objects(scriptId), upns(1000, "kill"));
     const rows = splitCsv(readFileSync(results, "utf8")).slice(1);
     assert.equal(rows.length, 1000, "the results cover every row, resumed ones included");
-    assert.ok(rows.every((r) => r[2] === "created" && r[3]), "every row created");
+    // Made by the killed run (found by the plan) or by this one.
+    assert.ok(rows.every((r) => (r[2] === "created" || r[2] === "unchanged") && r[3]), "every row created or found");
+    assert.ok(rows.some((r) => r[2] === "unchanged") && rows.some((r) => r[2] === "created"));
   }));
 
 test("Ctrl-C (SIGINT) mid-import stops cleanly with the resume hint; the same command resumes", () =>
   slowly(async () => {
     const scriptId = `cli-int-${RUN}`;
-    const file = writeUsers(dir, "int.csv", 1000, "int");
-    const journal = `${file}.journal`;
+    writeUsers(dir, "int.csv", 1000, "int");
     const results = path.join(dir, "int-results.csv");
     const first = start(dir, importArgs("int.csv", scriptId, "--results", results), ENV);
-    await until(() => createdIn(journal) >= 200);
+    await untilAsync(async () => (await objects(scriptId)).length >= 200);
     first.signal("SIGINT"); // to the whole group, as a terminal's Ctrl-C
     const stopped = await first.done;
     assert.equal(status(stopped), 130, stopped.stderr);
     assert.match(stopped.stderr, /Stopped: \d+ created, 0 failed, \d+ not sent, in /);
-    assert.ok(stopped.stderr.trimEnd().endsWith("Stopped. Run the same command again to resume (journal: int.csv.journal)."), stopped.stderr);
+    assert.match(stopped.stderr.trimEnd(), /Stopped\. Run the same command again to resume \(journal: int\.csv\.[0-9a-f]{8}\.journal\)\.$/);
     const partial = splitCsv(readFileSync(results, "utf8")).slice(1);
     const made = partial.filter((r) => r[2] === "created").length;
     assert.ok(made > 0 && made < 1000, `${made} created before the stop`);
@@ -156,7 +170,7 @@ test("Ctrl-C (SIGINT) mid-import stops cleanly with the resume hint; the same co
     const again = await run(dir, importArgs("int.csv", scriptId, "--results", results), ENV);
     assert.equal(status(again), 0, again.stderr);
     assertOnePerUser(assert, await objects(scriptId), upns(1000, "int"));
-    assert.ok(splitCsv(readFileSync(results, "utf8")).slice(1).every((r) => r[2] === "created"));
+    assert.ok(splitCsv(readFileSync(results, "utf8")).slice(1).every((r) => r[2] === "created" || r[2] === "unchanged"));
   }));
 
 test("progress: a bar redrawn in place in a pseudo-terminal, plain lines without one", () =>
@@ -222,3 +236,34 @@ test("a semicolon file from a European Excel (BOM, CRLF) and a tab file import l
   );
   assert.deepEqual(await requests(`cli-pipe-${RUN}`), []);
 });
+
+test("the issue's case: 300 rows imported, the journal moved away, the same command again: 300 objects, no write", async () => {
+  const scriptId = `cli-nojournal-${RUN}`;
+  writeUsers(dir, "moved.csv", 300, "moved");
+  const first = await run(dir, importArgs("moved.csv", scriptId), ENV);
+  assert.equal(status(first), 0, first.stderr);
+  for (const j of journalsOf(dir, "moved.csv")) rmSync(j);
+  const writes = (await stats(scriptId)).writes;
+  const again = await run(dir, importArgs("moved.csv", scriptId), ENV);
+  assert.equal(status(again), 0, again.stderr);
+  assert.match(again.stderr, /^Plan: 0 to create, 0 to update, 300 unchanged, 0 on the server only$/m);
+  assert.equal((await stats(scriptId)).writes, writes, "no write");
+  assertOnePerUser(assert, await objects(scriptId), upns(300, "moved"));
+});
+
+test("killed with SIGKILL mid-import, the journal deleted, then the same command: exactly one object per row", () =>
+  slowly(async () => {
+    const scriptId = `cli-killnj-${RUN}`;
+    writeUsers(dir, "killnj.csv", 1000, "killnj");
+    const first = start(dir, importArgs("killnj.csv", scriptId), ENV);
+    await untilAsync(async () => (await objects(scriptId)).length >= 200);
+    first.signal("SIGKILL");
+    await first.done;
+    await untilLockHolderGone("killnj.csv");
+    for (const j of journalsOf(dir, "killnj.csv")) rmSync(j);
+    // No journal says a run was cut: the plan alone finds what the killed run made (graph-mock
+    // answers a $batch whose client is gone at once: nothing lands later here).
+    const again = await run(dir, importArgs("killnj.csv", scriptId), ENV);
+    assert.equal(status(again), 0, again.stderr);
+    assertOnePerUser(assert, await objects(scriptId), upns(1000, "killnj"));
+  }));

@@ -275,6 +275,9 @@ test("a pasted token creates, lists page by page and imports, through graph.micr
       ["POST", base, `Bearer ${token}`],
       ["GET", base, `Bearer ${token}`],
       ["GET", base, `Bearer ${token}`],
+      // The import: the comparison shown before anything is written, the sync's own, its $batch.
+      ["GET", base, `Bearer ${token}`],
+      ["GET", base, `Bearer ${token}`],
       ["POST", "/beta/$batch", `Bearer ${token}`],
     ]);
     assert.deepEqual(log.errors, []);

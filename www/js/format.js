@@ -14,12 +14,15 @@ export function countFromText(text) {
   return /^-?\d+(?:\.\d+)?$/.test(t) ? Number(t) : t;
 }
 
-/** The numbers shown beside the progress bar: rate per second and time left, when known. */
-export function progressFigures({ done, total, succeeded, failed }, elapsedMs) {
+/**
+ * The numbers shown beside the progress bar: rate per second and time left, when known. `verb`
+ * names the succeeded items ("created"; "done" for a sync that also updates or leaves some).
+ */
+export function progressFigures({ done, total, succeeded, failed }, elapsedMs, verb = "created") {
   const seconds = elapsedMs / 1000;
   const rate = done > 0 && seconds > 0 ? done / seconds : null;
   const secondsLeft = rate ? (total - done) / rate : null;
-  const parts = [`${done} of ${total}`, `${succeeded} created`, `${failed} failed`];
+  const parts = [`${done} of ${total}`, `${succeeded} ${verb}`, `${failed} failed`];
   parts.push(rate === null ? "rate: measuring" : `${rate < 10 ? rate.toFixed(1) : Math.round(rate)} per second`);
   if (done < total) parts.push(secondsLeft === null ? "time left: estimating" : `about ${formatDuration(secondsLeft)} left`);
   return { rate, secondsLeft, text: parts.join(" · ") };

@@ -1,13 +1,17 @@
-// "Bulk import": read a CSV (chosen or dropped), preview it, import with progress and cancel,
-// then a results table and a results CSV to download. Every import keeps a journal
-// (indexedDbJournal) and its parsed rows (saved-imports.js), so one cut short by a closed tab
-// or a crash is offered again, for the same script, to resume or discard.
+// "Bulk import": read a CSV (chosen or dropped), preview it and compare it with the script's
+// user states (import-plan.js), apply the plan (syncUserStates: create the missing, update the
+// changed, optionally delete the server-only) with progress and cancel, then a results table and
+// a results CSV to download. Every import keeps a journal (indexedDbJournal) and its parsed rows
+// (saved-imports.js), so one cut short by a closed tab or a crash is offered again, for the
+// same script, to resume or discard.
 import { $, errorBox, fill, h } from "./dom.js";
 import { forgetImport, importRows, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
-import { readUserStatesCsv, resultsCsv } from "./csv.js";
+import { readUserStatesCsv, resultsCsv, toCsv } from "./csv.js";
+import { PLAN_COLUMNS, planRows } from "./plan-rows.js";
 import { describeError, describeStop, inUseElsewhere } from "./errors.js";
 import { describeProblem, progressFigures } from "./format.js";
-import { createUserStates, readCsv } from "./worker-client.js";
+import { drawPlan, hidePlan, plannedActions, showPlanStatus, startLabel } from "./import-plan.js";
+import { createUserStates, planUserStates, readCsv, syncUserStates } from "./worker-client.js";
 
 const PREVIEW_ROWS = 100;
 /** Result rows drawn at once; "Show more rows" draws the next as many. */
@@ -23,6 +27,9 @@ export function setupImport({ api, options, checkScript }) {
   let run = null; // { controller } while importing
   let results = null;
   let offered = null; // the saved import the page offers to resume
+  let plan = null; // the plan of `file` against the chosen script, once compared
+  let comparing = 0; // only the latest comparison may show its plan
+  let comparingNow = false;
 
   const rootOf = (o) => o.baseUrl ?? o.cloud;
   let asked = 0; // only the latest look-up may change the offer
@@ -45,9 +52,26 @@ export function setupImport({ api, options, checkScript }) {
     const created = offered.created ?? offered.done ?? 0;
     const failed = offered.failed ?? 0;
     const left = Math.max(0, offered.total - created - failed);
-    $("resumeCounts").textContent = `${created} created, ${failed} failed, ${left} not sent yet. Resume sends only those, and checks any that were in flight when it stopped: none is created twice.`;
+    const verb = offered.mode === "sync" && !/^c*$/.test(offered.planned ?? "") ? "done" : "created";
+    $("resumeCounts").textContent =
+      offered.mode === "sync"
+        ? `${created} ${verb}, ${failed} failed, ${left} not sent yet. Resume compares the file with the server again and sends only what is still missing or different, failed rows included: none is created twice.`
+        : `${created} created, ${failed} failed, ${left} not sent yet. Resume sends only those, and checks any that were in flight when it stopped: none is created twice.`;
   }
-  for (const id of ["scriptId", "scriptKind"]) for (const type of ["input", "change"]) $(id).addEventListener(type, offerResume);
+  let compareTimer = null;
+  let comparedFor = null; // the script (id and kind) the plan shown or coming is for
+  const scriptKey = (o) => JSON.stringify([o.scriptId, o.scriptKind]);
+  // Another script: compare again (a "change" with the same script, as on leaving the field, is not).
+  const compareSoon = () => {
+    clearTimeout(compareTimer);
+    if (file && !run && !$("preview").hidden && scriptKey(options()) !== comparedFor) compareTimer = setTimeout(compare, 400);
+  };
+  for (const id of ["scriptId", "scriptKind"]) {
+    for (const type of ["input", "change"]) {
+      $(id).addEventListener(type, offerResume);
+      $(id).addEventListener(type, compareSoon);
+    }
+  }
   let resuming = false; // one click, one resume (or discard)
   $("resumeImport").addEventListener("click", async () => {
     if (!offered || run || resuming) return;
@@ -111,8 +135,62 @@ export function setupImport({ api, options, checkScript }) {
     if (parsed.error) return status(errorLine(`${chosen.name}: ${parsed.error}`));
     status();
     file = { name: chosen.name, rows: parsed.rows };
+    plan = null;
     preview();
+    compare();
   }
+
+  /** Compares the file with the script's user states (reads only) and shows the plan. */
+  async function compare() {
+    clearTimeout(compareTimer);
+    plan = null;
+    const mine = ++comparing;
+    if (!file || run) return;
+    const valid = file.rows.filter((r) => r.problems.length === 0);
+    const o = options();
+    comparedFor = scriptKey(o);
+    if (valid.length === 0) {
+      hidePlan();
+    } else if (!o.scriptId) {
+      showPlanStatus("Choose the script (above) to compare this file with its user states before anything is written.");
+    } else {
+      comparingNow = true;
+      labelStart();
+      showPlanStatus(`Comparing the file with the user states of ${o.scriptId}…`);
+      try {
+        const made = await planUserStates(options({ userStates: valid.map((r) => r.userState), maxRetries: 6 }), { api });
+        if (mine !== comparing) return;
+        plan = { made, scriptId: o.scriptId, scriptKind: o.scriptKind, valid };
+        drawPlan(made, valid, file.rows.length - valid.length);
+      } catch (err) {
+        if (mine !== comparing) return;
+        const d = describeError(err, "list");
+        showPlanStatus(h("span", { class: "field-error" }, `Could not compare with the server: ${d.title}. ${d.advice}`));
+      } finally {
+        if (mine === comparing) comparingNow = false;
+      }
+    }
+    labelStart();
+  }
+
+  /** The one button: its label follows the plan (and the box to delete the server-only). */
+  function labelStart() {
+    if (!file) return;
+    const good = file.rows.filter((r) => r.problems.length === 0).length;
+    const { text, name } = startLabel(plan?.made ?? null, $("planDeleteExtra").checked, good);
+    $("importStart").textContent = text;
+    if (name) $("importStart").setAttribute("aria-label", name);
+    else $("importStart").removeAttribute("aria-label");
+    $("importStart").disabled = good === 0 || comparingNow || Boolean(run);
+  }
+  $("planDeleteExtra").addEventListener("change", labelStart);
+
+  // The plan as the command line's `import --plan` writes it: every change, not only the first rows shown.
+  $("planDownload").addEventListener("click", () => {
+    if (!plan || !file) return;
+    const lineOf = (i) => plan.valid[i]?.line ?? "";
+    save(toCsv([PLAN_COLUMNS, ...planRows(plan.made, lineOf, $("planDeleteExtra").checked)]), `${file.name.replace(/\.csv$/i, "")}-plan.csv`);
+  });
 
   function preview() {
     const { rows, name } = file;
@@ -149,20 +227,34 @@ export function setupImport({ api, options, checkScript }) {
       ),
     );
     $("previewCaption").textContent = rows.length > PREVIEW_ROWS ? `The first ${PREVIEW_ROWS} of ${rows.length} rows` : `All ${rows.length} rows`;
-    $("importStart").textContent = `Import ${good} user state${good === 1 ? "" : "s"}`;
-    $("importStart").disabled = good === 0;
+    hidePlan();
+    labelStart();
     $("preview").hidden = false;
   }
 
   // --- the run
   $("importStart").addEventListener("click", () => {
-    if (!file || run || !checkScript()) return;
+    if (!file || run || comparingNow || !checkScript()) return;
     start(null);
   });
 
-  /** Runs the import of `file`: a new one, or `saved` (resumed with its journal). */
+  /**
+   * Runs the import of `file`: a new one (a sync of the file, as compared), or `saved` (resumed
+   * with its journal: a sync again, or an import saved before syncs, createUserStates).
+   */
   async function start(saved) {
     const valid = file.rows.filter((r) => r.problems.length === 0);
+    const o = options();
+    const shown = plan && plan.scriptId === o.scriptId && plan.scriptKind === o.scriptKind ? plan.made : null;
+    const mode = saved ? (saved.mode ?? "create") : "sync";
+    const deleteExtra = saved ? Boolean(saved.deleteExtra) : Boolean(shown && $("planDeleteExtra").checked);
+    // What the plan said of each row: a resumed sync reports a row this import created as created.
+    const planned = saved ? (saved.planned ?? null) : shown ? plannedActions(shown, valid.length) : null;
+    const verb = mode === "create" || (planned && /^c*$/.test(planned) && !deleteExtra) ? "created" : "done";
+    comparing++;
+    comparingNow = false;
+    comparedFor = null;
+    plan = null;
     const controller = new AbortController();
     run = { controller };
     asked++;
@@ -173,8 +265,7 @@ export function setupImport({ api, options, checkScript }) {
     const where = saved ? { scriptId: saved.scriptId, scriptKind: saved.scriptKind } : {};
     const id = saved?.id ?? crypto.randomUUID();
     if (!saved) {
-      const o = options();
-      await saveImport({ id, fileName: file.name, startedAt: Date.now(), scriptId: o.scriptId, scriptKind: o.scriptKind, root: rootOf(o), rows: file.rows, total: valid.length }).catch(() => {});
+      await saveImport({ id, fileName: file.name, startedAt: Date.now(), scriptId: o.scriptId, scriptKind: o.scriptKind, root: rootOf(o), rows: file.rows, total: valid.length, mode, deleteExtra, planned }).catch(() => {});
     }
     const journal = api.indexedDbJournal(journalName(id)); // the run's, kept by the worker; cleared here
     const started = performance.now();
@@ -188,9 +279,10 @@ export function setupImport({ api, options, checkScript }) {
     const paint = () => {
       paintTimer = null;
       const p = latest;
+      bar.max = Math.max(1, p.total);
       bar.value = p.done;
       bar.setAttribute("aria-valuetext", `${p.done} of ${p.total}`);
-      $("progressText").textContent = progressFigures(p, performance.now() - started).text;
+      $("progressText").textContent = progressFigures(p, performance.now() - started, verb).text;
       const quarter = Math.floor((4 * p.done) / Math.max(1, p.total));
       if (quarter > announced) {
         announced = quarter;
@@ -209,7 +301,8 @@ export function setupImport({ api, options, checkScript }) {
       paintTimer ??= setTimeout(paint, PAINT_MS);
       saveTimer ??= setTimeout(keep, SAVE_MS);
     };
-    const request = options({ ...where, userStates: valid.map((r) => r.userState), signal: controller.signal, concurrency: 4, maxRetries: 6, onProgress });
+    const userStates = valid.map((r) => (mode === "sync" ? r.userState : withoutId(r.userState)));
+    const request = options({ ...where, userStates, signal: controller.signal, concurrency: 4, maxRetries: 6, onProgress, ...(mode === "sync" ? { deleteExtra } : {}) });
     paint();
     $("progressHeading").textContent = `Importing ${valid.length} user states into ${request.scriptId}`;
     $("preview").hidden = $("results").hidden = true;
@@ -222,13 +315,14 @@ export function setupImport({ api, options, checkScript }) {
     let outcome;
     try {
       // In a worker: checking and converting 10,000 items would hold the main thread for long.
-      outcome = await createUserStates(request, { api, journalName: journalName(id) });
+      outcome = await (mode === "sync" ? syncUserStates : createUserStates)(request, { api, journalName: journalName(id) });
     } catch (err) {
       // The run as a whole failed (bad options, or stopped before it could report per row).
       outcome = { failedRun: err };
     } finally {
       window.removeEventListener("beforeunload", stay);
       clearTimeout(paintTimer);
+      paint(); // the last figures, even of a run shorter than one repaint
       clearTimeout(saveTimer);
       run = null;
       $("progress").hidden = true;
@@ -241,14 +335,16 @@ export function setupImport({ api, options, checkScript }) {
       offerResume();
       return;
     }
-    const shown = finish(valid, outcome, controller.signal.aborted, performance.now() - started);
-    if (shown.complete) {
+    // A sync says its stop by failing every write not settled with the one answer: one message too.
+    if (!outcome.failedRun && !outcome.stopped) outcome.stopped = syncStop(outcome);
+    const ended = finish(valid, outcome, controller.signal.aborted, performance.now() - started, planned);
+    if (ended.complete) {
       // Shown and downloadable now: the journal and the saved rows are done with.
       await journal.clear().catch(() => {});
       await forgetImport(id).catch(() => {});
     } else {
       // What the offer to resume says is what the results say: the cancelled are not failed.
-      await saveProgress(id, { created: shown.created, failed: shown.failed, total: valid.length }).catch(() => {});
+      await saveProgress(id, { created: ended.created, failed: ended.failed, total: valid.length }).catch(() => {});
     }
     offerResume();
   }
@@ -261,18 +357,22 @@ export function setupImport({ api, options, checkScript }) {
   });
 
   /** Shows the outcome; returns its counts, and whether every row reached an end. */
-  function finish(valid, outcome, cancelled, elapsedMs) {
-    results = rowResults(file.rows, valid, outcome);
-    const counts = { created: 0, failed: 0, skipped: 0, cancelled: 0, unknown: 0 };
+  function finish(valid, outcome, cancelled, elapsedMs, planned) {
+    results = [...rowResults(file.rows, valid, outcome, planned), ...deletionResults(outcome)];
+    const counts = { created: 0, updated: 0, unchanged: 0, deleted: 0, failed: 0, skipped: 0, cancelled: 0, unknown: 0 };
     for (const r of results) counts[r.status] += 1;
     const parts = [
       `${counts.created} created`,
+      counts.updated && `${counts.updated} updated`,
+      counts.unchanged && `${counts.unchanged} unchanged`,
+      counts.deleted && `${counts.deleted} deleted`,
       `${counts.failed} failed`,
       counts.skipped && `${counts.skipped} skipped (problems in the file)`,
       counts.cancelled && `${counts.cancelled} cancelled`,
       counts.unknown && `${counts.unknown} unknown`,
     ].filter(Boolean);
-    fill($("resultsSummary"), `${cancelled ? "Cancelled. " : ""}${parts.join(", ")}, in ${Math.round(elapsedMs / 100) / 10} s.`);
+    const nothing = counts.unchanged > 0 && counts.created + counts.updated + counts.deleted + counts.failed + counts.cancelled + counts.unknown === 0;
+    fill($("resultsSummary"), `${cancelled ? "Cancelled. " : ""}${nothing ? "Nothing to change: the server already holds every row of this file. " : ""}${parts.join(", ")}, in ${Math.round(elapsedMs / 100) / 10} s.`);
     const complete = counts.cancelled === 0 && counts.unknown === 0;
     $("resultsResume").textContent = complete
       ? ""
@@ -283,12 +383,12 @@ export function setupImport({ api, options, checkScript }) {
     drawResults();
     $("results").hidden = false;
     $("resultsDownload").focus();
-    return { complete, created: counts.created, failed: counts.failed };
+    return { complete, created: counts.created + counts.updated + counts.unchanged, failed: counts.failed };
   }
 
   // The results table draws RESULT_ROWS rows at a time (of those the filter keeps).
   let limit = RESULT_ROWS;
-  const kept = () => (results ?? []).filter((r) => !$("resultsProblemsOnly").checked || r.status !== "created");
+  const kept = () => (results ?? []).filter((r) => !$("resultsProblemsOnly").checked || !WRITTEN.has(r.status));
   function drawResults() {
     const rows = kept();
     const shown = rows.slice(0, limit);
@@ -298,10 +398,10 @@ export function setupImport({ api, options, checkScript }) {
         h(
           "tr",
           { class: `status-${r.status}`, "data-line": r.line },
-          h("td", { class: "num" }, r.line),
+          h("td", { class: "num" }, r.line === "" ? h("span", { class: "empty" }, "server only") : r.line),
           h("td", { class: "upn" }, r.userPrincipalName || h("span", { class: "empty" }, "(empty)")),
           h("td", {}, h("span", { class: `tag ${tagClass(r.status)}` }, r.status)),
-          h("td", { class: r.id ? "id" : "" }, r.id ? h("code", {}, r.id) : r.error),
+          h("td", { class: r.id && !r.error ? "id" : "" }, r.id && !r.error ? h("code", {}, r.id) : r.error),
         ),
       ),
     );
@@ -326,42 +426,69 @@ export function setupImport({ api, options, checkScript }) {
 
   $("resultsDownload").addEventListener("click", () => {
     if (!results) return;
-    const blob = new Blob([resultsCsv(results)], { type: "text/csv;charset=utf-8" });
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: `${file.name.replace(/\.csv$/i, "")}-results.csv`, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    save(resultsCsv(results), `${file.name.replace(/\.csv$/i, "")}-results.csv`);
   });
+}
+
+/** Offers `text` as a CSV download named `name`. */
+function save(text, name) {
+  const blob = new Blob([text], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 const stay = (e) => e.preventDefault();
 
+/** What a row (or a deletion) ended as when all went well. */
+const WRITTEN = new Set(["created", "updated", "unchanged", "deleted"]);
+
+/** An item without its id (a create sends none: ids are the service's). */
+const withoutId = ({ id: _id, ...rest }) => rest;
+
 /** Items done of a saved import: created and failed (a cancelled item is neither). */
 const doneOf = (saved) => (saved.created ?? saved.done ?? 0) + (saved.failed ?? 0);
+
+/**
+ * A sync's stop: the answer its writes failed with when the service said none can succeed (403,
+ * 405, 501, 400 No method match route template), or null. A create reports it as `stopped`.
+ */
+function syncStop(outcome) {
+  const hopeless = (e) => e?.name === "GraphError" && ([403, 405, 501].includes(e.status) || (e.status === 400 && e.code === "No method match route template"));
+  for (const r of [...(outcome.results ?? []), ...(outcome.deletions ?? [])]) if (r && !r.ok && hopeless(r.error)) return r.error;
+  return null;
+}
 
 /** What a run stopped with, rather than what an item failed with: not sent, so not failed. */
 const STOPPED = (err) => !["ValidationError", "GraphError", "NetworkError", "TimeoutError"].includes(err?.name);
 
 /**
- * One result per CSV row, in file order: skipped (problems in the file), created, failed,
- * cancelled (not created: the run was cancelled or stopped first) or unknown (no result).
+ * One result per CSV row, in file order: skipped (problems in the file), created, updated,
+ * unchanged (a sync's action), failed, cancelled (not written: the run was cancelled or stopped
+ * first) or unknown (no result). `planned` (a saved sync's first plan, a letter per valid row):
+ * a row found unchanged that this import planned to create or update was created or updated by
+ * it, before a stop.
  */
-export function rowResults(rows, valid, outcome) {
-  const byRow = new Map();
-  valid.forEach((r, i) => byRow.set(r, outcome.results?.[i]));
+export function rowResults(rows, valid, outcome, planned = null) {
+  const indexOf = new Map(valid.map((r, i) => [r, i]));
   return rows.map((r) => {
     const base = { line: r.line, userPrincipalName: r.userState.userPrincipalName };
     if (r.problems.length) return { ...base, status: "skipped", error: r.problems.join("; ") };
-    const result = byRow.get(r);
+    const i = indexOf.get(r);
+    const result = outcome.results?.[i];
     if (!result) {
       const why = outcome.failedRun ? describeError(outcome.failedRun, "create").title : "no result";
       return { ...base, status: "unknown", error: `${why}: check the Manage view for this user` };
     }
-    if (result.ok) return { ...base, status: "created", id: result.userState.id };
     // The run's stop (one message above the results), not this row's own failure: not sent.
     if (outcome.stopped && result.error?.message === outcome.stopped.message) return { ...base, status: "cancelled", error: "not created: the import stopped (see the message above)" };
+    if (result.ok) {
+      const was = result.action === "unchanged" && planned ? { c: "created", u: "updated" }[planned[i]] : null;
+      return { ...base, status: was ?? result.action ?? "created", id: result.userState.id };
+    }
     if (result.error?.name === "AbortError") return { ...base, status: "cancelled", error: "not created: the import was cancelled" };
     if (STOPPED(result.error)) return { ...base, status: "cancelled", error: `not created: the import stopped (${describeError(result.error, "create").title})` };
     return { ...base, status: "failed", error: errorText(result.error, valid) };
@@ -369,7 +496,18 @@ export function rowResults(rows, valid, outcome) {
 }
 const show = (v) => (v === null ? h("span", { class: "empty" }, "(empty)") : v);
 const errorLine = (text) => h("p", { class: "alert error", role: "alert" }, text);
-const tagClass = (s) => ({ created: "ok", failed: "bad", skipped: "warn", cancelled: "muted", unknown: "warn" })[s];
+const tagClass = (s) => ({ created: "ok", updated: "ok", unchanged: "muted", deleted: "warn", failed: "bad", skipped: "warn", cancelled: "muted", unknown: "warn" })[s];
+
+/** After the rows, one result per server-only object a sync was to delete (line ""). */
+export function deletionResults(outcome) {
+  const upnOf = new Map((outcome.plan?.extra ?? []).map((o) => [o.id, o.userPrincipalName ?? ""]));
+  return (outcome.deletions ?? []).map((d) => {
+    const base = { line: "", userPrincipalName: upnOf.get(d.id) ?? "", id: d.id };
+    if (d.ok) return { ...base, status: "deleted" };
+    if (STOPPED(d.error)) return { ...base, status: "cancelled", error: "not deleted: the import was cancelled" };
+    return { ...base, status: "failed", error: `not deleted: ${describeError(d.error, "delete").title}` };
+  });
+}
 
 /**
  * One line for the results: the plain-language title, then what support needs. A rule the

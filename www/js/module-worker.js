@@ -3,8 +3,11 @@
 // each take hundreds of milliseconds inside the package. The page (js/worker-client.js) sends one
 // job per worker; this file runs it and posts back plain data:
 //   { type: "read", text }                       -> { type: "read", parsed }
-//   { type: "import", request, journal }         -> { type: "progress", progress }*, then
+//   { type: "import", request, journal, call }   -> { type: "progress", progress }*, then
 //                                                   { type: "done", outcome } or { type: "failed", error }
+//                                                   (call: "create", createUserStates, the default;
+//                                                   "sync", syncUserStates)
+//   { type: "plan", request }                    -> { type: "done", plan } or { type: "failed", error }
 //   { type: "abort" }                            stops the import (its signal)
 //   { type: "token", id, token | error }         the answer to a { type: "token", id } request:
 //                                                   the token source stays in the page (MSAL lives there)
@@ -39,19 +42,30 @@ onmessage = async ({ data }) => {
       await ready;
       postMessage({ type: "read", parsed: api.readUserStatesCsv(data.text) });
       return;
-    case "import": {
+    case "plan": {
       await ready;
       controller = new AbortController();
       try {
-        const out = await api.createUserStates({
+        const plan = await api.planUserStates({ ...data.request, token, signal: controller.signal });
+        postMessage({ type: "done", outcome: plainPlan(plan) });
+      } catch (err) {
+        postMessage({ type: "failed", error: plainError(err) });
+      }
+      return;
+    }
+    case "import": {
+      await ready;
+      controller = new AbortController();
+      const call = data.call === "sync" ? api.syncUserStates : api.createUserStates;
+      try {
+        const out = await call({
           ...data.request,
           token,
           signal: controller.signal,
           journal: data.journal ? api.indexedDbJournal(data.journal) : undefined,
           onProgress: (progress) => postMessage({ type: "progress", progress }),
         });
-        const stopped = out.stopped ? { stopped: plainError(out.stopped) } : {};
-        postMessage({ type: "done", outcome: { ...out, ...stopped, results: out.results.map((r) => (r.ok ? r : { ok: false, error: plainError(r.error) })) } });
+        postMessage({ type: "done", outcome: plainOutcome(out) });
       } catch (err) {
         postMessage({ type: "failed", error: plainError(err) });
       }
@@ -59,3 +73,20 @@ onmessage = async ({ data }) => {
   }
 };
 postMessage({ type: "ready" });
+
+const plainItem = (r) => (r.ok ? r : { ...r, error: plainError(r.error) });
+
+/** A plan with its ValidationErrors as plain objects. */
+function plainPlan(plan) {
+  return { ...plan, invalid: plan.invalid.map(({ index, error }) => ({ index, error: plainError(error) })) };
+}
+
+/** A BulkResult or SyncResult with every error as a plain object. */
+function plainOutcome(out) {
+  const plain = { ...out, results: out.results.map(plainItem) };
+  if (out.deletions) plain.deletions = out.deletions.map(plainItem);
+  if (out.plan) plain.plan = plainPlan(out.plan);
+  // A create's stop (the service said the run cannot succeed): its GraphError as a plain object.
+  if (out.stopped) plain.stopped = plainError(out.stopped);
+  return plain;
+}

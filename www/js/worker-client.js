@@ -59,9 +59,19 @@ export async function readCsv(text, api) {
  * onProgress and journal name stay on this side). Resolves to the BulkResult, errors as plain
  * objects. Without a worker, runs here with `api`.
  */
-export async function createUserStates(request, { api, journalName }) {
+export const createUserStates = (request, { api, journalName }) => runJob("create", request, { api, journalName });
+
+/** syncUserStates in a worker, as createUserStates above: resolves to the SyncResult. */
+export const syncUserStates = (request, { api, journalName }) => runJob("sync", request, { api, journalName });
+
+/** planUserStates in a worker: resolves to the plan (its errors as plain objects). */
+export const planUserStates = (request, { api }) => runJob("plan", request, { api });
+
+const DIRECT = { create: "createUserStates", sync: "syncUserStates", plan: "planUserStates" };
+
+async function runJob(call, request, { api, journalName }) {
   const { token, signal, onProgress, onResponse: _ids, ...plain } = request;
-  const job = { type: "import", request: plain, journal: journalName };
+  const job = call === "plan" ? { type: "plan", request: plain } : { type: "import", call, request: plain, journal: journalName };
   const stop = [];
   try {
     const started = (worker) => {
@@ -93,7 +103,7 @@ export async function createUserStates(request, { api, journalName }) {
     }, started);
   } catch (err) {
     if (!err?.noWorker) throw err;
-    return api.createUserStates({ ...request, journal: api.indexedDbJournal(journalName) });
+    return api[DIRECT[call]](journalName ? { ...request, journal: api.indexedDbJournal(journalName) } : request);
   } finally {
     for (const f of stop) f();
   }
