@@ -35,7 +35,7 @@ test("--script with one match: exact first, else ignoring case; import and list 
   // Ignoring case (and surrounding spaces): the one script whose name matches.
   const imported = await cli(["import", "rosetta.csv", "--script", ` install rosetta ${RUN} `, "--script-kind", KIND]);
   assert.equal(status(imported), 0, imported.stderr);
-  assert.match(imported.stderr, new RegExp(`^Importing 2 user states from rosetta\\.csv into 'Install Rosetta ${RUN}' \\(${rosetta.id}\\); journal: rosetta\\.csv\\.journal$`, "m"));
+  assert.match(imported.stderr, new RegExp(`^Writing 2 to create into 'Install Rosetta ${RUN}' \\(${rosetta.id}\\); journal: rosetta\\.csv\\.[0-9a-f]{8}\\.journal$`, "m"));
   assertOnePerUser(assert, await objects(rosetta.id), ["r0@contoso.com", "r1@contoso.com"]);
 
   const listed = await cli(["list", "--script", `Install Rosetta ${RUN}`, "--script-kind", KIND]);
@@ -116,10 +116,20 @@ test("a wrong --script-id: one sentence naming the collection, Graph's answer in
   assert.match(lines[1], new RegExp(`^Graph answered 404 ResourceNotFound \\(request-id ${ID}, client-request-id ${ID}\\)\\. Run 'intune-script-user-state scripts' to see the scripts and their ids\\.$`));
   assert.equal(lines.length, 2);
 
-  // import: the first 404 stops the run (nothing more is sent), then the same sentence.
+  // import: the plan's reading answers 404: the same sentence, nothing written.
   const rows = Array.from({ length: 400 }, (_, i) => `m${i}@contoso.com,1,0`);
   writeFileSync(path.join(dir, "missing.csv"), ["userPrincipalName,successDeviceCount,errorDeviceCount", ...rows].join("\n") + "\n");
-  const imported = await cli(["import", "missing.csv", "--script-id", id, "--concurrency", "1", "--results", "missing-results.csv", "--script-kind", KIND]);
+  const planned = await cli(["import", "missing.csv", "--script-id", id, "--script-kind", KIND]);
+  assert.equal(status(planned), 1, planned.stderr);
+  const said = planned.stderr.trimEnd().split("\n");
+  assert.equal(said[0], `error: no script with id ${id} in deviceShellScripts (macOS shell scripts)`);
+  assert.match(said[1], new RegExp(`^Graph answered 404 ResourceNotFound \\(request-id ${ID}, client-request-id ${ID}\\)\\. Run 'intune-script-user-state scripts --script-kind deviceShellScripts' to see the scripts and their ids\\.$`));
+  assert.equal(said[2], "Nothing was written.");
+  assert.equal(said.length, 3, planned.stderr);
+  assert.deepEqual((await requests(id)).filter((r) => r.method !== "GET"), []);
+
+  // import --create-only: the first 404 stops the run (nothing more is sent), then the same sentence.
+  const imported = await cli(["import", "missing.csv", "--script-id", id, "--create-only", "--journal", "missing.csv.journal", "--concurrency", "1", "--results", "missing-results.csv", "--script-kind", KIND]);
   assert.equal(status(imported), 1, imported.stderr);
   const errorAt = imported.stderr.split("\n").findIndex((l) => l.startsWith("error: "));
   const tail = imported.stderr.split("\n").slice(errorAt);
