@@ -26,6 +26,7 @@
 //! (see [`crate::journal`]) and resumes from them.
 
 mod answers;
+pub(crate) mod machine;
 pub(crate) mod pace;
 mod records;
 mod resume;
@@ -44,8 +45,9 @@ use crate::journal::{self, Header, Record};
 use crate::json::Json;
 use crate::lookup::Listing;
 use crate::model::UserStateInput;
-use crate::retry::{backoff_ms, wait_until_ms, Rng, MAX_TIMER_MS};
+use crate::retry::{backoff_ms, wait_until_ms, Rng};
 use crate::validate::BulkRequest;
+use machine::Hold;
 use pace::Pacer;
 use std::collections::VecDeque;
 use stop::Probe;
@@ -135,12 +137,9 @@ pub struct Bulk {
     lookup: Option<Lookup>,
     flights: Vec<(u64, Flight)>,
     next_tag: u64,
-    /// No new batch before this time (a `Retry-After` for the whole run).
-    not_before: f64,
+    /// No new batch before its time (a `Retry-After` for the whole run).
+    hold: Hold,
     pacer: Pacer,
-    /// Budgets met without a `Retry-After`, for the backoff that stands in for one.
-    blind: u32,
-    last_blind: f64,
     max_in_flight: usize,
     throttled: u32,
     /// Items settled so far: (succeeded, failed), kept as results are set so that progress
@@ -197,10 +196,8 @@ impl Bulk {
             lookup: None,
             flights: Vec::new(),
             next_tag: 0,
-            not_before: 0.0,
+            hold: Hold::new(),
             pacer: Pacer::new(),
-            blind: 0,
-            last_blind: f64::NEG_INFINITY,
             max_in_flight: req.concurrency as usize,
             throttled: 0,
             settled: (0, 0),
@@ -413,25 +410,18 @@ impl Bulk {
             if batches >= self.max_in_flight {
                 break;
             }
-            if now < self.not_before {
-                wake = wake.min(self.not_before);
+            if now < self.hold.not_before {
+                wake = wake.min(self.hold.not_before);
                 break;
             }
-            let ready = self
-                .queue
-                .iter()
-                .filter(|&&i| self.items[i].ready_at <= now)
-                .take(BATCH_SIZE)
-                .count();
-            if ready == 0 {
-                let soonest = self
-                    .queue
-                    .iter()
-                    .map(|&i| self.items[i].ready_at)
-                    .fold(f64::INFINITY, f64::min);
-                wake = wake.min(soonest);
-                break;
-            }
+            let ready =
+                match machine::ready(&self.queue, BATCH_SIZE, now, |i| self.items[i].ready_at) {
+                    Ok(ready) => ready,
+                    Err(soonest) => {
+                        wake = wake.min(soonest);
+                        break;
+                    }
+                };
             let probe = self.probe != Probe::Passed;
             if probe && self.probe == Probe::Flying {
                 // The rest waits for the first write's answer.
@@ -444,7 +434,8 @@ impl Bulk {
                 }
                 break;
             }
-            let batch = self.take_ready(now, if probe { 1 } else { free.min(BATCH_SIZE) });
+            let max = if probe { 1 } else { free.min(BATCH_SIZE) };
+            let batch = machine::take_ready(&mut self.queue, max, now, |i| self.items[i].ready_at);
             if probe {
                 self.probe = Probe::Flying;
             }
@@ -469,35 +460,8 @@ impl Bulk {
             poll.sends.push((tag, request));
         }
         poll.append = self.take_records();
-        if wake.is_finite() {
-            // Longer than one timer can wait: wake at the limit and poll again.
-            let ms = ((wake - now).max(0.0).ceil() as u32).saturating_add(1);
-            poll.wake_in_ms = Some(ms.min(MAX_TIMER_MS));
-        }
+        poll.wake_in_ms = machine::wake_in_ms(wake, now);
         poll
-    }
-
-    /// Up to `max` queued items whose own wait is over, in queue order.
-    /// Only the front of the queue is looked at: up to the batch, and the items before it that
-    /// still wait (throttled ones, which go back to the front, so never more than were in
-    /// flight), so a batch costs the same at the start of a run as at its end.
-    fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
-        let mut batch = Vec::new();
-        let mut waiting = Vec::new();
-        while batch.len() < max {
-            let Some(i) = self.queue.pop_front() else {
-                break;
-            };
-            if self.items[i].ready_at <= now {
-                batch.push(i);
-            } else {
-                waiting.push(i);
-            }
-        }
-        for i in waiting.into_iter().rev() {
-            self.queue.push_front(i);
-        }
-        batch
     }
 
     fn batch_request(&self, batch: &[usize]) -> Request {

@@ -16,15 +16,18 @@
 //! [`Writes::on_outcome`].
 
 use crate::batch::{self, BATCH_SIZE};
+use crate::bulk::machine::{
+    self, inner_failure, no_answer, pair, read_batch, spent, BatchAnswer, Hold, Paired,
+};
 use crate::bulk::pace::Pacer;
-use crate::bulk::{Bulk, Poll, Progress, MAX_THROTTLES_PER_ITEM};
-use crate::call::{failure_error, Policy};
+use crate::bulk::{stops_run, Bulk, Poll, Progress, MAX_THROTTLES_PER_ITEM};
+use crate::call::Policy;
 use crate::endpoint::{relative_user_run_states, Endpoint, ScriptKind};
-use crate::error::{Error, GraphError, INVALID_RESPONSE};
+use crate::error::Error;
 use crate::graph;
 use crate::http::{Body, Method, Outcome, Request, Response};
 use crate::json::Json;
-use crate::retry::{backoff_ms, classify, wait_until_ms, Failure, Rng, MAX_TIMER_MS};
+use crate::retry::{backoff_ms, wait_until_ms, Failure, Rng};
 use crate::validate::Changes;
 use std::collections::VecDeque;
 
@@ -76,10 +79,8 @@ pub struct Writes {
     queue: VecDeque<usize>,
     flights: Vec<Flight>,
     next_tag: u64,
-    not_before: f64,
+    hold: Hold,
     pacer: Pacer,
-    blind: u32,
-    last_blind: f64,
     max_in_flight: usize,
     throttled: u32,
     settled: (usize, usize),
@@ -137,10 +138,8 @@ impl Writes {
             policy,
             flights: Vec::new(),
             next_tag: 0,
-            not_before: 0.0,
+            hold: Hold::new(),
             pacer,
-            blind: 0,
-            last_blind: f64::NEG_INFINITY,
             max_in_flight: concurrency.max(1) as usize,
             throttled: 0,
             settled: (0, 0),
@@ -234,25 +233,18 @@ impl Writes {
             if batches >= self.max_in_flight || (self.first_pending && batches > 0) {
                 break;
             }
-            if now < self.not_before {
-                wake = wake.min(self.not_before);
+            if now < self.hold.not_before {
+                wake = wake.min(self.hold.not_before);
                 break;
             }
-            let ready = self
-                .queue
-                .iter()
-                .filter(|&&i| self.ops[i].ready_at <= now)
-                .take(BATCH_SIZE)
-                .count();
-            if ready == 0 {
-                let soonest = self
-                    .queue
-                    .iter()
-                    .map(|&i| self.ops[i].ready_at)
-                    .fold(f64::INFINITY, f64::min);
-                wake = wake.min(soonest);
-                break;
-            }
+            let ready = match machine::ready(&self.queue, BATCH_SIZE, now, |i| self.ops[i].ready_at)
+            {
+                Ok(ready) => ready,
+                Err(soonest) => {
+                    wake = wake.min(soonest);
+                    break;
+                }
+            };
             let (free, frees_at) = self.pacer.allowance(now, writes, oldest, ready);
             if free == 0 {
                 if let Some(at) = frees_at {
@@ -261,7 +253,9 @@ impl Writes {
                 break;
             }
             let most = if self.first_pending { 1 } else { BATCH_SIZE };
-            let ops = self.take_ready(now, free.min(most));
+            let ops = machine::take_ready(&mut self.queue, free.min(most), now, |i| {
+                self.ops[i].ready_at
+            });
             let request = self.batch_request(&ops);
             self.next_tag += 1;
             self.flights.push(Flight {
@@ -272,30 +266,8 @@ impl Writes {
             });
             poll.sends.push((self.next_tag, request));
         }
-        if wake.is_finite() {
-            let ms = ((wake - now).max(0.0).ceil() as u32).saturating_add(1);
-            poll.wake_in_ms = Some(ms.min(MAX_TIMER_MS));
-        }
+        poll.wake_in_ms = machine::wake_in_ms(wake, now);
         poll
-    }
-
-    fn take_ready(&mut self, now: f64, max: usize) -> Vec<usize> {
-        let mut batch = Vec::new();
-        let mut waiting = Vec::new();
-        while batch.len() < max {
-            let Some(i) = self.queue.pop_front() else {
-                break;
-            };
-            if self.ops[i].ready_at <= now {
-                batch.push(i);
-            } else {
-                waiting.push(i);
-            }
-        }
-        for i in waiting.into_iter().rev() {
-            self.queue.push_front(i);
-        }
-        batch
     }
 
     fn batch_request(&self, ops: &[usize]) -> Request {
@@ -325,30 +297,11 @@ impl Writes {
         };
         let flight = self.flights.swap_remove(pos);
         self.first_pending = false;
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                if let Some(responses) = batch::responses(r) {
-                    return self.on_inner(flight, responses, now);
-                }
-                let e = Error::from(graph::invalid_body(
-                    r,
-                    "its body is not a $batch answer",
-                    now,
-                ));
-                self.pacer.taken(flight.sent_at, now, flight.ops.len());
-                for i in flight.ops {
-                    self.uncertain(i, e.clone(), None, now);
-                }
-                return;
-            }
-        }
-        let error = failure_error(
-            &outcome,
-            self.policy.timeout_ms,
-            &self.policy.client_request_id,
-            now,
-        );
-        match classify(&outcome, now) {
+        let (error, failure) = match read_batch(&outcome, &self.policy, now) {
+            BatchAnswer::Inner(responses) => return self.on_inner(flight, responses, now),
+            BatchAnswer::Failed(error, failure) => (error, failure),
+        };
+        match failure {
             Failure::Throttled(after) => {
                 self.budget_met(after, flight.era, now);
                 for i in flight.ops.into_iter().rev() {
@@ -356,6 +309,7 @@ impl Writes {
                 }
             }
             Failure::Uncertain(after) => {
+                // A body that is no `$batch` answer included.
                 self.pacer.taken(flight.sent_at, now, flight.ops.len());
                 for i in flight.ops {
                     self.uncertain(i, error.clone(), after, now);
@@ -376,21 +330,14 @@ impl Writes {
     }
 
     fn on_inner(&mut self, flight: Flight, responses: Vec<(usize, Response)>, now: f64) {
-        let mut answered = vec![false; flight.ops.len()];
+        let Paired {
+            answers,
+            missing,
+            counted,
+        } = pair(&flight.ops, responses);
         let mut stop: Option<Error> = None;
         let mut requeue = Vec::new();
-        let mut taken = 0;
-        for (id, resp) in responses {
-            let Some(k) = flight.ops.iter().position(|&i| i == id) else {
-                continue;
-            };
-            if std::mem::replace(&mut answered[k], true) {
-                continue;
-            }
-            let i = flight.ops[k];
-            if !matches!(resp.status, 429 | 401) {
-                taken += 1;
-            }
+        for (i, resp) in answers {
             let delete = matches!(self.ops[i].write, Write::Delete { .. });
             match resp.status {
                 200 | 204 if delete => {
@@ -416,8 +363,8 @@ impl Writes {
                 }
                 _ => {}
             }
-            let error = Error::from(graph::error_from(&resp, now));
-            match classify(&Outcome::Response(resp), now) {
+            let (error, failure) = inner_failure(resp, now);
+            match failure {
                 Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => self.uncertain(i, error, after, now),
                 Failure::Unauthorized => self.unauthorized(i, &error),
@@ -427,16 +374,8 @@ impl Writes {
                 }
             }
         }
-        let missing: Vec<usize> = flight
-            .ops
-            .iter()
-            .zip(&answered)
-            .filter(|(_, a)| !**a)
-            .map(|(&i, _)| i)
-            .collect();
-        self.pacer.taken(flight.sent_at, now, taken + missing.len());
-        if requeue.len() * 2 > flight.ops.len() {
-            let after = requeue.iter().filter_map(|r| r.2).reduce(f64::max);
+        self.pacer.taken(flight.sent_at, now, counted);
+        if let Some(after) = spent(&requeue, flight.ops.len()) {
             self.budget_met(after, flight.era, now);
         } else if !requeue.is_empty() {
             self.pacer.refused(flight.sent_at, now);
@@ -446,15 +385,7 @@ impl Writes {
             self.throttle(i, &error, now + wait);
         }
         for i in missing {
-            let e = Error::from(GraphError {
-                status: 200,
-                code: INVALID_RESPONSE.to_owned(),
-                message: "the $batch answer had no response for this write".to_owned(),
-                request_id: None,
-                client_request_id: None,
-                date: None,
-                retry_after: None,
-            });
+            let e = no_answer("the $batch answer had no response for this write");
             self.uncertain(i, e, None, now);
         }
         if let Some(error) = stop {
@@ -523,31 +454,19 @@ impl Writes {
     }
 
     fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
-        let wait = match retry_after {
-            Some(s) => wait_until_ms(s),
-            None => {
-                if now - self.last_blind >= 500.0 {
-                    self.blind += 1;
-                    self.last_blind = now;
-                }
-                f64::from(backoff_ms(self.blind, &mut self.rng))
-            }
-        };
-        self.not_before = self.not_before.max(now + wait);
-        self.pacer.budget_met(sent_era, now, wait);
+        self.hold
+            .budget_met(&mut self.pacer, &mut self.rng, retry_after, sent_era, now);
     }
 }
 
-/// Whether a failed write's answer says the run cannot succeed: 403 (no permission), 405 and
-/// 501 (no such method), and 400 `No method match route template` (no such route in this
-/// tenant; GRAPH.md, "Documented writes that a tenant may refuse"). A 404 is not: an object
-/// gone since the plan fails alone, and the next sync plans it again.
+/// Whether a failed write's answer says the run cannot succeed: the bulk run's rule
+/// ([`stops_run`]: 403, no permission; 405 and 501, no such method; 400 `No method match route
+/// template`, no such route in this tenant; GRAPH.md, "Documented writes that a tenant may
+/// refuse") but for a 404, which is not: an object gone since the plan fails alone, and the
+/// next sync plans it again.
 fn hopeless(error: &Error) -> bool {
     match error {
-        Error::Graph(g) => {
-            matches!(g.status, 403 | 405 | 501)
-                || (g.status == 400 && g.code == "No method match route template")
-        }
+        Error::Graph(g) => g.status != 404 && stops_run(g),
         _ => false,
     }
 }

@@ -1,12 +1,12 @@
 //! A bulk run's answers: each `$batch` answer (or its failure) read item by item, by the
 //! rules in the module's docs: created, throttled, uncertain, refused, or final.
 
+use super::machine::{inner_failure, no_answer, pair, read_batch, spent, BatchAnswer, Paired};
 use super::{Bulk, MAX_THROTTLES_PER_ITEM};
-use crate::batch;
-use crate::error::{Error, GraphError};
+use crate::error::Error;
 use crate::graph;
 use crate::http::{Outcome, Response};
-use crate::retry::{backoff_ms, classify, wait_until_ms, Failure};
+use crate::retry::Failure;
 
 impl Bulk {
     /// `sent`: when the batch went out, and in which era of the pacer.
@@ -18,29 +18,11 @@ impl Bulk {
         now: f64,
     ) {
         let sent_at = sent.0;
-        if let Outcome::Response(r) = &outcome {
-            if r.status == 200 {
-                match batch::responses(r) {
-                    Some(responses) => return self.on_inner(items, sent, responses, now),
-                    None => {
-                        let e = Error::from(graph::invalid_body(
-                            r,
-                            "its body is not a $batch answer",
-                            now,
-                        ));
-                        self.pacer.taken(sent_at, now, items.len());
-                        return self.all_uncertain(&items, e, None, now);
-                    }
-                }
-            }
-        }
-        let error = crate::call::failure_error(
-            &outcome,
-            self.policy.timeout_ms,
-            &self.policy.client_request_id,
-            now,
-        );
-        match classify(&outcome, now) {
+        let (error, failure) = match read_batch(&outcome, &self.policy, now) {
+            BatchAnswer::Inner(responses) => return self.on_inner(items, sent, responses, now),
+            BatchAnswer::Failed(error, failure) => (error, failure),
+        };
+        match failure {
             Failure::Throttled(after) => {
                 self.budget_met(after, sent.1, now);
                 for i in items.into_iter().rev() {
@@ -48,7 +30,8 @@ impl Bulk {
                 }
             }
             Failure::Uncertain(after) => {
-                // Whatever it did, the service may have counted these writes.
+                // Whatever it did (a body that is no `$batch` answer included), the service
+                // may have counted these writes.
                 self.pacer.taken(sent_at, now, items.len());
                 self.all_uncertain(&items, error, after, now)
             }
@@ -74,30 +57,22 @@ impl Bulk {
         responses: Vec<(usize, Response)>,
         now: f64,
     ) {
-        let mut answered = vec![false; items.len()];
+        let Paired {
+            answers,
+            missing,
+            counted,
+        } = pair(&items, responses);
         let mut uncertain_after: Option<f64> = None;
         let mut any_uncertain = false;
         let mut requeue = Vec::new();
-        let mut taken = 0;
-        for (id, resp) in responses {
-            let Some(k) = items.iter().position(|&i| i == id) else {
-                continue;
-            };
-            if answered[k] {
-                continue;
-            }
-            answered[k] = true;
-            let i = items[k];
-            if !matches!(resp.status, 429 | 401) {
-                taken += 1;
-            }
+        for (i, resp) in answers {
             if matches!(resp.status, 200 | 201) {
                 let result = graph::user_state(&resp, now);
                 self.finish(i, result);
                 continue;
             }
-            let error = Error::from(graph::error_from(&resp, now));
-            match classify(&Outcome::Response(resp), now) {
+            let (error, failure) = inner_failure(resp, now);
+            match failure {
                 Failure::Throttled(after) => requeue.push((i, error, after)),
                 Failure::Uncertain(after) => {
                     any_uncertain = true;
@@ -115,25 +90,15 @@ impl Bulk {
                 }
             }
         }
-        let missing: Vec<usize> = items
-            .iter()
-            .zip(&answered)
-            .filter(|(_, a)| !**a)
-            .map(|(&i, _)| i)
-            .collect();
         // An unanswered write may have been counted too.
-        self.pacer.taken(sent_at, now, taken + missing.len());
+        self.pacer.taken(sent_at, now, counted);
         // Most of the batch throttled: the service's budget is spent, so the whole run waits
         // and keeps to the budget from then on. A few scattered 429s: only those items wait
         // their Retry-After.
         // The first write, alone, throttled says little about the budget: it waits as a
         // scattered 429 does, and the rest go.
         let lone_probe = self.probe == super::Probe::Flying;
-        if requeue.len() * 2 > items.len() && !lone_probe {
-            let after = requeue
-                .iter()
-                .filter_map(|r| r.2)
-                .fold(None, |m: Option<f64>, a| Some(m.map_or(a, |m| m.max(a))));
+        if let Some(after) = spent(&requeue, items.len()).filter(|_| !lone_probe) {
             self.budget_met(after, era, now);
         } else if !requeue.is_empty() {
             self.pacer.refused(sent_at, now);
@@ -143,16 +108,10 @@ impl Bulk {
             self.throttle_item(i, &error, now + wait);
         }
         for &i in &missing {
-            let e = Error::from(GraphError {
-                status: 200,
-                code: crate::error::INVALID_RESPONSE.to_owned(),
-                message: "the $batch answer had no response for this item".to_owned(),
-                request_id: None,
-                client_request_id: None,
-                date: None,
-                retry_after: None,
-            });
-            self.make_uncertain(i, e);
+            self.make_uncertain(
+                i,
+                no_answer("the $batch answer had no response for this item"),
+            );
         }
         if any_uncertain || !missing.is_empty() {
             self.schedule_lookup(uncertain_after, now);
@@ -206,18 +165,7 @@ impl Bulk {
     /// The service says its write budget is spent (a `$batch` answered 429, or most of one):
     /// the whole run waits what it said, and keeps to the budget learnt from it.
     pub(super) fn budget_met(&mut self, retry_after: Option<f64>, sent_era: u32, now: f64) {
-        let wait = match retry_after {
-            Some(s) => wait_until_ms(s),
-            None => {
-                // One step per burst of 429s, not per batch of it.
-                if now - self.last_blind >= 500.0 {
-                    self.blind += 1;
-                    self.last_blind = now;
-                }
-                f64::from(backoff_ms(self.blind, &mut self.rng))
-            }
-        };
-        self.not_before = self.not_before.max(now + wait);
-        self.pacer.budget_met(sent_era, now, wait);
+        self.hold
+            .budget_met(&mut self.pacer, &mut self.rng, retry_after, sent_era, now);
     }
 }
