@@ -13,7 +13,7 @@ use intune_core::journal::Line;
 use intune_core::json::{Json, Map};
 use intune_core::sync::Sync;
 use intune_core::validate::{self, SyncRequest};
-use js_sys::{Array, Promise};
+use js_sys::{Array, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -179,6 +179,10 @@ async fn run(req: SyncRequest, edge: &Edge) -> Result<JsValue, JsValue> {
         outcome.failed() as u32,
     );
     let plan = plan_to_js(&outcome.plan);
+    // As `createUserStates` reports its own: the items it left unsent carry the same error.
+    let stopped = outcome
+        .stopped
+        .map(|e| session.to_js_error(Failure::Error(e)));
     let results = Array::new();
     for r in outcome.results {
         let item = match r {
@@ -206,7 +210,7 @@ async fn run(req: SyncRequest, edge: &Edge) -> Result<JsValue, JsValue> {
         };
         deletions.push(&to_js(&d));
     }
-    Ok(to_js(&SyncOut {
+    let out = to_js(&SyncOut {
         plan,
         created: counts.0,
         updated: counts.1,
@@ -216,5 +220,9 @@ async fn run(req: SyncRequest, edge: &Edge) -> Result<JsValue, JsValue> {
         throttled: outcome.throttled,
         results: results.into(),
         deletions: deletions.into(),
-    }))
+    });
+    if let Some(stopped) = stopped {
+        let _ = Reflect::set(&out, &"stopped".into(), &stopped);
+    }
+    Ok(out)
 }

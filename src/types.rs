@@ -336,5 +336,14 @@ export interface SyncResult {
   results: SyncItemResult[];
   /** One per object the sync was to delete (none without deleteExtra). */
   deletions: SyncDeletion[];
+  /**
+   * Present when an answer said the writes cannot succeed: a create's, as BulkResult.stopped
+   * (401 after the token was asked again, 403, 404 for the script, 405, 501, 400 `No method
+   * match route template`), or else an update's or delete's (403, 405, 501, 400 `No method
+   * match route template`; a 404 there fails its write alone). The phase it stopped (the
+   * creates, or the updates and deletes) sent nothing more, and every write of that phase not
+   * settled failed with this same error. The first such answer is the one reported.
+   */
+  stopped?: GraphError;
 }
 "##;

@@ -260,16 +260,11 @@ function writeResults(path, lines) {
 }
 
 /**
- * The answer that stopped the run, when the service said no write of it can succeed: a
- * create's `stopped`; a sync's writes all failed with one such answer (403, 405, 501, 400 No
- * method match route template).
+ * The answer that stopped the run, when the service said no write of it can succeed: the
+ * result's `stopped` (a create's, or a sync's: its creates' or its updates' and deletes').
  */
 function stopOf(outcome) {
-  if (!outcome) return null;
-  if (outcome.stopped) return outcome.stopped;
-  const hopeless = (e) => e?.name === "GraphError" && ([403, 405, 501].includes(e.status) || (e.status === 400 && e.code === "No method match route template"));
-  for (const r of [...(outcome.results ?? []), ...(outcome.deletions ?? [])]) if (r && !r.ok && hopeless(r.error)) return r.error;
-  return null;
+  return outcome?.stopped ?? null;
 }
 
 /**

@@ -67,6 +67,11 @@ pub struct SyncOutcome {
     pub deletions: Vec<(String, Result<(), Error>)>,
     /// 429s answered, inner and outer.
     pub throttled: u32,
+    /// The answer that stopped the writes, if one did: the creates' (as
+    /// [`Bulk::stopped`], see `bulk/stop.rs`), or else the updates' and deletes' (a 403, 405,
+    /// 501 or 400 `No method match route template`, see [`Writes::stopped`]). That phase sent
+    /// nothing more, and every write of it not settled failed with this same error.
+    pub stopped: Option<Error>,
 }
 
 impl SyncOutcome {
@@ -152,6 +157,8 @@ pub struct Sync {
     /// Writes handed to [`Writes`]: updates first, then deletes.
     deletes: usize,
     throttled: u32,
+    /// The answer that stopped the writes: the creates', else the updates' and deletes'.
+    stopped: Option<Error>,
     /// How the sync ended early: the list's failure, or an abort before the plan.
     failure: Option<Error>,
     aborted: bool,
@@ -178,6 +185,7 @@ impl Sync {
             written: Vec::new(),
             deletes: 0,
             throttled: 0,
+            stopped: None,
             failure: None,
             aborted: false,
             plan_only: false,
@@ -361,12 +369,7 @@ impl Sync {
                         }
                         return poll;
                     }
-                    self.throttled += writes.throttled();
-                    let Stage::Writing(writes) = std::mem::replace(&mut self.stage, Stage::Done)
-                    else {
-                        unreachable!()
-                    };
-                    self.written = writes.into_results();
+                    self.end_writes();
                 }
                 Stage::Done => return Poll::default(),
             }
@@ -469,11 +472,25 @@ impl Sync {
                 w
             })
         };
+        self.stopped = bulk.stopped().cloned();
         self.created = bulk.into_results();
         self.stage_no += 1;
         if let Some(writes) = writes {
             self.stage = Stage::Writing(Box::new(writes));
         }
+    }
+
+    /// The writes are done (or aborted): their results, their 429s, and their stop if the
+    /// creates did not stop first.
+    fn end_writes(&mut self) {
+        let Stage::Writing(writes) = std::mem::replace(&mut self.stage, Stage::Done) else {
+            return;
+        };
+        self.throttled += writes.throttled();
+        if self.stopped.is_none() {
+            self.stopped = writes.stopped().cloned();
+        }
+        self.written = writes.into_results();
     }
 
     /// Reports how the request sent under `tag` ended.
@@ -509,11 +526,7 @@ impl Sync {
             }
             Stage::Writing(writes) => {
                 writes.abort();
-                self.throttled += writes.throttled();
-                let Stage::Writing(writes) = std::mem::replace(&mut self.stage, Stage::Done) else {
-                    unreachable!()
-                };
-                self.written = writes.into_results();
+                self.end_writes();
             }
             Stage::Done => {}
             _ => {
@@ -581,6 +594,7 @@ impl Sync {
             results,
             deletions,
             throttled: self.throttled,
+            stopped: self.stopped,
         })
     }
 }

@@ -9,6 +9,9 @@
 //!   leaves the write uncertain: it is resent after the wait (at most `maxRetries` times), and
 //!   a DELETE that then answers 404 was done by the attempt before: it counts as deleted;
 //! - a 401 is answered once per write by asking the token function again;
+//! - a 403, 405, 501 or 400 `No method match route template` (inner or outer) stops the run:
+//!   nothing more is sent, every write not settled fails with it, and [`Writes::stopped`]
+//!   says so;
 //! - anything else fails that write alone.
 //!
 //! Like [`crate::bulk::Bulk`], it does no I/O and reads no clock: the edge asks
@@ -87,6 +90,8 @@ pub struct Writes {
     rng: Rng,
     /// The first write goes alone and nothing else goes until its answer is in.
     first_pending: bool,
+    /// The answer that said no write of the run can succeed ([`Writes::stopped`]).
+    stopped: Option<Error>,
 }
 
 impl Writes {
@@ -144,6 +149,7 @@ impl Writes {
             throttled: 0,
             settled: (0, 0),
             first_pending: false,
+            stopped: None,
         }
     }
 
@@ -153,6 +159,12 @@ impl Writes {
     pub fn first_alone(mut self) -> Self {
         self.first_pending = true;
         self
+    }
+
+    /// The answer that stopped the run, if one did (see the module docs): the first such, with
+    /// which every write not settled then failed.
+    pub fn stopped(&self) -> Option<&Error> {
+        self.stopped.as_ref()
     }
 
     /// 429s seen, inner and outer.
@@ -399,6 +411,9 @@ impl Writes {
     fn stop_if_hopeless(&mut self, error: &Error) {
         if !hopeless(error) {
             return;
+        }
+        if self.stopped.is_none() {
+            self.stopped = Some(error.clone());
         }
         self.queue.clear();
         self.flights.clear();

@@ -417,6 +417,7 @@ fn a_sync_applies_its_plan_exactly_and_a_second_writes_nothing() {
         );
         assert_eq!(out.deleted(), if delete_extra { 3 } else { 0 });
         assert_eq!(out.plan.extra.len(), 3);
+        assert!(out.stopped.is_none(), "{:?}", out.stopped);
         let actions: Vec<&str> = out
             .results
             .iter()
@@ -469,6 +470,8 @@ fn faults_on_pages_and_on_every_write_end_exact() {
             assert_eq!(svc.state(), expected(40, delete_extra), "{outer:?}");
             assert_eq!(out.failed(), 0, "{:?}", out.results);
             assert!(out.throttled > 0);
+            // 429s, 503s and dropped answers stop nothing.
+            assert!(out.stopped.is_none(), "{:?}", out.stopped);
         }
     }
 }
@@ -580,12 +583,48 @@ fn a_tenant_without_the_write_route_stops_the_sync_after_one_write() {
         };
         assert_eq!(g.code, "No method match route template");
     }
+    // The result says what stopped the writes: the update's answer, as each write carries it.
+    let Some(Error::Graph(stop)) = &out.stopped else {
+        panic!("{:?}", out.stopped)
+    };
+    assert_eq!(
+        (stop.status, stop.code.as_str()),
+        (400, "No method match route template")
+    );
+    assert_eq!(stop.message, "No OData route exists");
+    for r in out.results.iter().map(|r| r.as_ref().map(|_| ())) {
+        assert_eq!(r, Err(out.stopped.as_ref().unwrap()));
+    }
+    for d in &out.deletions {
+        assert_eq!(d.1.as_ref(), Err(out.stopped.as_ref().unwrap()));
+    }
     // With creates first, the writes after them stop at their first refusal too.
     let mut s = sync(&text, 11);
     assert!(run(&mut s, &mut svc, None, false));
     let out = s.into_outcome().unwrap();
     assert_eq!(out.deleted(), 0);
     assert_eq!(svc.state(), Service::new(seeded(), |_| Fault::None).state());
+    // The creates stopped first (bulk/stop.rs's error, in plain words): that is the stop.
+    let Some(Error::Graph(stop)) = &out.stopped else {
+        panic!("{:?}", out.stopped)
+    };
+    assert_eq!(
+        (stop.status, stop.code.as_str()),
+        (400, "No method match route template")
+    );
+    assert!(
+        stop.message
+            .starts_with("The service has no such write route"),
+        "{}",
+        stop.message
+    );
+    let created_failed = out.plan.create.iter().map(|c| &out.results[c.index]);
+    for r in created_failed {
+        assert!(
+            matches!(r, Err(e) if Some(e) == out.stopped.as_ref()),
+            "{r:?}"
+        );
+    }
 }
 
 #[test]

@@ -90,6 +90,7 @@ async function main(signal: AbortSignal): Promise<string> {
     } else void r.error.name;
   }
   for (const d of synced.deletions) if (!d.ok) void [d.id, d.error.name];
+  if (synced.stopped) void [synced.stopped.status, synced.stopped.code, synced.stopped.message];
   // @ts-expect-error deleteExtra is a boolean
   await syncUserStates({ token: "t", scriptId: "s", userStates: [], deleteExtra: "yes" });
   await web.syncUserStates({ token: "t", scriptId: "s", userStates: [] });

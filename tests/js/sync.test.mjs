@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { syncUserStates, planUserStates, fileJournal } from "intune-script-user-state";
-import { MOCK, config, objects, requests, stats } from "./mock.mjs";
+import { MOCK, config, fault, objects, requests, stats } from "./mock.mjs";
 
 const TOKEN = "node-sync-token-3c9d2e7f";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -93,6 +93,7 @@ for (const [name, killWhen, withJournal] of [
       await killed(scriptId, file, journal, killWhen);
       const out = await sync(scriptId, file, withJournal ? fileJournal(journal) : undefined);
       assert.equal(out.failed, 0, JSON.stringify(out.results.find((r) => !r.ok)));
+      assert.equal(out.stopped, undefined, "nothing stopped the writes");
       await assertExact(scriptId, file);
       const writes = (await stats(scriptId)).writes;
       const again = await sync(scriptId, file, withJournal ? fileJournal(journal) : undefined);
@@ -132,8 +133,44 @@ test("two syncs on one journal at once: the second is refused before it reads or
   });
   const out = await first;
   assert.equal(out.failed, 0);
+  assert.equal("stopped" in out, false);
   await assertExact(scriptId, file);
   // The refused run sent nothing: the script's list was read by one run only.
   const lists = (await requests(scriptId)).filter((r) => r.method === "GET" && !r.outer);
   assert.equal(lists.length, 1, JSON.stringify(lists.map((r) => r.path)));
+});
+
+test("a sync whose writes the service refuses says what stopped them as `stopped`", async () => {
+  // The updates and deletes: the first write (an update, alone: there are no creates) is
+  // answered 400 No method match route template; nothing more is sent.
+  const scriptId = `n-sync-refused-${Date.now()}`;
+  const server = [0, 1, 2].map((i) => ({ userPrincipalName: `r${i}@contoso.com`, successDeviceCount: 1, errorDeviceCount: 1 }));
+  await seed(scriptId, server);
+  const file = server.slice(0, 2).map((s) => ({ ...s, successDeviceCount: 7 }));
+  await fault({ scriptId, op: "update", refuse: true, times: 1 });
+  const out = await sync(scriptId, file);
+  assert.equal(out.stopped?.name, "GraphError");
+  assert.equal(out.stopped.status, 400);
+  assert.equal(out.stopped.code, "No method match route template");
+  assert.deepEqual([out.updated, out.deleted, out.failed], [0, 0, 3]);
+  for (const r of [...out.results, ...out.deletions]) {
+    assert.equal(r.ok, false);
+    assert.equal(r.error.message, out.stopped.message, "every write not settled carries the stop");
+  }
+  assert.equal((await stats(scriptId)).writes, 1, "one write, refused, then the stop");
+  const key = (s) => `${s.userPrincipalName} ${s.successDeviceCount}`;
+  assert.deepEqual((await objects(scriptId)).map(key).sort(), server.map(key).sort());
+
+  // The creates: the first create is answered 403; the creates' stop is the one reported, in
+  // plain words (as createUserStates's `stopped`).
+  const created = `n-sync-refused-create-${Date.now()}`;
+  await fault({ scriptId: created, op: "create", status: 403, times: 1 });
+  const fresh = [0, 1].map((i) => ({ userPrincipalName: `n${i}@contoso.com`, successDeviceCount: 1, errorDeviceCount: 0 }));
+  const out2 = await sync(created, fresh);
+  assert.equal(out2.stopped?.name, "GraphError");
+  assert.equal(out2.stopped.status, 403);
+  assert.match(out2.stopped.message, /^The token is not allowed to create user run states/);
+  assert.equal(out2.created, 0);
+  for (const r of out2.results) assert.equal(r.error?.message, out2.stopped.message);
+  assert.deepEqual(await objects(created), []);
 });

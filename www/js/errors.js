@@ -12,8 +12,9 @@ import { describeProblem } from "./format.js";
 const NO_ROUTE = "No method match route template";
 
 /**
- * An import stopped by an answer that says the run cannot succeed (BulkResult.stopped): one
- * message for the whole import, what the answer means and that a resume goes on.
+ * An import stopped by an answer that says the run cannot succeed (BulkResult.stopped or
+ * SyncResult.stopped): one message for the whole import, what the answer means and that a
+ * resume goes on.
  */
 export function describeStop(err) {
   const d = describeError(err, "create");

@@ -335,8 +335,6 @@ export function setupImport({ api, options, checkScript }) {
       offerResume();
       return;
     }
-    // A sync says its stop by failing every write not settled with the one answer: one message too.
-    if (!outcome.failedRun && !outcome.stopped) outcome.stopped = syncStop(outcome);
     const ended = finish(valid, outcome, controller.signal.aborted, performance.now() - started, planned);
     if (ended.complete) {
       // Shown and downloadable now: the journal and the saved rows are done with.
@@ -451,16 +449,6 @@ const withoutId = ({ id: _id, ...rest }) => rest;
 
 /** Items done of a saved import: created and failed (a cancelled item is neither). */
 const doneOf = (saved) => (saved.created ?? saved.done ?? 0) + (saved.failed ?? 0);
-
-/**
- * A sync's stop: the answer its writes failed with when the service said none can succeed (403,
- * 405, 501, 400 No method match route template), or null. A create reports it as `stopped`.
- */
-function syncStop(outcome) {
-  const hopeless = (e) => e?.name === "GraphError" && ([403, 405, 501].includes(e.status) || (e.status === 400 && e.code === "No method match route template"));
-  for (const r of [...(outcome.results ?? []), ...(outcome.deletions ?? [])]) if (r && !r.ok && hopeless(r.error)) return r.error;
-  return null;
-}
 
 /** What a run stopped with, rather than what an item failed with: not sent, so not failed. */
 const STOPPED = (err) => !["ValidationError", "GraphError", "NetworkError", "TimeoutError"].includes(err?.name);

@@ -86,7 +86,8 @@ function plainOutcome(out) {
   const plain = { ...out, results: out.results.map(plainItem) };
   if (out.deletions) plain.deletions = out.deletions.map(plainItem);
   if (out.plan) plain.plan = plainPlan(out.plan);
-  // A create's stop (the service said the run cannot succeed): its GraphError as a plain object.
+  // A create's or a sync's stop (the service said its writes cannot succeed): its GraphError
+  // as a plain object.
   if (out.stopped) plain.stopped = plainError(out.stopped);
   return plain;
 }
