@@ -2,6 +2,7 @@
 //! waking for the machine's timers, and reports progress as items settle.
 
 use crate::batched::drive;
+use crate::caller_journal::hold_journal;
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::prepare::{policy, prepare_with, read_items, Edge};
@@ -92,24 +93,6 @@ pub fn create_user_states(
         }
         out
     }))
-}
-
-/// One run per journal: the caller's journal held (when it has `lock`) from before it is read
-/// until the run ends, however it ends; a refusal is a `ValidationError` on `journal` with what
-/// the journal threw as its `cause`. `createUserStates` and `syncUserStates` both hold it.
-pub(crate) async fn hold_journal(
-    edge: &Edge,
-) -> Result<Option<crate::caller_journal::Held>, JsValue> {
-    match &edge.journal {
-        None => Ok(None),
-        Some(journal) => journal.lock().await.map_err(|(e, thrown)| {
-            let err = error_to_js(&e);
-            if !thrown.is_undefined() {
-                let _ = Reflect::set(&err, &"cause".into(), &thrown);
-            }
-            err
-        }),
-    }
 }
 
 /// The run itself, with the journal (if any) held.

@@ -3,8 +3,8 @@
 //! the journal so that a run after a cut one waits for its last creates to land.
 
 use crate::batched::drive;
+use crate::caller_journal::hold_journal;
 use crate::convert::{error_to_js, to_js};
-use crate::create_user_states::hold_journal;
 use crate::driver::{promise, Failure, Session};
 use crate::plan_user_states::plan_to_js;
 use crate::prepare::{policy, prepare_with, read_items, Edge};
