@@ -1,10 +1,10 @@
 // What the Node and the browser benches share: the input users, graph-mock's control API, and
 // the exactly-once check that makes a bench fail loudly rather than time a lossy run.
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -85,4 +85,69 @@ export function machine() {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     commit: commit ? (status ? `${commit} (dirty: uncommitted changes)` : commit) : "unknown (no git)",
   };
+}
+
+const PEAK_RSS = fileURLToPath(new URL("./peak-rss.cjs", import.meta.url));
+let peakFiles = 0;
+
+/** VmHWM (peak resident set, KiB) of a live process, or null. */
+function vmHwm(pid) {
+  try {
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `node args…` in a child process (spawn's `options`, `env` added to this process's), its peak
+ * memory measured: its own max RSS, written on exit to a file in `dir` (bench/peak-rss.cjs,
+ * preloaded), or else VmHWM sampled every `sampleMs` while it ran (a lower bound). Returns the
+ * child and `peak()`, to call once it has closed: { peakKiB (null when unknown), exact }.
+ */
+export function spawnMeasured(dir, args, { env = {}, sampleMs, ...options }) {
+  const peakFile = path.join(dir, `peak-rss-${++peakFiles}`);
+  const child = spawn(process.execPath, ["--require", PEAK_RSS, ...args], { ...options, env: { ...process.env, ...env, BENCH_PEAK_RSS_FILE: peakFile } });
+  let sampled = null;
+  const sampler = setInterval(() => (sampled = vmHwm(child.pid) ?? sampled), sampleMs);
+  child.on("close", () => clearInterval(sampler));
+  const peak = () => {
+    const exact = existsSync(peakFile) ? Number(readFileSync(peakFile, "utf8")) : null;
+    return { peakKiB: exact ?? sampled, exact: exact !== null };
+  };
+  return { child, peak };
+}
+
+/** Whether the module at `url` is the one node was started with (a bench run on its own). */
+export const isMain = (url) => url === pathToFileURL(process.argv[1] ?? "").href;
+
+/**
+ * A bench run on its own, under scripts/with-mock.sh: exits 2 without GRAPH_MOCK_URL or without
+ * `needs` (built by make pkg); then `main(arg)`, `arg(name, fallback)` reading a number given
+ * as `name N` on the command line. With `restoreConfig`, graph-mock's keepAlive and writeBudget
+ * are put back as they were afterwards. A failure sets exit code 1 (a BenchFailure printed as
+ * "BENCH FAILED: …").
+ */
+export async function onItsOwn({ needs, restoreConfig = false }, main) {
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? fallback : Number(process.argv[i + 1]);
+  };
+  if (!MOCK) {
+    console.error("GRAPH_MOCK_URL is not set: run under scripts/with-mock.sh");
+    process.exit(2);
+  }
+  if (!existsSync(needs)) {
+    console.error(`missing ${path.relative(ROOT, needs)}: run make pkg first`);
+    process.exit(2);
+  }
+  const original = restoreConfig ? await control("GET", "/_mock/config") : null;
+  try {
+    await main(arg);
+  } catch (e) {
+    console.error(e instanceof BenchFailure ? `BENCH FAILED: ${e.message}` : e);
+    process.exitCode = 1;
+  } finally {
+    if (original) await control("POST", "/_mock/config", { keepAlive: original.keepAlive, writeBudget: original.writeBudget });
+  }
 }

@@ -7,19 +7,16 @@
 // Part of `make bench` (bench/bench.mjs); on its own, under graph-mock:
 //   scripts/with-mock.sh -- node bench/devices.mjs [--items N] [--large N]
 // Needs pkg/ (the Node build and the command line in pkg/cli).
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { BenchFailure, MOCK, ROOT, control } from "./common.mjs";
+import { BenchFailure, MOCK, ROOT, control, isMain, onItsOwn, spawnMeasured } from "./common.mjs";
 
 export const DEVICES_ITEMS = Number(process.env.BENCH_DEVICES_ITEMS ?? 10_000);
 export const DEVICES_LARGE = Number(process.env.BENCH_DEVICES_LARGE ?? 100_000);
 const CLI = path.join(ROOT, "pkg/cli/intune-script-user-state.mjs");
-const PEAK_RSS = fileURLToPath(new URL("./peak-rss.cjs", import.meta.url));
 const TOKEN = "bench-devices-token-0c1d";
 
 const fmt = (x, d) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
@@ -41,15 +38,6 @@ async function seed(scriptId, n) {
       });
     }
     await control("POST", "/_mock/deviceRunStates", chunk);
-  }
-}
-
-/** VmHWM (peak resident set, KiB) of a live process, or null. */
-function vmHwm(pid) {
-  try {
-    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) || null;
-  } catch {
-    return null;
   }
 }
 
@@ -91,15 +79,12 @@ async function viaFetch(scriptId) {
  */
 function viaCli(dir, scriptId) {
   return new Promise((resolve, reject) => {
-    const peakFile = path.join(dir, `peak-${scriptId}`);
-    const env = { ...process.env, GRAPH_TOKEN: TOKEN, BENCH_PEAK_RSS_FILE: peakFile };
     const t0 = performance.now();
-    const child = spawn(process.execPath, ["--require", PEAK_RSS, CLI, "report", "--script-id", scriptId, "--base-url", MOCK], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const args = [CLI, "report", "--script-id", scriptId, "--base-url", MOCK];
+    const { child, peak } = spawnMeasured(dir, args, { env: { GRAPH_TOKEN: TOKEN }, stdio: ["ignore", "pipe", "pipe"], sampleMs: 100 });
     let first = null;
     let newlines = 0;
     let stderr = "";
-    let sampled = null;
-    const sampler = setInterval(() => (sampled = vmHwm(child.pid) ?? sampled), 100);
     child.stdout.on("data", (chunk) => {
       // Rows end with CRLF; a resultMessage's own newlines are bare LF, so count "\r\n".
       let n = 0;
@@ -110,11 +95,9 @@ function viaCli(dir, scriptId) {
     child.stderr.setEncoding("utf8").on("data", (d) => (stderr = (stderr + d).slice(-2000)));
     child.on("error", reject);
     child.on("close", (code) => {
-      clearInterval(sampler);
       const total = performance.now() - t0;
       if (code !== 0) return reject(new BenchFailure(`devices: report exited ${code}: ${stderr.trim()}`));
-      const exact = existsSync(peakFile) ? Number(readFileSync(peakFile, "utf8")) : null;
-      resolve({ first, total, rows: newlines - 1, peakKiB: exact ?? sampled, exact: exact !== null });
+      resolve({ first, total, rows: newlines - 1, ...peak() });
     });
   });
 }
@@ -156,23 +139,8 @@ export async function devicesRun({ run, items = DEVICES_ITEMS, large = DEVICES_L
 }
 
 // On its own: `scripts/with-mock.sh -- node bench/devices.mjs [--items N] [--large N]`.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const arg = (name, fallback) => {
-    const i = process.argv.indexOf(name);
-    return i < 0 ? fallback : Number(process.argv[i + 1]);
-  };
-  if (!MOCK) {
-    console.error("GRAPH_MOCK_URL is not set: run under scripts/with-mock.sh");
-    process.exit(2);
-  }
-  if (!existsSync(CLI)) {
-    console.error(`missing ${path.relative(ROOT, CLI)}: run make pkg first`);
-    process.exit(2);
-  }
-  try {
-    await devicesRun({ run: Date.now().toString(36), items: arg("--items", DEVICES_ITEMS), large: arg("--large", DEVICES_LARGE) });
-  } catch (e) {
-    console.error(e instanceof BenchFailure ? `BENCH FAILED: ${e.message}` : e);
-    process.exitCode = 1;
-  }
+if (isMain(import.meta.url)) {
+  await onItsOwn({ needs: CLI }, (arg) =>
+    devicesRun({ run: Date.now().toString(36), items: arg("--items", DEVICES_ITEMS), large: arg("--large", DEVICES_LARGE) }),
+  );
 }

@@ -8,31 +8,19 @@
 // Part of `make bench` (bench/bench.mjs); on its own, under graph-mock:
 //   scripts/with-mock.sh -- node bench/large.mjs [--items N] [--limit SECONDS]
 // (or BENCH_LARGE_ITEMS, BENCH_LARGE_SECONDS). Needs pkg/ (the command line in pkg/cli).
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { BenchFailure, MOCK, ROOT, control, users, verify } from "./common.mjs";
+import { BenchFailure, MOCK, ROOT, control, isMain, onItsOwn, spawnMeasured, users, verify } from "./common.mjs";
 import { TOKEN, fetchBatch } from "./floors.mjs";
 
 export const LARGE_ITEMS = Number(process.env.BENCH_LARGE_ITEMS ?? 100_000);
 export const LARGE_LIMIT_SECONDS = Number(process.env.BENCH_LARGE_SECONDS ?? 900);
 const CLI = path.join(ROOT, "pkg/cli/intune-script-user-state.mjs");
-const PEAK_RSS = fileURLToPath(new URL("./peak-rss.cjs", import.meta.url));
 
 const fmt = (x, d) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 const mib = (kib) => `${fmt(kib / 1024, 0)} MiB`;
-
-/** VmHWM (peak resident set, KiB) of a live process, or null. */
-function vmHwm(pid) {
-  try {
-    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) || null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Runs the command line's import of `items` rows into a fresh script, stopping it after
@@ -42,17 +30,13 @@ function vmHwm(pid) {
 async function cliImport(dir, scriptId, list, limitSeconds) {
   const csv = path.join(dir, "users.csv");
   const results = path.join(dir, "results.csv");
-  const peakFile = path.join(dir, "peak-rss");
   const lines = ["userPrincipalName,successDeviceCount,errorDeviceCount", ...list.map((u) => `${u.userPrincipalName},${u.successDeviceCount},${u.errorDeviceCount}`)];
   writeFileSync(csv, lines.join("\r\n") + "\r\n");
-  const args = ["--require", PEAK_RSS, CLI, "import", csv, "--script-id", scriptId, "--base-url", MOCK, "--results", results];
-  const env = { ...process.env, GRAPH_TOKEN: TOKEN, BENCH_PEAK_RSS_FILE: peakFile };
+  const args = [CLI, "import", csv, "--script-id", scriptId, "--base-url", MOCK, "--results", results];
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "ignore", "pipe"] });
+  const { child, peak } = spawnMeasured(dir, args, { cwd: dir, env: { GRAPH_TOKEN: TOKEN }, stdio: ["ignore", "ignore", "pipe"], sampleMs: 200 });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (d) => (stderr = (stderr + d).slice(-4000)));
-  let sampled = null;
-  const sampler = setInterval(() => (sampled = vmHwm(child.pid) ?? sampled), 200);
   let killed = null; // what it took to stop it: "SIGTERM" or "SIGKILL"
   let seconds = null;
   const closed = new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
@@ -69,11 +53,10 @@ async function cliImport(dir, scriptId, list, limitSeconds) {
   }, limitSeconds * 1000);
   const { code, signal } = await closed;
   clearTimeout(limit);
-  clearInterval(sampler);
-  const exact = existsSync(peakFile) ? Number(readFileSync(peakFile, "utf8")) : null;
+  const { peakKiB, exact } = peak();
   const finished = killed === null;
   const ids = finished && code === 0 ? readFileSync(results, "utf8").split("\r\n").slice(1, -1).map((l) => l.split(",")[3]) : null;
-  return { finished, seconds, code, signal, killed, peakKiB: exact ?? sampled, peakExact: exact !== null, stderrTail: stderr.trim().split("\n").slice(-3).join(" | "), ids };
+  return { finished, seconds, code, signal, killed, peakKiB, peakExact: exact, stderrTail: stderr.trim().split("\n").slice(-3).join(" | "), ids };
 }
 
 /**
@@ -121,27 +104,9 @@ export async function largeRun({ run, items = LARGE_ITEMS, limitSeconds = LARGE_
 }
 
 // On its own: `scripts/with-mock.sh -- node bench/large.mjs [--items N] [--limit SECONDS]`.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const arg = (name, fallback) => {
-    const i = process.argv.indexOf(name);
-    return i < 0 ? fallback : Number(process.argv[i + 1]);
-  };
-  if (!MOCK) {
-    console.error("GRAPH_MOCK_URL is not set: run under scripts/with-mock.sh");
-    process.exit(2);
-  }
-  if (!existsSync(CLI)) {
-    console.error(`missing ${path.relative(ROOT, CLI)}: run make pkg first`);
-    process.exit(2);
-  }
-  const original = await control("GET", "/_mock/config");
-  try {
+if (isMain(import.meta.url)) {
+  await onItsOwn({ needs: CLI, restoreConfig: true }, async (arg) => {
     await control("POST", "/_mock/config", { keepAlive: true, writeBudget: null });
     await largeRun({ run: Date.now().toString(36), items: arg("--items", LARGE_ITEMS), limitSeconds: arg("--limit", LARGE_LIMIT_SECONDS) });
-  } catch (e) {
-    console.error(e instanceof BenchFailure ? `BENCH FAILED: ${e.message}` : e);
-    process.exitCode = 1;
-  } finally {
-    await control("POST", "/_mock/config", { keepAlive: original.keepAlive, writeBudget: original.writeBudget });
-  }
+  });
 }

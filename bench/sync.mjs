@@ -13,12 +13,10 @@
 // Part of `make bench` (bench/bench.mjs); on its own, under graph-mock:
 //   scripts/with-mock.sh -- node bench/sync.mjs [--items N] [--limit SECONDS]
 // (or BENCH_SYNC_ITEMS, BENCH_SYNC_SECONDS). Needs pkg/ (the Node build).
-import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
-import { BenchFailure, MOCK, ROOT, control, q, users, verify } from "./common.mjs";
+import { BenchFailure, MOCK, ROOT, control, isMain, onItsOwn, q, users, verify } from "./common.mjs";
 import { TOKEN } from "./floors.mjs";
 
 export const SYNC_ITEMS = Number(process.env.BENCH_SYNC_ITEMS ?? 10_000);
@@ -165,26 +163,8 @@ export async function syncRun({ run, items = SYNC_ITEMS, limitSeconds = SYNC_LIM
 }
 
 // On its own: `scripts/with-mock.sh -- node bench/sync.mjs [--items N] [--limit SECONDS]`.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const arg = (name, fallback) => {
-    const i = process.argv.indexOf(name);
-    return i < 0 ? fallback : Number(process.argv[i + 1]);
-  };
-  if (!MOCK) {
-    console.error("GRAPH_MOCK_URL is not set: run under scripts/with-mock.sh");
-    process.exit(2);
-  }
-  if (!existsSync(NODE_PKG)) {
-    console.error(`missing ${path.relative(ROOT, NODE_PKG)}: run make pkg first`);
-    process.exit(2);
-  }
-  const original = await control("GET", "/_mock/config");
-  try {
-    await syncRun({ run: Date.now().toString(36), items: arg("--items", SYNC_ITEMS), limitSeconds: arg("--limit", SYNC_LIMIT_SECONDS) });
-  } catch (e) {
-    console.error(e instanceof BenchFailure ? `BENCH FAILED: ${e.message}` : e);
-    process.exitCode = 1;
-  } finally {
-    await control("POST", "/_mock/config", { keepAlive: original.keepAlive, writeBudget: original.writeBudget });
-  }
+if (isMain(import.meta.url)) {
+  await onItsOwn({ needs: NODE_PKG, restoreConfig: true }, (arg) =>
+    syncRun({ run: Date.now().toString(36), items: arg("--items", SYNC_ITEMS), limitSeconds: arg("--limit", SYNC_LIMIT_SECONDS) }),
+  );
 }

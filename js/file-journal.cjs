@@ -9,13 +9,27 @@
 // holding only {"pid","hostname","since"}, made to appear whole and only if absent (written to
 // a file of its own, then hard-linked to its name; where links are refused, created with "wx").
 // Refused (an Error, code "JOURNAL_IN_USE") when a live run holds it: a process on this host
-// that still exists, any process on another host (which cannot be checked from here: the
+// that still exists and has not exited (on Linux, a zombie is gone), any process on another host (which cannot be checked from here: the
 // message names the file to remove), or another run in this process. A lock left by a process
 // of this host that is gone (SIGKILL, a crash, a reboot) is taken over, and `onStaleLock`
 // hears of it. Taking over: create `<path>.lock.takeover` exclusively, read the lock again
 // and, if it is still the one found gone, rename a fresh lock over it, then remove the
 // takeover file; of two takers only the one that created the takeover file can replace it.
 // Released by the function `lock()` resolves to, or (best effort) when the process exits.
+// Whether process `pid` has exited though it still has an entry (a zombie, "Z", or "X"), as
+// Linux's /proc/<pid>/stat says: its state is the field after the command name in
+// parentheses, which may itself hold ") ". False where there is no /proc or it cannot be read.
+function fileJournalExited(pid) {
+  let stat;
+  try {
+    stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return false;
+  }
+  const state = stat[stat.lastIndexOf(")") + 2];
+  return state === "Z" || state === "X";
+}
+
 function fileJournal(path, options) {
   if (typeof path !== "string" || path === "") {
     throw new TypeError("fileJournal: path must be a non-empty string");
@@ -155,6 +169,9 @@ async function fileJournalLock(journalPath, onStaleLock) {
     }
     try {
       process.kill(h.pid, 0);
+      // A zombie (exited, its parent not yet told) still answers kill(pid, 0), but runs no
+      // more: as gone as a pid with no process.
+      if (fileJournalExited(h.pid)) return;
     } catch (e) {
       if (e && e.code === "ESRCH") return;
     }

@@ -3,15 +3,17 @@
 //! write-ahead journal records before each send, progress as items settle.
 
 use crate::caller_journal::Journal;
-use crate::create_user_states::report;
-use crate::driver::Session;
+use crate::convert::to_js;
+use crate::driver::{Failure, Session};
 use crate::global::now_ms;
 use futures_util::future::{select, Either};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use intune_core::bulk::{Bulk, Poll, Progress};
+use intune_core::error::Error;
 use intune_core::http::Outcome;
 use intune_core::sync::Sync;
 use js_sys::Function;
+use serde::Serialize;
 use std::pin::pin;
 use wasm_bindgen::prelude::*;
 
@@ -48,6 +50,52 @@ macro_rules! batched {
 }
 batched!(Bulk);
 batched!(Sync);
+
+/// What `onProgress` receives.
+#[derive(Serialize)]
+struct ProgressOut {
+    done: u32,
+    total: u32,
+    succeeded: u32,
+    failed: u32,
+}
+
+fn report(on_progress: Option<&Function>, p: Progress) {
+    if let Some(f) = on_progress {
+        let out = ProgressOut {
+            done: p.done as u32,
+            total: p.total as u32,
+            succeeded: p.succeeded as u32,
+            failed: p.failed as u32,
+        };
+        // A throwing callback is the caller's business; the run goes on.
+        let _ = f.call1(&JsValue::UNDEFINED, &to_js(&out));
+    }
+}
+
+/// `{ ok: false, error }`: an item that failed, in `createUserStates`' and `syncUserStates`'
+/// results alike.
+#[derive(Serialize)]
+pub struct ItemFailed {
+    ok: bool,
+    #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
+    error: JsValue,
+}
+
+impl ItemFailed {
+    pub fn new(error: JsValue) -> Self {
+        ItemFailed { ok: false, error }
+    }
+}
+
+/// The JS error of an item that did not settle: what stopped the run (`stopped_by`, as
+/// [`drive`] handed it back) for an item aborted because of it, else the item's own error.
+pub fn item_error(session: &Session<'_>, stopped_by: &Option<JsValue>, e: Error) -> JsValue {
+    match (&e, stopped_by) {
+        (Error::Aborted { .. }, Some(why)) => why.clone(),
+        _ => session.to_js_error(Failure::Error(e)),
+    }
+}
 
 /// Runs `run` until it is done, aborted by the signal, or stopped: by what the token function
 /// or the journal's `append` threw, which is handed back (the run is then aborted). Progress

@@ -4,7 +4,8 @@
 //! cross over, read with `JSON.parse` and written with `JSON.stringify` (both exact for every
 //! double), each scrubbed of every token the run used before it becomes text.
 
-use crate::convert::{from_js_within, thrown_text, to_js};
+use crate::convert::{error_to_js, from_js_within, thrown_text, to_js};
+use crate::prepare::Edge;
 use crate::transport::{json_parse, sleep};
 use intune_core::error::Error;
 use intune_core::journal::{Line, MAX_RECORD_DEPTH};
@@ -183,5 +184,21 @@ impl Journal {
         call(&self.target, &self.append, Some(&lines))
             .await
             .map(|_| ())
+    }
+}
+
+/// One run per journal: the caller's journal held (when it has `lock`) from before it is read
+/// until the run ends, however it ends; a refusal is a `ValidationError` on `journal` with what
+/// the journal threw as its `cause`. `createUserStates` and `syncUserStates` both hold it.
+pub(crate) async fn hold_journal(edge: &Edge) -> Result<Option<Held>, JsValue> {
+    match &edge.journal {
+        None => Ok(None),
+        Some(journal) => journal.lock().await.map_err(|(e, thrown)| {
+            let err = error_to_js(&e);
+            if !thrown.is_undefined() {
+                let _ = Reflect::set(&err, &"cause".into(), &thrown);
+            }
+            err
+        }),
     }
 }

@@ -1,27 +1,19 @@
 //! `createUserStates`: runs the core's bulk machine with several `$batch` requests in flight,
 //! waking for the machine's timers, and reports progress as items settle.
 
-use crate::batched::drive;
+use crate::batched::{drive, item_error, ItemFailed};
+use crate::caller_journal::hold_journal;
 use crate::convert::{error_to_js, to_js};
 use crate::driver::{promise, Failure, Session};
 use crate::prepare::{policy, prepare_with, read_items, Edge};
 use crate::transport::sleep;
-use intune_core::bulk::{Bulk, Progress};
+use intune_core::bulk::Bulk;
 use intune_core::error::Error;
 use intune_core::json::Json;
 use intune_core::validate::{self, BulkRequest};
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Array, Promise, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// What `onProgress` receives.
-#[derive(Serialize)]
-struct ProgressOut {
-    done: u32,
-    total: u32,
-    succeeded: u32,
-    failed: u32,
-}
 
 /// What the run resolves to; `results` is the array of [`ItemOut`]s, made a chunk at a time.
 #[derive(Serialize)]
@@ -47,24 +39,7 @@ enum ItemOut {
         #[serde(rename = "userState")]
         user_state: Json,
     },
-    Failed {
-        ok: bool,
-        #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
-        error: JsValue,
-    },
-}
-
-pub(crate) fn report(on_progress: Option<&Function>, p: Progress) {
-    if let Some(f) = on_progress {
-        let out = ProgressOut {
-            done: p.done as u32,
-            total: p.total as u32,
-            succeeded: p.succeeded as u32,
-            failed: p.failed as u32,
-        };
-        // A throwing callback is the caller's business; the run goes on.
-        let _ = f.call1(&JsValue::UNDEFINED, &to_js(&out));
-    }
+    Failed(ItemFailed),
 }
 
 /// Creates many user states through JSON `$batch` (20 per request, a few requests in
@@ -92,24 +67,6 @@ pub fn create_user_states(
         }
         out
     }))
-}
-
-/// One run per journal: the caller's journal held (when it has `lock`) from before it is read
-/// until the run ends, however it ends; a refusal is a `ValidationError` on `journal` with what
-/// the journal threw as its `cause`. `createUserStates` and `syncUserStates` both hold it.
-pub(crate) async fn hold_journal(
-    edge: &Edge,
-) -> Result<Option<crate::caller_journal::Held>, JsValue> {
-    match &edge.journal {
-        None => Ok(None),
-        Some(journal) => journal.lock().await.map_err(|(e, thrown)| {
-            let err = error_to_js(&e);
-            if !thrown.is_undefined() {
-                let _ = Reflect::set(&err, &"cause".into(), &thrown);
-            }
-            err
-        }),
-    }
 }
 
 /// The run itself, with the journal (if any) held.
@@ -151,13 +108,7 @@ async fn run(req: BulkRequest, edge: &Edge) -> Result<JsValue, JsValue> {
                 ok: true,
                 user_state,
             },
-            Err(e) => ItemOut::Failed {
-                ok: false,
-                error: match (&e, &stopped_by) {
-                    (Error::Aborted { .. }, Some(why)) => why.clone(),
-                    _ => session.to_js_error(Failure::Error(e)),
-                },
-            },
+            Err(e) => ItemOut::Failed(ItemFailed::new(item_error(&session, &stopped_by, e))),
         };
         results.push(&to_js(&item));
     }

@@ -2,9 +2,9 @@
 //! several `$batch` requests in flight, waking for its timers, reporting progress, and marking
 //! the journal so that a run after a cut one waits for its last creates to land.
 
-use crate::batched::drive;
+use crate::batched::{drive, item_error, ItemFailed};
+use crate::caller_journal::hold_journal;
 use crate::convert::{error_to_js, to_js};
-use crate::create_user_states::hold_journal;
 use crate::driver::{promise, Failure, Session};
 use crate::plan_user_states::plan_to_js;
 use crate::prepare::{policy, prepare_with, read_items, Edge};
@@ -27,11 +27,7 @@ enum ItemOut {
         #[serde(rename = "userState")]
         user_state: Json,
     },
-    Failed {
-        ok: bool,
-        #[serde(serialize_with = "serde_wasm_bindgen::preserve::serialize")]
-        error: JsValue,
-    },
+    Failed(ItemFailed),
 }
 
 /// `{ ok: true, id }` or `{ ok: false, id, error }`.
@@ -167,10 +163,7 @@ async fn run(req: SyncRequest, edge: &Edge) -> Result<JsValue, JsValue> {
             .append(session.redacted(vec![mark("finished", None)]))
             .await?;
     }
-    let error = |e: Error| match (&e, &stopped_by) {
-        (Error::Aborted { .. }, Some(why)) => why.clone(),
-        _ => session.to_js_error(Failure::Error(e)),
-    };
+    let error = |e: Error| item_error(&session, &stopped_by, e);
     let counts = (
         outcome.created() as u32,
         outcome.updated() as u32,
@@ -191,10 +184,7 @@ async fn run(req: SyncRequest, edge: &Edge) -> Result<JsValue, JsValue> {
                 action: action.as_str(),
                 user_state,
             },
-            Err(e) => ItemOut::Failed {
-                ok: false,
-                error: error(e),
-            },
+            Err(e) => ItemOut::Failed(ItemFailed::new(error(e))),
         };
         results.push(&to_js(&item));
     }

@@ -4,12 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{start, SCRIPTS};
+use common::{coll, start};
 use serde_json::json;
-
-fn coll(script: &str) -> String {
-    format!("{SCRIPTS}/{script}/userRunStates")
-}
 
 #[tokio::test]
 async fn throttling_with_each_retry_after_form() {

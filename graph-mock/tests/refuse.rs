@@ -7,15 +7,11 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{start, start_with, Mock, SCRIPTS};
+use common::{batch_creates, coll, inner, start, start_with, Mock, SCRIPTS};
 use graph_mock::Options;
 use serde_json::{json, Value};
 
 const ROUTE: &str = "No method match route template";
-
-fn coll(script: &str) -> String {
-    format!("{SCRIPTS}/{script}/userRunStates")
-}
 
 fn message(verb: &str, tail: &str) -> String {
     let template = if tail.contains("userRunStates('") {
@@ -162,15 +158,7 @@ async fn refused_inside_batch_each_inner_write_alone() {
         .await;
     assert_eq!(r.status, 200);
     let body = r.json();
-    let by_id = |id: &str| -> Value {
-        body["responses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let by_id = |id: &str| inner(&body, id);
     for (id, verb, tail) in [
         ("1", "POST", "('s1')/userRunStates"),
         ("2", "PATCH", "('s1')/userRunStates('u1')"),
@@ -305,14 +293,7 @@ async fn whole_runs_answered_403_and_404() {
     let m = start().await;
     m.faults(json!({"scriptId": "s5", "op": "create", "status": 403, "times": 100000}))
         .await;
-    let requests: Vec<Value> = (0..20)
-        .map(|i| {
-            json!({"id": i.to_string(), "method": "POST",
-                "url": "/deviceManagement/deviceManagementScripts/s5/userRunStates",
-                "headers": {"Content-Type": "application/json"},
-                "body": {"userPrincipalName": format!("u{i}@x.com")}})
-        })
-        .collect();
+    let requests = batch_creates("s5", 20);
     let r = m
         .g(
             "POST",
@@ -346,14 +327,7 @@ async fn the_log_shows_one_write_its_answer_then_the_rest() {
         .create("s6", &json!({"userPrincipalName": "a@x.com"}))
         .await;
     assert_eq!(first.status, 201);
-    let requests: Vec<Value> = (0..3)
-        .map(|i| {
-            json!({"id": i.to_string(), "method": "POST",
-                "url": "/deviceManagement/deviceManagementScripts/s6/userRunStates",
-                "headers": {"Content-Type": "application/json"},
-                "body": {"userPrincipalName": format!("u{i}@x.com")}})
-        })
-        .collect();
+    let requests = batch_creates("s6", 3);
     let r = m
         .g(
             "POST",

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{path_of, start, Mock};
+use common::{inner, path_of, start, Mock};
 use serde_json::{json, Value};
 
 const KINDS: [&str; 3] = [
@@ -467,15 +467,7 @@ async fn faults_apply_to_these_reads() {
         )
         .await
         .json();
-    let by = |id: &str| {
-        r["responses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let by = |id: &str| inner(&r, id);
     assert_eq!(
         (
             by("1")["status"].clone(),

@@ -3,12 +3,8 @@
 
 mod common;
 
-use common::{path_of, start, SCRIPTS};
+use common::{coll, inner, path_of, start};
 use serde_json::{json, Value};
-
-fn coll(script: &str) -> String {
-    format!("{SCRIPTS}/{script}/userRunStates")
-}
 
 #[tokio::test]
 async fn seeds_any_values_including_one_user_twice() {
@@ -310,15 +306,7 @@ async fn patch_and_delete_with_faults_in_batch() {
         )
         .await
         .json();
-    let status = |id: &str| {
-        r["responses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == id)
-            .unwrap()
-            .clone()
-    };
+    let status = |id: &str| inner(&r, id);
     assert_eq!(status("a")["status"], 429);
     assert_eq!(status("a")["headers"]["Retry-After"], "3");
     assert_eq!(status("b")["status"], 204);

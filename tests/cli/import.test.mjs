@@ -10,8 +10,8 @@ import { MOCK, RUN, assertOnePerUser, config, environment, journalsOf, objects, 
 
 /**
  * The command's own process (npx's child) is reaped by init, not by us: until it is, it still
- * counts as alive, and the journal's lock as held. Waits until the holder of each of `name`'s
- * journals' locks is gone.
+ * answers kill(pid, 0) (fileJournal reads a zombie as gone where /proc says so; elsewhere its
+ * lock would still be held). Waits until the holder of each of `name`'s journals' locks is gone.
  */
 async function untilLockHolderGone(name) {
   for (const journal of journalsOf(dir, name)) {

@@ -140,6 +140,29 @@ test("a lock left by a SIGKILLed run is taken over, and onStaleLock says whose i
   assertNoDebris(file, false);
 });
 
+test("a lock left by a process that has exited but is not yet reaped (a zombie) is taken over", { skip: !existsSync("/proc/self/stat") && "no /proc" }, async () => {
+  const file = journalPath();
+  // The shell starts a short sleep, then becomes a long one that never reaps it: the short
+  // sleep, once it exits, is a zombie, which still answers kill(pid, 0).
+  const parent = spawn("sh", ["-c", "sleep 0.2 & echo $!; exec sleep 60"], { stdio: ["ignore", "pipe", "ignore"] });
+  children.add(parent);
+  const [line] = await once(createInterface({ input: parent.stdout }), "line");
+  const pid = Number(line);
+  const state = () => readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "")[0];
+  for (let i = 0; i < 200 && state() !== "Z"; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.equal(state(), "Z", "a zombie");
+  process.kill(pid, 0); // it still answers
+  const since = "2026-01-01T00:00:00.000Z";
+  writeFileSync(file + ".lock", JSON.stringify({ pid, hostname: hostname(), since }) + "\n");
+  const stale = [];
+  const release = await fileJournal(file, { onStaleLock: (s) => stale.push(s) }).lock();
+  assert.deepEqual(stale, [{ lockPath: path.resolve(file) + ".lock", pid, hostname: hostname(), since }]);
+  assertLockContent(file, process.pid);
+  await release();
+  assertNoDebris(file, false);
+  parent.kill("SIGKILL");
+});
+
 test("runs taking over one stale lock together: exactly one wins, the others are refused", async () => {
   for (let round = 0; round < 6; round++) {
     const file = journalPath();

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use graph_mock::{serve, Options};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -195,6 +195,34 @@ impl Mock {
             .unwrap()
             .clone()
     }
+}
+
+/// The user states of `script`: `deviceManagementScripts/{script}/userRunStates`.
+pub fn coll(script: &str) -> String {
+    format!("{SCRIPTS}/{script}/userRunStates")
+}
+
+/// `n` inner `$batch` requests (ids "0", "1", …) each creating `u{i}@x.com` in `script`.
+pub fn batch_creates(script: &str, n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({"id": i.to_string(), "method": "POST",
+                "url": format!("/deviceManagement/deviceManagementScripts/{script}/userRunStates"),
+                "headers": {"Content-Type": "application/json"},
+                "body": {"userPrincipalName": format!("u{i}@x.com")}})
+        })
+        .collect()
+}
+
+/// The inner response with `id` in a `$batch` answer's body.
+pub fn inner(body: &Value, id: &str) -> Value {
+    body["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .unwrap()
+        .clone()
 }
 
 /// Strips scheme and host from an absolute nextLink.
