@@ -257,6 +257,9 @@ async fn faults_are_retried_as_for_every_read() {
     summary(call(script, "{}"))
         .await
         .expect("summary after a 429 and a 502");
+    // All six faults were met, so each read above was retried through them.
+    let met = get_f64(&stats(script).await, "faults");
+    assert_eq!(met, Some(6.0));
 
     // maxRetries is honoured: with none, the 503 is the answer.
     fault(&format!(

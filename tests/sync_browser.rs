@@ -338,5 +338,8 @@ async fn faults_on_pages_patch_and_delete_end_exact() {
     // The create's inner 429 at least (the update's and delete's share their batch with a
     // drop or a timeout here, so their answers are lost).
     assert!(get_f64(&out, "throttled").unwrap() >= 1.0);
-    assert_eq!(get_f64(&stats(script).await, "creates"), Some(1.0));
+    let stats = stats(script).await;
+    assert_eq!(get_f64(&stats, "creates"), Some(1.0));
+    // Every one of the script's nine faults was met: the sync ended exact through them.
+    assert_eq!(get_f64(&stats, "faults"), Some(9.0), "{}", json(&stats));
 }

@@ -3,7 +3,7 @@
 // plan-then-apply import (syncUserStates holds the lock) and for --create-only.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { MOCK, RUN, assertOnePerUser, config, objects, project, start, status, writeUsers } from "./helpers.mjs";
+import { MOCK, RUN, assertOnePerUser, config, objects, project, requests, start, status, writeUsers } from "./helpers.mjs";
 import { stats } from "../js/mock.mjs";
 
 const ENV = { GRAPH_TOKEN: "cli-safe-token-8a2f4c6e" };
@@ -26,15 +26,25 @@ for (const [mode, more, journal] of [
       const scriptId = `cli-twice-${tag}-${RUN}`;
       const file = `twice-${tag}.csv`;
       writeUsers(dir, file, 600, "twice");
-      const [a, b] = await Promise.all([start(dir, importArgs(file, scriptId, ...more), ENV).done, start(dir, importArgs(file, scriptId, ...more), ENV).done]);
+      // Each run its own token, so graph-mock's request log tells whose each request is.
+      const tokens = [`cli-safe-first-${tag}-${RUN}`, `cli-safe-second-${tag}-${RUN}`];
+      const [a, b] = await Promise.all(tokens.map((GRAPH_TOKEN) => start(dir, importArgs(file, scriptId, ...more), { GRAPH_TOKEN }).done));
       const codes = [status(a), status(b)].sort();
       assert.deepEqual(codes, [0, 2], `${a.stderr}\n---\n${b.stderr}`);
       const refused = status(a) === 2 ? a : b;
+      const [ranToken, refusedToken] = status(a) === 2 ? [tokens[1], tokens[0]] : tokens;
       const name = `twice-${tag}\\.csv\\.${journal}`;
       assert.match(refused.stderr, new RegExp(`the journal "${name}" is in use by another run: process \\d+ on "[^"]+" since \\S+ \\(lock file \\S+${name}\\.lock\\); nothing was sent$`, "m"));
       assert.match(refused.stderr, /Only one run may use a journal at a time/);
       assert.ok(!/Importing|Done:/.test(refused.stderr), refused.stderr);
       assertOnePerUser(assert, await objects(scriptId), upns(600, "twice"));
+      // The refused run wrote nothing (a sync's plan reads before it takes the lock; a
+      // --create-only run sends nothing at all), while the run that ran wrote every row.
+      const log = await requests(scriptId);
+      const whose = (token, keep) => log.filter((e) => keep(e) && JSON.stringify(e.headers).includes(token)).length;
+      assert.ok(whose(ranToken, (e) => e.write) >= 600, "the run that ran wrote the rows");
+      assert.equal(whose(refusedToken, (e) => e.write), 0, "the refused run wrote");
+      if (more.length) assert.equal(whose(refusedToken, () => true), 0, "the refused --create-only run sent a request");
     } finally {
       await config(before);
     }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getRunSummary, listDeviceRunStatePages, listDeviceRunStates } from "intune-script-user-state";
-import { MOCK, config, fault, requests } from "./mock.mjs";
+import { MOCK, config, fault, requests, stats } from "./mock.mjs";
 
 const TOKEN = "node-token-devices-5e1a";
 const call = (scriptId, extra = {}) => ({ token: TOKEN, baseUrl: MOCK, scriptId, ...extra });
@@ -87,6 +87,8 @@ test("faults are retried as for listUserStates; a foreign nextLink is refused", 
   ]);
   assert.equal((await listDeviceRunStates(call(scriptId))).length, 4);
   assert.equal((await getRunSummary(call(scriptId))).errorDeviceCount, 2);
+  // The three faults were met (and so retried), not left unmatched.
+  assert.equal((await stats(scriptId)).faults, 3);
   await fault({ scriptId, op: "summary", status: 503, retryAfter: "0" });
   await assert.rejects(getRunSummary(call(scriptId, { maxRetries: 0 })), { name: "GraphError", status: 503 });
 

@@ -124,7 +124,10 @@ test("two syncs on one journal at once: the second is refused before it reads or
   const { file } = scenario();
   const journal = path.join(dir, `${scriptId}.journal`);
   const first = sync(scriptId, file, fileJournal(journal));
-  await assert.rejects(sync(scriptId, file, fileJournal(journal)), (err) => {
+  // The second run's own token: any request it sent would carry it in graph-mock's log.
+  const secondToken = `node-sync-second-${scriptId}`;
+  const second = syncUserStates({ token: secondToken, baseUrl: MOCK, scriptId, userStates: file, deleteExtra: true, journal: fileJournal(journal) });
+  await assert.rejects(second, (err) => {
     assert.equal(err.name, "ValidationError");
     assert.equal(err.field, "journal");
     assert.match(err.message, /in use by another run/);
@@ -136,8 +139,11 @@ test("two syncs on one journal at once: the second is refused before it reads or
   assert.equal("stopped" in out, false);
   await assertExact(scriptId, file);
   // The refused run sent nothing: the script's list was read by one run only.
-  const lists = (await requests(scriptId)).filter((r) => r.method === "GET" && !r.outer);
+  const log = await requests(scriptId);
+  const lists = log.filter((r) => r.method === "GET" && !r.outer);
   assert.equal(lists.length, 1, JSON.stringify(lists.map((r) => r.path)));
+  assert.ok(log.some((r) => JSON.stringify(r.headers).includes(TOKEN)), "the first run's requests are in the log");
+  assert.ok(!log.some((r) => JSON.stringify(r.headers).includes(secondToken)), "the refused run sent a request");
 });
 
 test("a sync whose writes the service refuses says what stopped them as `stopped`", async () => {

@@ -82,9 +82,11 @@ test("the admin page: Resume in a second tab while the first runs says the impor
     await first.page.waitForFunction(() => document.querySelector("#importProgress").value >= 20, null, { timeout: 30_000 });
 
     second = await open(browser.context, "/?demo=1#import");
+    // The second tab's own token: whatever it sent carries it in graph-mock's request log.
+    const secondToken = `page-safe-second-tab-${RUN}`;
+    await second.page.fill("#token", secondToken);
     await second.page.fill("#scriptId", scriptId);
     await second.page.locator("#resumeOffer").waitFor();
-    const before = (await mock.requests(scriptId)).length;
     await second.page.click("#resumeImport");
     const message = second.page.locator("#csvStatus .alert.error");
     await message.waitFor({ timeout: 30_000 });
@@ -98,7 +100,12 @@ test("the admin page: Resume in a second tab while the first runs says the impor
     const objects = await mock.objects(scriptId);
     assert.equal(objects.length, 600);
     assert.equal(new Set(objects.map((o) => o.userPrincipalName)).size, 600);
-    assert.ok((await mock.requests(scriptId)).length >= before);
+    // Nothing was sent from the second tab: no request for the script carries its token, while
+    // the first tab's (the demo token) are there.
+    const log = await mock.requests(scriptId);
+    const carries = (token) => log.filter((e) => JSON.stringify(e.headers).includes(token)).length;
+    assert.ok(carries("demo-token") > 0, "the first tab's requests are in the log");
+    assert.equal(carries(secondToken), 0, "the second tab sent a request");
     assert.deepEqual(first.seen.errors, []);
     assert.deepEqual(second.seen.errors, []);
   } finally {

@@ -17,6 +17,9 @@ export const RUN_STATES = Object.freeze({
 /** The filter's value for a run state the enum does not name (the service adds values). */
 export const OTHER = "other";
 
+/** A state's run state as the filter and the counts know it: a documented one, else OTHER. */
+export const runStateKey = (runState) => (Object.hasOwn(RUN_STATES, runState ?? "") ? runState : OTHER);
+
 /** A run state in words: the documented ones named, any other as it came, none as "(none)". */
 export const runStateText = (s) => (s === null || s === undefined || s === "" ? "(none)" : (RUN_STATES[s] ?? String(s)));
 
@@ -26,14 +29,13 @@ export const runStateText = (s) => (s === null || s === undefined || s === "" ? 
  */
 export function shownDevices(states, runState = "") {
   if (runState === "") return states;
-  if (runState === OTHER) return states.filter((s) => !Object.hasOwn(RUN_STATES, s.runState ?? ""));
-  return states.filter((s) => s.runState === runState);
+  return states.filter((s) => runStateKey(s.runState) === runState);
 }
 
 /** How many states have each run state (documented ones, then OTHER). */
 export function runStateCounts(states) {
   const counts = Object.fromEntries([...Object.keys(RUN_STATES), OTHER].map((k) => [k, 0]));
-  for (const s of states) counts[Object.hasOwn(RUN_STATES, s.runState ?? "") ? s.runState : OTHER] += 1;
+  for (const s of states) counts[runStateKey(s.runState)] += 1;
   return counts;
 }
 

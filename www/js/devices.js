@@ -5,7 +5,7 @@
 // be filtered by run state, exported as CSV (what is shown) and are drawn a page of rows at a
 // time, so 10,000 devices stay responsive. The script's output is text: every value from the
 // service becomes a text node (dom.js), long output is folded, with a copy button.
-import { $, errorBox, fill, h } from "./dom.js";
+import { $, errorBox, fill, h, saveCsv } from "./dom.js";
 import { describeError } from "./errors.js";
 import {
   OTHER,
@@ -15,6 +15,7 @@ import {
   errorCodeText,
   foldOutput,
   runStateCounts,
+  runStateKey,
   runStateText,
   shownDevices,
   summaryFigures,
@@ -102,15 +103,9 @@ export function setupDevices({ api, options, checkScript, explainScriptError }) 
     page += 1;
     render();
   });
-  $("devicesExport").addEventListener("click", () => {
-    const blob = new Blob([devicesCsv(shown(), view?.upn ?? null)], { type: "text/csv;charset=utf-8" });
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: devicesExportName(target?.scriptId ?? "script", view?.upn ?? null), hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  });
+  $("devicesExport").addEventListener("click", () =>
+    saveCsv(devicesCsv(shown(), view?.upn ?? null), devicesExportName(target?.scriptId ?? "script", view?.upn ?? null)),
+  );
 
   function stopReading() {
     generation += 1;
@@ -215,7 +210,7 @@ export function setupDevices({ api, options, checkScript, explainScriptError }) 
       { "data-id": s.id },
       h("th", { scope: "row", class: "device" }, name, view?.upn === null && d.userPrincipalName ? h("span", { class: "muted device-user" }, d.userPrincipalName) : null),
       h("td", {}, d.operatingSystem ?? ""),
-      h("td", {}, h("span", { class: `run-state run-${Object.hasOwn(RUN_STATES, s.runState ?? "") ? s.runState : "other"}` }, runStateText(s.runState))),
+      h("td", {}, h("span", { class: `run-state run-${runStateKey(s.runState)}` }, runStateText(s.runState))),
       h("td", { class: "time" }, s.lastStateUpdateDateTime ? h("time", { datetime: s.lastStateUpdateDateTime }, timeText(s.lastStateUpdateDateTime)) : ""),
       h("td", { class: "num" }, errorCodeText(s.errorCode)),
       h("td", { class: "error-description" }, s.errorDescription ?? ""),

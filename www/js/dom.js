@@ -71,3 +71,13 @@ export function tabs(list) {
   select(start, false);
   return (view) => select(all.find((t) => t.dataset.view === view), true);
 }
+
+/** Offers `text` as a CSV download named `name` (the page's exports and results files). */
+export function saveCsv(text, name) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const a = h("a", { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -3,11 +3,6 @@
 import { PERMISSION } from "./settings.js";
 import { describeProblem } from "./format.js";
 
-/**
- * @param err what a package call or the token source rejected with
- * @param op "create" | "list" | "get" | "update" | "delete" | "scripts" (words the 404 advice)
- * @returns {{ title: string, advice: string, retryAfter: number | null, support: Array<[string, string]> }}
- */
 /** Graph's code for a route the service does not have (docs/retries.md). */
 const NO_ROUTE = "No method match route template";
 
@@ -28,6 +23,11 @@ export function describeStop(err) {
 /** The journal of this import is held by a run elsewhere (another tab, window or Worker). */
 export const inUseElsewhere = (err) => err?.name === "ValidationError" && err.field === "journal" && err.cause?.code === "JOURNAL_IN_USE";
 
+/**
+ * @param err what a package call or the token source rejected with
+ * @param op "create" | "list" | "get" | "update" | "delete" | "scripts" (words the 404 advice)
+ * @returns {{ title: string, advice: string, retryAfter: number | null, support: Array<[string, string]> }}
+ */
 export function describeError(err, op = "create") {
   const e = err ?? {};
   const support = supportDetails(e);

@@ -3,11 +3,10 @@
 // table of the changes (user, field, server value, file value), the users only the server has
 // with a box to delete them too (off by default), and the label of the one Apply button.
 import { $, fill, h } from "./dom.js";
+import { planChanges } from "./plan-rows.js";
 
 /** Rows of the change table and of the server-only table drawn at most. */
 export const PLAN_ROWS = 200;
-const COUNTS = ["successDeviceCount", "errorDeviceCount"];
-const FIELDS = ["userPrincipalName", ...COUNTS];
 const LABELS = { userPrincipalName: "User principal name", successDeviceCount: "Success devices", errorDeviceCount: "Error devices" };
 
 /** How many writes applying `plan` sends. */
@@ -20,20 +19,14 @@ export const planCounts = (plan) =>
   `${plan.create.length} to create, ${plan.update.length} to update, ${plan.unchanged.length} unchanged, ${plan.extra.length} on the server only`;
 
 /**
- * Each change, one per field: { change: "new" | "changed", line, user, field, server, file }.
- * A new user shows its two counts (no server value); a changed one only the differing fields.
+ * Each change, one per field: { change: "new" | "changed", line, user, field, server, file },
+ * by line. A new user shows its two counts (no server value); a changed one only the differing
+ * fields. The plan file's own reading of the plan (plan-rows.js), so the two cannot differ.
  */
-export function changeRows(plan, lineOf) {
-  const rows = [];
-  for (const { index, userState } of plan.create) {
-    for (const field of COUNTS) rows.push({ change: "new", line: lineOf(index), user: userState.userPrincipalName, field, server: null, file: userState[field] });
-  }
-  for (const { index, before, changes } of plan.update) {
-    const user = changes.userPrincipalName ?? before.userPrincipalName;
-    for (const field of FIELDS) if (field in changes) rows.push({ change: "changed", line: lineOf(index), user, field, server: before[field] ?? null, file: changes[field] });
-  }
-  return rows.sort((a, b) => a.line - b.line);
-}
+export const changeRows = (plan, lineOf) =>
+  planChanges(plan)
+    .map(({ action, index, user, field, server, file }) => ({ change: action === "create" ? "new" : "changed", line: lineOf(index), user, field, server, file }))
+    .sort((a, b) => a.line - b.line);
 
 /** The plan's part of the preview says `content` (comparing, or why it could not). */
 export function showPlanStatus(...content) {

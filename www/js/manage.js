@@ -4,7 +4,7 @@
 // Stop button; the totals, chart, filter, sort and export cover everything read, and the table
 // draws a page of rows at a time ("Load more" draws the next). The counts are edited in place,
 // and a user state is deleted after confirming.
-import { $, errorBox, fill, h } from "./dom.js";
+import { $, errorBox, fill, h, saveCsv } from "./dom.js";
 import { countFromText, describeProblem } from "./format.js";
 import { describeError } from "./errors.js";
 import { drawBar, exportName, reportCsv, shownStates, totals } from "./report.js";
@@ -181,15 +181,7 @@ export function setupManage({ api, options, checkScript, explainScriptError, ans
       render();
     });
   }
-  $("reportExport").addEventListener("click", () => {
-    const blob = new Blob([reportCsv(shown())], { type: "text/csv;charset=utf-8" });
-    const url = URL.createObjectURL(blob);
-    const a = h("a", { href: url, download: exportName(target?.scriptId ?? "script"), hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  });
+  $("reportExport").addEventListener("click", () => saveCsv(reportCsv(shown()), exportName(target?.scriptId ?? "script")));
 
   /** The request ids of the listing's answers, as onResponse told them. */
   function showRequests() {

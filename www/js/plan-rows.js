@@ -7,6 +7,24 @@ const COUNTS = ["successDeviceCount", "errorDeviceCount"];
 const FIELDS = ["userPrincipalName", ...COUNTS];
 
 /**
+ * Each change of the plan, one per field, in the plan's order: { action: "create" | "update",
+ * index, user, id, field, server, file }. A create (a new user) has its two counts, no id and
+ * no server value (`null`); an update only the fields that differ, `server` being the server's
+ * value (`null` when it had none). The page's table of changes and the plan file both read it.
+ */
+export function planChanges(plan) {
+  const rows = [];
+  for (const { index, userState } of plan.create) {
+    for (const field of COUNTS) rows.push({ action: "create", index, user: userState.userPrincipalName, id: "", field, server: null, file: userState[field] });
+  }
+  for (const { index, id, before, changes } of plan.update) {
+    const user = changes.userPrincipalName ?? before.userPrincipalName;
+    for (const field of FIELDS) if (field in changes) rows.push({ action: "update", index, user, id, field, server: before[field] ?? null, file: changes[field] });
+  }
+  return rows;
+}
+
+/**
  * Each change of the plan, one per field: [action, row, userPrincipalName, id, field,
  * serverValue, fileValue]. `create` (a new user: its two counts, no server value), `update`
  * (only the fields that differ), then the server-only objects: `delete` when they are to be
@@ -14,14 +32,7 @@ const FIELDS = ["userPrincipalName", ...COUNTS];
  * `lineOf(i)` is the file's line of item i.
  */
 export function planRows(plan, lineOf, deleteExtra) {
-  const rows = [];
-  for (const { index, userState } of plan.create) {
-    for (const field of COUNTS) rows.push(["create", lineOf(index), userState.userPrincipalName, "", field, "", userState[field]]);
-  }
-  for (const { index, id, before, changes } of plan.update) {
-    const user = changes.userPrincipalName ?? before.userPrincipalName;
-    for (const field of FIELDS) if (field in changes) rows.push(["update", lineOf(index), user, id, field, before[field] ?? "", changes[field]]);
-  }
+  const rows = planChanges(plan).map((c) => [c.action, lineOf(c.index), c.user, c.id, c.field, c.server ?? "", c.file]);
   for (const o of plan.extra) {
     rows.push([deleteExtra ? "delete" : "server-only", "", o.userPrincipalName ?? "", o.id, "", `${o.successDeviceCount ?? ""} success, ${o.errorDeviceCount ?? ""} errors`, ""]);
   }
