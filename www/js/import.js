@@ -4,7 +4,7 @@
 // a results CSV to download. Every import keeps a journal (indexedDbJournal) and its parsed rows
 // (saved-imports.js), so one cut short by a closed tab or a crash is offered again, for the
 // same script, to resume or discard.
-import { $, errorBox, fill, h } from "./dom.js";
+import { $, errorBox, fill, h, saveCsv } from "./dom.js";
 import { forgetImport, importRows, journalName, saveImport, saveProgress, unfinishedImport } from "./saved-imports.js";
 import { readUserStatesCsv, resultsCsv, toCsv } from "./csv.js";
 import { PLAN_COLUMNS, planRows } from "./plan-rows.js";
@@ -189,7 +189,7 @@ export function setupImport({ api, options, checkScript }) {
   $("planDownload").addEventListener("click", () => {
     if (!plan || !file) return;
     const lineOf = (i) => plan.valid[i]?.line ?? "";
-    save(toCsv([PLAN_COLUMNS, ...planRows(plan.made, lineOf, $("planDeleteExtra").checked)]), `${file.name.replace(/\.csv$/i, "")}-plan.csv`);
+    saveCsv(toCsv([PLAN_COLUMNS, ...planRows(plan.made, lineOf, $("planDeleteExtra").checked)]), `${file.name.replace(/\.csv$/i, "")}-plan.csv`);
   });
 
   function preview() {
@@ -424,20 +424,10 @@ export function setupImport({ api, options, checkScript }) {
 
   $("resultsDownload").addEventListener("click", () => {
     if (!results) return;
-    save(resultsCsv(results), `${file.name.replace(/\.csv$/i, "")}-results.csv`);
+    saveCsv(resultsCsv(results), `${file.name.replace(/\.csv$/i, "")}-results.csv`);
   });
 }
 
-/** Offers `text` as a CSV download named `name`. */
-function save(text, name) {
-  const blob = new Blob([text], { type: "text/csv;charset=utf-8" });
-  const url = URL.createObjectURL(blob);
-  const a = h("a", { href: url, download: name, hidden: true });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 const stay = (e) => e.preventDefault();
 
