@@ -28,7 +28,9 @@ const loadPackage = (page) =>
 test("two pages of one origin on one indexedDbJournal: the second run is refused and sends nothing", async () => {
   const scriptId = script("two");
   const journal = `safe-two-${RUN}`;
-  await mock.fault({ scriptId, op: "create", delayMs: 20, times: 400 });
+  // Each batch held 400 ms: the first run (20 batches, 4 in flight) is still running, under
+  // any load, when the second asks for the journal.
+  await mock.fault({ scriptId, op: "create", delayMs: 400, times: 400 });
   const first = await open(browser.context, "/?demo=1");
   const second = await open(browser.context, "/?demo=1");
   try {
