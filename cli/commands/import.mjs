@@ -290,8 +290,9 @@ async function runStoppable(stoppable, total, verb, announce, call, job) {
     bar.end();
     if (e?.name === "AbortError" && stoppable.stoppedBy()) return { outcome: null, stoppedBy: stoppable.stoppedBy() };
     if (e?.name === "ValidationError" && e.field === "journal" && e.cause?.code === "JOURNAL_IN_USE") {
-      // Another run holds it: nothing was read or sent. The journal's own words name it.
-      throw new Stop(`${String(e.cause.message).replace(/^fileJournal: /, "")}; nothing was sent`, EXIT.usage, "Only one run may use a journal at a time: let that run finish (the same command then reports its results).");
+      // Another run holds it: nothing was written (a sync's plan has read the list by then).
+      // The journal's own words name it.
+      throw new Stop(`${String(e.cause.message).replace(/^fileJournal: /, "")}; nothing was written`, EXIT.usage, "Only one run may use a journal at a time: let that run finish (the same command then reports its results).");
     }
     if (e?.name === "ValidationError" && e.field === "journal") {
       throw new Stop(`the journal ${job.journalPath} ${e.message.replace(/^journal /, "")}`, EXIT.usage, "Finish that run with the file and options it was started with, or give this one another --journal.");

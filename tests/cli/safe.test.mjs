@@ -34,7 +34,7 @@ for (const [mode, more, journal] of [
       const refused = status(a) === 2 ? a : b;
       const [ranToken, refusedToken] = status(a) === 2 ? [tokens[1], tokens[0]] : tokens;
       const name = `twice-${tag}\\.csv\\.${journal}`;
-      assert.match(refused.stderr, new RegExp(`the journal "${name}" is in use by another run: process \\d+ on "[^"]+" since \\S+ \\(lock file \\S+${name}\\.lock\\); nothing was sent$`, "m"));
+      assert.match(refused.stderr, new RegExp(`the journal "${name}" is in use by another run: process \\d+ on "[^"]+" since \\S+ \\(lock file \\S+${name}\\.lock\\); nothing was written$`, "m"));
       assert.match(refused.stderr, /Only one run may use a journal at a time/);
       assert.ok(!/Importing|Done:/.test(refused.stderr), refused.stderr);
       assertOnePerUser(assert, await objects(scriptId), upns(600, "twice"));
